@@ -1,0 +1,39 @@
+# cpaas-daemon: every set-up step lives here, so a fresh clone needs only `make run` or `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint bench clean system-deps
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Offline TTS (espeak-ng) and audio conversion (sox) come from Debian; installed when we can.
+system-deps:
+	@command -v espeak-ng >/dev/null && command -v sox >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get install -y -qq espeak-ng sox >/dev/null 2>&1 || \
+	     (apt-get update -qq >/dev/null && apt-get install -y -qq espeak-ng sox >/dev/null)) \
+	    || echo "warning: espeak-ng/sox not installed; OTP falls back to SayDigits"; \
+	  else echo "warning: install espeak-ng and sox for spoken OTP (SayDigits fallback in use)"; fi; }
+
+run: $(STAMP)
+	$(VENV)/bin/cpaas-daemon run --simulate --config config/cpaas.toml
+
+test: $(STAMP) system-deps
+	$(PY) -m pytest -q -p no:cacheprovider
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check cpaas_daemon tests bench
+	$(VENV)/bin/ruff format --check cpaas_daemon tests bench
+	$(VENV)/bin/mypy cpaas_daemon
+
+bench: $(STAMP) system-deps
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) build *.egg-info var
