@@ -1,0 +1,1 @@
+"""HTTP edge: thin handlers per vendor dialect (validate, one service call, serialise)."""

@@ -1,0 +1,34 @@
+"""Per-request log context: every line of a request carries its request_id and path."""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+import structlog
+from aiohttp import web
+
+from cpaas_daemon.api.errors import Handler
+
+log = structlog.get_logger(__name__)
+
+REQUEST_ID_HEADER = "X-Request-Id"
+
+
+@web.middleware
+async def context_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    incoming = request.headers.get(REQUEST_ID_HEADER, "")
+    request_id = incoming if incoming.isalnum() and len(incoming) <= 64 else secrets.token_hex(8)
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(http_request_id=request_id)
+    started = time.perf_counter()
+    response = await handler(request)
+    response.headers[REQUEST_ID_HEADER] = request_id
+    log.info(
+        "http.request",
+        method=request.method,
+        path=request.path,
+        status=response.status,
+        ms=round((time.perf_counter() - started) * 1000, 2),
+    )
+    return response

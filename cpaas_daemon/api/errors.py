@@ -1,0 +1,67 @@
+"""Render any failure in the dialect of the endpoint that was called.
+
+Each vendor document has its own error shape, so the middleware chooses a renderer by
+URL prefix. A handler only raises :class:`ApiError`; an unexpected exception is logged
+with its traceback and answered as a 500 in the same dialect, without internals.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+
+import structlog
+from aiohttp import web
+
+from cpaas_daemon.errors import ApiError
+
+log = structlog.get_logger(__name__)
+
+Renderer = Callable[[ApiError], web.Response]
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+_RENDERERS: list[tuple[str, Renderer]] = []
+
+
+def register_dialect(prefix: str, renderer: Renderer) -> None:
+    """Longest prefix wins, so ``/api/v2/`` can differ from ``/api/``."""
+    _RENDERERS.append((prefix, renderer))
+    _RENDERERS.sort(key=lambda item: len(item[0]), reverse=True)
+
+
+def generic_renderer(error: ApiError) -> web.Response:
+    body = {"error": {"id": error.error_id, "message": error.message, **error.details}}
+    return web.json_response(body, status=error.status)
+
+
+def render(path: str, error: ApiError) -> web.Response:
+    for prefix, renderer in _RENDERERS:
+        if path.startswith(prefix):
+            return renderer(error)
+    return generic_renderer(error)
+
+
+def _http_error_as_api_error(exc: web.HTTPException) -> ApiError:
+    messages = {404: "no such endpoint", 405: "method not allowed for this endpoint"}
+    message = messages.get(exc.status, exc.reason)
+    if exc.status == 413:
+        message = "request body too large"
+    return ApiError(message, status=exc.status, error_id=f"http_{exc.status}")
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except ApiError as exc:
+        log.info("request.rejected", status=exc.status, error=exc.error_id, reason=exc.message)
+        return render(request.path, exc)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        return render(request.path, _http_error_as_api_error(exc))
+    except json.JSONDecodeError:
+        return render(request.path, ApiError("request body is not valid JSON"))
+    except Exception:
+        log.exception("request.failed")
+        return render(request.path, ApiError("internal error", status=500, error_id="internal"))

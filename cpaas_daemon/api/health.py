@@ -1,0 +1,25 @@
+"""Operational endpoints: ``/health`` for systemd/load balancers, ``/metrics`` for Prometheus."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from cpaas_daemon import keys
+from cpaas_daemon.errors import StoreUnavailable
+
+
+async def health(request: web.Request) -> web.Response:
+    """200 only when AMI is logged in and the database answers; 503 otherwise."""
+    ami_ok = request.app[keys.AMI].connected
+    try:
+        db_ok = await request.app[keys.DB].fetchval("SELECT 1") == 1
+    except StoreUnavailable:
+        db_ok = False
+    body = {"status": "ok" if ami_ok and db_ok else "degraded", "ami": ami_ok, "db": db_ok}
+    return web.json_response(body, status=200 if ami_ok and db_ok else 503)
+
+
+async def metrics(request: web.Request) -> web.Response:
+    payload = generate_latest(request.app[keys.METRICS].registry)
+    return web.Response(body=payload, headers={"Content-Type": CONTENT_TYPE_LATEST})

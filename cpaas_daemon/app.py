@@ -1,0 +1,80 @@
+"""Application factory: one aiohttp app owning every long-lived component.
+
+Components start in dependency order through ``cleanup_ctx`` (store -> simulated PBX ->
+AMI -> ...) and stop in reverse, so no task outlives the thing it uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import structlog
+from aiohttp import web
+
+from cpaas_daemon import keys
+from cpaas_daemon.accounts.repository import AccountRepository
+from cpaas_daemon.ami.bus import EventBus
+from cpaas_daemon.ami.client import AmiClient
+from cpaas_daemon.api.context import context_middleware
+from cpaas_daemon.api.errors import error_middleware
+from cpaas_daemon.api.routes import setup_routes
+from cpaas_daemon.config import Config
+from cpaas_daemon.metrics import Metrics
+from cpaas_daemon.sim.server import SimConfig, SimulatedAsterisk
+from cpaas_daemon.store.db import Database
+
+log = structlog.get_logger(__name__)
+
+
+async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
+    await app[keys.DB].open()
+    yield
+    await app[keys.DB].close()
+
+
+async def _sim_ctx(app: web.Application) -> AsyncIterator[None]:
+    """``--simulate``: the project's simulated Asterisk, in-process, on a free port."""
+    sim = app.get(keys.SIM)
+    if sim is None:
+        yield
+        return
+    await sim.start()
+    app[keys.AMI].set_endpoint("127.0.0.1", sim.port)
+    log.info("sim.started", port=sim.port)
+    yield
+    await sim.stop()
+
+
+async def _ami_ctx(app: web.Application) -> AsyncIterator[None]:
+    await app[keys.AMI].start()
+    yield
+    await app[keys.AMI].stop()
+
+
+def _simulator(config: Config) -> SimulatedAsterisk:
+    config.sim.queue_log_path.parent.mkdir(parents=True, exist_ok=True)
+    return SimulatedAsterisk(
+        SimConfig(
+            username=config.ami.username,
+            secret=config.ami.secret,
+            time_scale=config.sim.time_scale,
+            globals={"CPAAS_AGI": f"agi://127.0.0.1:{config.agi.port}"},
+            queue_log_path=config.sim.queue_log_path,
+        )
+    )
+
+
+def create_app(config: Config) -> web.Application:
+    """Build every component (not yet started); ``cleanup_ctx`` starts them in order."""
+    app = web.Application(middlewares=[context_middleware, error_middleware])
+    app[keys.CONFIG] = config
+    app[keys.METRICS] = metrics = Metrics()
+    app[keys.BUS] = bus = EventBus()
+    app[keys.DB] = db = Database(config.store.path)
+    app[keys.ACCOUNTS] = AccountRepository(db)
+    app[keys.AMI] = AmiClient(config.ami, bus, metrics)
+    if config.simulate:
+        app[keys.SIM] = _simulator(config)
+    app.cleanup_ctx.extend([_store_ctx, _sim_ctx, _ami_ctx])
+    setup_routes(app)
+    return app

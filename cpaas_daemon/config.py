@@ -1,0 +1,160 @@
+"""Typed, frozen configuration: defaults < TOML file < environment < command line.
+
+Validated once at start-up so that a typo fails fast with the field's name, and so that
+no other module reads ``os.environ`` or guesses a default of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+ENV_PREFIX = "CPAAS_"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class HttpConfig(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+
+
+class AmiConfig(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(5038, ge=0, le=65535)
+    username: str = "cpaas"
+    secret: str = "cpaas-secret"
+    reconnect_min: float = Field(0.2, gt=0)
+    reconnect_max: float = Field(10.0, gt=0)
+    ping_interval: float = Field(5.0, gt=0)
+    ping_timeout: float = Field(3.0, gt=0)
+    action_timeout: float = Field(10.0, gt=0)
+
+
+class StoreConfig(_Section):
+    path: Path = Path("var/cpaas.sqlite3")
+
+
+class DialConfig(_Section):
+    """How numbers become Asterisk channels. ``{number}`` is the only placeholder."""
+
+    outbound_template: str = "PJSIP/{number}@trunk"
+    ring_timeout: int = Field(30, ge=5, le=300)
+    originate_timeout_ms: int = Field(30000, ge=1000, le=300000)
+    recordings_dir: Path = Path("/var/spool/asterisk/monitor/cpaas")
+
+    @field_validator("outbound_template")
+    @classmethod
+    def _one_placeholder(cls, value: str) -> str:
+        if value.count("{number}") != 1 or "/" not in value:
+            raise ValueError("must look like TECH/...{number}... with {number} exactly once")
+        return value
+
+
+class AgiConfig(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(4573, ge=0, le=65535)
+
+
+class SimConfigSection(_Section):
+    """The embedded simulated PBX that ``--simulate`` starts (never in production)."""
+
+    time_scale: float = Field(1.0, gt=0)
+    queue_log_path: Path = Path("var/sim/queue_log")
+
+
+class QueueLogConfig(_Section):
+    path: Path | None = None
+    poll_interval: float = Field(0.5, gt=0)
+
+
+class CallbacksConfig(_Section):
+    grace_seconds: int = Field(300, ge=0)
+
+
+class TtsConfig(_Section):
+    engine: Literal["espeak-ng", "flite", "none"] = "espeak-ng"
+    cache_dir: Path = Path("var/tts")
+
+
+class CampaignsConfig(_Section):
+    uploads_dir: Path = Path("var/uploads")
+    max_concurrent_calls: int = Field(50, ge=1)
+
+
+class LogConfig(_Section):
+    format: Literal["auto", "json", "console"] = "auto"
+    level: Literal["debug", "info", "warning", "error"] = "info"
+
+
+class Config(_Section):
+    http: HttpConfig = HttpConfig()
+    ami: AmiConfig = AmiConfig()
+    store: StoreConfig = StoreConfig()
+    dial: DialConfig = DialConfig()
+    agi: AgiConfig = AgiConfig()
+    simulate: bool = False
+    sim: SimConfigSection = SimConfigSection()
+    queue_log: QueueLogConfig = QueueLogConfig()
+    callbacks: CallbacksConfig = CallbacksConfig()
+    tts: TtsConfig = TtsConfig()
+    campaigns: CampaignsConfig = CampaignsConfig()
+    log: LogConfig = LogConfig()
+
+
+class ConfigError(Exception):
+    """The configuration is invalid; the message names the offending field."""
+
+
+def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _from_env(environ: Mapping[str, str]) -> dict[str, Any]:
+    """``CPAAS_AMI__PORT=5039`` -> ``{"ami": {"port": "5039"}}`` (pydantic coerces)."""
+    tree: dict[str, Any] = {}
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX):
+            continue
+        path = name[len(ENV_PREFIX) :].lower().split("__")
+        node = tree
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = value
+    return tree
+
+
+def load_config(
+    path: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Config:
+    """Build the one Config: defaults, then the TOML file, then env, then CLI overrides."""
+    data: dict[str, Any] = {}
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"{path}: {exc}") from exc
+    data = _merge(data, _from_env(os.environ if environ is None else environ))
+    data = _merge(data, overrides or {})
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(problems) from exc

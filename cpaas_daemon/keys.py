@@ -1,0 +1,24 @@
+"""Every ``web.AppKey`` the daemon uses, in one place so that types are checked."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+if TYPE_CHECKING:
+    from cpaas_daemon.accounts.repository import AccountRepository
+    from cpaas_daemon.ami.bus import EventBus
+    from cpaas_daemon.ami.client import AmiClient
+    from cpaas_daemon.config import Config
+    from cpaas_daemon.metrics import Metrics
+    from cpaas_daemon.sim.server import SimulatedAsterisk
+    from cpaas_daemon.store.db import Database
+
+CONFIG: web.AppKey[Config] = web.AppKey("config")
+DB: web.AppKey[Database] = web.AppKey("db")
+ACCOUNTS: web.AppKey[AccountRepository] = web.AppKey("accounts")
+AMI: web.AppKey[AmiClient] = web.AppKey("ami")
+BUS: web.AppKey[EventBus] = web.AppKey("bus")
+METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
+SIM: web.AppKey[SimulatedAsterisk] = web.AppKey("sim")

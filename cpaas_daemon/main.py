@@ -1,0 +1,149 @@
+"""Command line: ``cpaas-daemon run | accounts add | check-config``.
+
+Exit codes: 0 clean stop, 2 bad usage or configuration, 3 could not start (port in use,
+database unreadable), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import structlog
+from aiohttp import web
+
+from cpaas_daemon import keys
+from cpaas_daemon.accounts.repository import AccountRepository
+from cpaas_daemon.app import create_app
+from cpaas_daemon.config import Config, ConfigError, load_config
+from cpaas_daemon.errors import ApiError
+from cpaas_daemon.log import setup_logging
+from cpaas_daemon.store.db import Database
+from cpaas_daemon.systemd_notify import watchdog
+
+EXIT_OK, EXIT_CONFIG, EXIT_START, EXIT_INTERRUPTED = 0, 2, 3, 130
+
+log = structlog.get_logger(__name__)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cpaas-daemon", description=__doc__)
+    parser.add_argument("--config", type=Path, help="TOML file (see config/cpaas.toml)")
+    parser.add_argument("--db", type=Path, help="SQLite file (overrides store.path)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="serve HTTP, AMI, FastAGI and the schedulers")
+    run.add_argument("--simulate", action="store_true", help="start the simulated PBX too")
+    run.add_argument("--http-host")
+    run.add_argument("--http-port", type=int)
+    accounts = sub.add_parser("accounts", help="manage API accounts")
+    acc_sub = accounts.add_subparsers(dest="accounts_command", required=True)
+    add = acc_sub.add_parser("add", help="create an account; prints a generated secret")
+    add.add_argument("account_id")
+    add.add_argument("--auth", help="secret to use (at least 12 characters)")
+    acc_sub.add_parser("list", help="list account ids")
+    sub.add_parser("check-config", help="validate the configuration and print it")
+    return parser
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    overrides: dict[str, Any] = {}
+    if args.db:
+        overrides["store"] = {"path": str(args.db)}
+    if getattr(args, "simulate", False):
+        overrides["simulate"] = True
+    http = {
+        key: value
+        for key, value in (
+            ("host", getattr(args, "http_host", None)),
+            ("port", getattr(args, "http_port", None)),
+        )
+        if value is not None
+    }
+    if http:
+        overrides["http"] = http
+    return overrides
+
+
+async def _serve(config: Config) -> int:
+    app = create_app(config)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, config.http.host, config.http.port)
+    try:
+        await site.start()
+    except OSError as exc:
+        log.error("http.bind_failed", host=config.http.host, port=config.http.port, error=str(exc))
+        await runner.cleanup()
+        return EXIT_START
+    log.info("daemon.ready", http=f"http://{config.http.host}:{config.http.port}")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        async with watchdog(lambda: app[keys.AMI].connected):
+            await stop.wait()
+    finally:
+        log.info("daemon.stopping")
+        await runner.cleanup()
+    return EXIT_OK
+
+
+async def _with_db(config: Config, action: Callable[[Database], Awaitable[int]]) -> int:
+    db = Database(config.store.path)
+    await db.open()
+    try:
+        return await action(db)
+    finally:
+        await db.close()
+
+
+async def _accounts(config: Config, args: argparse.Namespace) -> int:
+    async def run(db: Database) -> int:
+        repo = AccountRepository(db)
+        if args.accounts_command == "list":
+            print("\n".join(await repo.list_ids()))
+            return EXIT_OK
+        secret = await repo.add(args.account_id, args.auth)
+        print(f"account {args.account_id} created")
+        if args.auth is None:
+            print(f"auth: {secret}")
+        return EXIT_OK
+
+    return await _with_db(config, run)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        config = load_config(args.config, overrides=_overrides(args))
+    except ConfigError as exc:
+        print(f"cpaas-daemon: invalid configuration: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    setup_logging(config.log.format, config.log.level)
+    if args.command == "check-config":
+        print(config.model_dump_json(indent=2, exclude={"ami": {"secret"}}))
+        return EXIT_OK
+    try:
+        if args.command == "accounts":
+            return asyncio.run(_accounts(config, args))
+        return asyncio.run(_serve(config))
+    except ApiError as exc:
+        print(f"cpaas-daemon: {exc.message}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except OSError as exc:
+        print(f"cpaas-daemon: {exc}", file=sys.stderr)
+        return EXIT_START
+
+
+if __name__ == "__main__":
+    with contextlib.suppress(KeyboardInterrupt):
+        sys.exit(main())
