@@ -6,7 +6,8 @@ AMI -> ...) and stop in reverse, so no task outlives the thing it uses.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from zoneinfo import ZoneInfo
 
 import structlog
 from aiohttp import web
@@ -14,10 +15,16 @@ from aiohttp import web
 from cpaas_daemon import keys
 from cpaas_daemon.accounts.repository import AccountRepository
 from cpaas_daemon.ami.bus import EventBus
-from cpaas_daemon.ami.client import AmiClient
+from cpaas_daemon.ami.client import AmiClient, as_event
 from cpaas_daemon.api.context import context_middleware
 from cpaas_daemon.api.errors import error_middleware
 from cpaas_daemon.api.routes import setup_routes
+from cpaas_daemon.calls.originator import Originator
+from cpaas_daemon.calls.repository import CallRepository
+from cpaas_daemon.calls.service import CallService
+from cpaas_daemon.calls.tracker import CallTracker
+from cpaas_daemon.cdr.ingest import CdrIngest
+from cpaas_daemon.cdr.queries import CdrQueries
 from cpaas_daemon.config import Config
 from cpaas_daemon.metrics import Metrics
 from cpaas_daemon.sim.server import SimConfig, SimulatedAsterisk
@@ -51,6 +58,23 @@ async def _ami_ctx(app: web.Application) -> AsyncIterator[None]:
     await app[keys.AMI].stop()
 
 
+async def _cdr_ctx(app: web.Application) -> AsyncIterator[None]:
+    await app[keys.CDR_INGEST].start()
+    yield
+    await app[keys.CDR_INGEST].stop()
+
+
+def _resync_tracker(ami: AmiClient, tracker: CallTracker) -> Callable[[], Awaitable[None]]:
+    """After each login, live state is rebuilt from CoreShowChannels: events that happened
+    while we were disconnected are gone, the channel list is not."""
+
+    async def resync() -> None:
+        listing = await ami.send({"Action": "CoreShowChannels"}, as_list=True)
+        tracker.reset(as_event(message) for message in listing)
+
+    return resync
+
+
 def _simulator(config: Config) -> SimulatedAsterisk:
     config.sim.queue_log_path.parent.mkdir(parents=True, exist_ok=True)
     return SimulatedAsterisk(
@@ -72,9 +96,16 @@ def create_app(config: Config) -> web.Application:
     app[keys.BUS] = bus = EventBus()
     app[keys.DB] = db = Database(config.store.path)
     app[keys.ACCOUNTS] = AccountRepository(db)
-    app[keys.AMI] = AmiClient(config.ami, bus, metrics)
+    app[keys.AMI] = ami = AmiClient(config.ami, bus, metrics)
+    app[keys.TRACKER] = tracker = CallTracker(bus, metrics)
+    ami.on_login(_resync_tracker(ami, tracker))
+    app[keys.CALL_REPO] = calls = CallRepository(db)
+    app[keys.ORIGINATOR] = originator = Originator(ami, calls, tracker, config.dial, metrics)
+    app[keys.CALLS] = CallService(ami, originator, calls, tracker, config.dial)
+    app[keys.CDR_INGEST] = CdrIngest(db, bus, metrics, ZoneInfo(config.ami.pbx_timezone))
+    app[keys.CDR_QUERIES] = CdrQueries(db)
     if config.simulate:
         app[keys.SIM] = _simulator(config)
-    app.cleanup_ctx.extend([_store_ctx, _sim_ctx, _ami_ctx])
+    app.cleanup_ctx.extend([_store_ctx, _cdr_ctx, _sim_ctx, _ami_ctx])
     setup_routes(app)
     return app

@@ -11,6 +11,7 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -36,6 +37,17 @@ class AmiConfig(_Section):
     ping_interval: float = Field(5.0, gt=0)
     ping_timeout: float = Field(3.0, gt=0)
     action_timeout: float = Field(10.0, gt=0)
+    pbx_timezone: str = "UTC"
+    """Zone of the PBX host's clock: CDR times arrive as local time without a zone."""
+
+    @field_validator("pbx_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA time zone {value!r}") from exc
+        return value
 
 
 class StoreConfig(_Section):
@@ -46,11 +58,12 @@ class DialConfig(_Section):
     """How numbers become Asterisk channels. ``{number}`` is the only placeholder."""
 
     outbound_template: str = "PJSIP/{number}@trunk"
+    extension_template: str = "PJSIP/{number}"
     ring_timeout: int = Field(30, ge=5, le=300)
     originate_timeout_ms: int = Field(30000, ge=1000, le=300000)
     recordings_dir: Path = Path("/var/spool/asterisk/monitor/cpaas")
 
-    @field_validator("outbound_template")
+    @field_validator("outbound_template", "extension_template")
     @classmethod
     def _one_placeholder(cls, value: str) -> str:
         if value.count("{number}") != 1 or "/" not in value:

@@ -10,10 +10,17 @@ if TYPE_CHECKING:
     from cpaas_daemon.accounts.repository import AccountRepository
     from cpaas_daemon.ami.bus import EventBus
     from cpaas_daemon.ami.client import AmiClient
+    from cpaas_daemon.calls.originator import Originator
+    from cpaas_daemon.calls.repository import CallRepository
+    from cpaas_daemon.calls.service import CallService
+    from cpaas_daemon.calls.tracker import CallTracker
+    from cpaas_daemon.cdr.ingest import CdrIngest
+    from cpaas_daemon.cdr.queries import CdrQueries
     from cpaas_daemon.config import Config
     from cpaas_daemon.metrics import Metrics
     from cpaas_daemon.sim.server import SimulatedAsterisk
     from cpaas_daemon.store.db import Database
+    from cpaas_daemon.tts.renderer import TtsRenderer
 
 CONFIG: web.AppKey[Config] = web.AppKey("config")
 DB: web.AppKey[Database] = web.AppKey("db")
@@ -22,3 +29,10 @@ AMI: web.AppKey[AmiClient] = web.AppKey("ami")
 BUS: web.AppKey[EventBus] = web.AppKey("bus")
 METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
 SIM: web.AppKey[SimulatedAsterisk] = web.AppKey("sim")
+CALL_REPO: web.AppKey[CallRepository] = web.AppKey("call_repo")
+TRACKER: web.AppKey[CallTracker] = web.AppKey("tracker")
+ORIGINATOR: web.AppKey[Originator] = web.AppKey("originator")
+CALLS: web.AppKey[CallService] = web.AppKey("calls")
+CDR_INGEST: web.AppKey[CdrIngest] = web.AppKey("cdr_ingest")
+CDR_QUERIES: web.AppKey[CdrQueries] = web.AppKey("cdr_queries")
+TTS: web.AppKey[TtsRenderer] = web.AppKey("tts")

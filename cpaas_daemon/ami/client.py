@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import itertools
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import structlog
@@ -91,6 +91,11 @@ class AmiClient:
         self._supervisor: asyncio.Task[None] | None = None
         self._ids = itertools.count(1)
         self._id_prefix = f"cpaas-{os.getpid()}-{id(self) & 0xFFFF:04x}"
+        self._on_login: list[Callable[[], Awaitable[None]]] = []
+
+    def on_login(self, hook: Callable[[], Awaitable[None]]) -> None:
+        """Run ``hook`` after every successful login (state resync after a reconnect)."""
+        self._on_login.append(hook)
 
     @property
     def connected(self) -> bool:
@@ -247,6 +252,11 @@ class AmiClient:
         self._logged_in.set()
         self.metrics.ami_connected.set(1)
         log.info("ami.connected", host=self.config.host, port=self.config.port)
+        for hook in self._on_login:
+            try:
+                await hook()
+            except Exception:
+                log.exception("ami.login_hook_failed", hook=repr(hook))
 
     async def _watch(self) -> None:
         """Ping every interval; a missed Pong means a dead peer, so drop the link."""

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from cpaas_daemon.api import health
+from cpaas_daemon.api import cpaas_calls, health
 
 
 def setup_routes(app: web.Application) -> None:
     app.router.add_get("/health", health.health)
     app.router.add_get("/metrics", health.metrics)
+
+    # Seed 003: CPaaS calls and CDRs (`account` + `auth` headers).
+    app.router.add_post("/api/click2call", cpaas_calls.click2call)
+    app.router.add_post("/api/modify_call", cpaas_calls.modify_call)
+    app.router.add_post("/api/get_cdr_by_date", cpaas_calls.cdr_by_date)
+    app.router.add_post("/api/get_cdr_by_request_id", cpaas_calls.cdr_by_request_id)
+    app.router.add_get("/api/get_cdr_statistics", cpaas_calls.cdr_statistics)
+    app.router.add_get("/api/get_live_call_statistics", cpaas_calls.live_call_statistics)

@@ -1,0 +1,77 @@
+"""Seed 003's dialect: ``account``/``auth`` headers and ``{"response": {...}}`` bodies.
+
+Every value in the seed's examples is a string (``"success": "true"``, ``"repeat": "1"``),
+so requests accept strings (or plain JSON numbers) and responses keep the strings.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import structlog
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from cpaas_daemon import keys
+from cpaas_daemon.api.errors import register_dialect
+from cpaas_daemon.errors import ApiError, Unauthorized, ValidationFailed
+
+Model = TypeVar("Model", bound=BaseModel)
+
+MAX_BODY = 1 << 20
+
+
+class CpaasModel(BaseModel):
+    """Request bodies: unknown keys are ignored (clients send extras), types are coerced."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, frozen=True)
+
+
+def render_error(error: ApiError) -> web.Response:
+    body: dict[str, Any] = {"success": "false", "message": error.message}
+    body.update({k: v for k, v in error.details.items() if isinstance(v, str | int)})
+    return web.json_response({"response": body}, status=error.status)
+
+
+register_dialect("/api/", render_error)
+
+
+def ok(**fields: Any) -> web.Response:
+    return web.json_response({"response": {**fields, "success": "true"}})
+
+
+async def account_of(request: web.Request) -> str:
+    """Authenticate the ``account`` + ``auth`` headers; binds ``account`` for the logs."""
+    account_id = request.headers.get("account", "").strip()
+    secret = request.headers.get("auth", "")
+    if not account_id or not secret:
+        raise Unauthorized("account and auth headers are required")
+    account = await request.app[keys.ACCOUNTS].authenticate(account_id, secret)
+    if account is None:
+        raise Unauthorized("invalid account or auth")
+    structlog.contextvars.bind_contextvars(account=account.account_id)
+    return account.account_id
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    field = ".".join(str(p) for p in err["loc"]) or "body"
+    message = str(err["msg"]).removeprefix("Value error, ")
+    if err["type"] == "missing":
+        return f"{field} is required"
+    return f"{field}: {message}" if not message.startswith(field) else message
+
+
+async def parse_body(request: web.Request, model: type[Model]) -> Model:
+    """Read and validate a JSON body; any problem is a 400 naming the field."""
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        raise ValidationFailed("request body too large")
+    raw = await request.read()
+    try:
+        return model.model_validate_json(raw or b"{}")
+    except ValidationError as exc:
+        if any(err["type"] == "json_invalid" for err in exc.errors()):
+            raise ValidationFailed("request body is not valid JSON") from None
+        if any(err["type"] == "model_type" for err in exc.errors()):
+            raise ValidationFailed("request body must be a JSON object") from None
+        raise ValidationFailed(_first_error(exc)) from None

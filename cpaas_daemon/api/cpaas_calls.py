@@ -1,0 +1,160 @@
+"""Seed 003 call endpoints: click2call, modify_call, CDR queries and live statistics."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from datetime import date
+from typing import Annotated
+
+from aiohttp import web
+from pydantic import BeforeValidator, Field, field_validator
+
+from cpaas_daemon import keys
+from cpaas_daemon.api.cpaas_base import CpaasModel, account_of, ok, parse_body
+from cpaas_daemon.calls import dialstring
+from cpaas_daemon.calls.model import CallKind
+from cpaas_daemon.calls.service import ModifyType, TwoPartyCall
+from cpaas_daemon.cdr.queries import cdr_json
+from cpaas_daemon.errors import NotFound
+
+
+def _as_text(value: object) -> object:
+    """The seed sends numbers as strings; accept a bare JSON integer too."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+Text = Annotated[str, BeforeValidator(_as_text)]
+RECORDING_OPTIONS = {"both", "agent", "customer", "off", "on"}
+
+
+class Click2Call(CpaasModel):
+    agent_number: str
+    destination_number: str
+    caller_id: str
+    recording_option: str = "off"
+    transcript: str = "off"
+
+    @field_validator("agent_number", "destination_number", "caller_id")
+    @classmethod
+    def _number(cls, value: str, info: object) -> str:
+        return dialstring.phone_number(value, getattr(info, "field_name", "number"))
+
+    @field_validator("recording_option")
+    @classmethod
+    def _recording(cls, value: str) -> str:
+        if value not in RECORDING_OPTIONS:
+            raise ValueError("must be one of both, agent, customer, off")
+        return "both" if value == "on" else value  # seed example sends "on"
+
+    @field_validator("transcript")
+    @classmethod
+    def _transcript(cls, value: str) -> str:
+        if value not in {"on", "off"}:
+            raise ValueError("must be on or off")
+        return value
+
+
+async def click2call(request: web.Request) -> web.Response:
+    account = await account_of(request)
+    body = await parse_body(request, Click2Call)
+    request_id = await request.app[keys.CALLS].two_party(
+        account,
+        TwoPartyCall(
+            agent_number=body.agent_number,
+            destination_number=body.destination_number,
+            caller_id=body.caller_id,
+            recording_option=body.recording_option,
+            transcript=body.transcript == "on",
+        ),
+    )
+    return ok(request_id=request_id)
+
+
+class ModifyCall(CpaasModel):
+    channel: str
+    modify_type: Text
+    transfer_to: str | None = None
+
+    @field_validator("channel")
+    @classmethod
+    def _channel(cls, value: str) -> str:
+        return dialstring.channel_name(value)
+
+    @field_validator("modify_type")
+    @classmethod
+    def _type(cls, value: str) -> str:
+        if value not in {"0", "1", "2", "3"}:
+            raise ValueError("must be 0 (blind transfer), 1 (attended), 2 (hangup), 3 (record)")
+        return value
+
+    @field_validator("transfer_to")
+    @classmethod
+    def _target(cls, value: str | None) -> str | None:
+        return None if not value else dialstring.number_or_extension(value, "transfer_to")
+
+
+async def modify_call(request: web.Request) -> web.Response:
+    account = await account_of(request)
+    body = await parse_body(request, ModifyCall)
+    message = await request.app[keys.CALLS].modify(
+        account, body.channel, ModifyType(int(body.modify_type)), body.transfer_to
+    )
+    return ok(message=message)
+
+
+class CdrByDate(CpaasModel):
+    start_call_date: date
+    end_call_date: date
+    record_count: Annotated[int, Field(ge=1, le=10000)] = 1000
+    offset: Annotated[int, Field(ge=0)] = 0
+
+
+class ByRequestId(CpaasModel):
+    request_id: str
+
+    @field_validator("request_id")
+    @classmethod
+    def _rid(cls, value: str) -> str:
+        return dialstring.request_id(value)
+
+
+def found(rows: Sequence[sqlite3.Row], campaign: bool = False) -> web.Response:
+    """The seed's CDR list answer; an empty result is a 404 ``cdr not found``."""
+    if not rows:
+        raise NotFound("cdr not found")
+    return ok(message="cdr found", result=[cdr_json(row, campaign) for row in rows])
+
+
+async def cdr_by_date(request: web.Request) -> web.Response:
+    account = await account_of(request)
+    body = await parse_body(request, CdrByDate)
+    rows = await request.app[keys.CDR_QUERIES].by_date(
+        account, body.start_call_date, body.end_call_date, body.record_count, body.offset
+    )
+    return found(rows)
+
+
+async def cdr_by_request_id(request: web.Request) -> web.Response:
+    account = await account_of(request)
+    body = await parse_body(request, ByRequestId)
+    return found(await request.app[keys.CDR_QUERIES].by_request_id(account, body.request_id))
+
+
+async def cdr_statistics(request: web.Request) -> web.Response:
+    account = await account_of(request)
+    counts = await request.app[keys.CDR_QUERIES].statistics(account)
+    return ok(result={key: [value] for key, value in counts.items()})
+
+
+async def live_call_statistics(request: web.Request) -> web.Response:
+    account = await account_of(request)
+    live = request.app[keys.TRACKER].live_calls(account)
+    return ok(
+        result={
+            "live_calls_c2c": live[CallKind.C2C] + live[CallKind.CALLBACK],
+            "live_calls_campaign": live[CallKind.CAMPAIGN],
+            "live_calls_inbound": live[CallKind.INBOUND],
+            "live_calls_otp": live[CallKind.OTP],
+        }
+    )

@@ -1,0 +1,1 @@
+"""Calls: originate, track and control live calls for an account."""

@@ -1,0 +1,66 @@
+"""The ``calls`` table: a request's lifecycle and, once CDRs arrive, its CDR summary."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from cpaas_daemon.calls.model import CallKind, CallRequest, CallState, channel_id_for
+from cpaas_daemon.store.db import Database
+from cpaas_daemon.timefmt import iso, utc_now
+
+
+class CallRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def insert(self, call: CallRequest, state: CallState = CallState.QUEUED) -> None:
+        """Written before the Originate goes out, so a crash can never hide a dialled call."""
+        await self._db.execute(
+            "INSERT INTO calls (request_id, account_id, kind, direction, agent_number,"
+            " customer_number, dialed_number, caller_id, channel_id, destination_context,"
+            " recording_name, campaign_id, list_id, contact_id, state, created_at)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                call.request_id,
+                call.account_id,
+                call.kind.value,
+                call.kind.direction,
+                call.agent_number,
+                call.customer_number,
+                call.dialed_number,
+                call.caller_id,
+                channel_id_for(call.request_id),
+                call.context,
+                call.recording_name,
+                call.campaign_id,
+                call.list_id,
+                call.contact_id,
+                state.value,
+                iso(utc_now()),
+            ),
+        )
+
+    async def set_state(self, request_id: str, state: CallState) -> None:
+        """Move a call forward; a call whose CDR already arrived stays completed."""
+        await self._db.execute(
+            "UPDATE calls SET state = ? WHERE request_id = ? AND state != 'completed'",
+            (state.value, request_id),
+        )
+
+    async def set_recording(self, request_id: str, name: str) -> None:
+        await self._db.execute(
+            "UPDATE calls SET recording_name = ? WHERE request_id = ?", (name, request_id)
+        )
+
+    async def get(self, account_id: str, request_id: str) -> sqlite3.Row | None:
+        """A call of this account only: another account's request_id is simply not found."""
+        return await self._db.fetchone(
+            "SELECT * FROM calls WHERE account_id = ? AND request_id = ?",
+            (account_id, request_id),
+        )
+
+    async def kind_and_account(self, request_id: str) -> tuple[CallKind, str] | None:
+        row = await self._db.fetchone(
+            "SELECT kind, account_id FROM calls WHERE request_id = ?", (request_id,)
+        )
+        return None if row is None else (CallKind(row["kind"]), row["account_id"])

@@ -1,0 +1,165 @@
+"""Call control for an account: click-to-call and live-call changes (modify_call).
+
+Inputs arrive validated (numbers are digits); this module turns them into dialplan
+variables and AMI actions, and enforces that an account only touches its own channels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+from pathlib import Path
+
+import structlog
+
+from cpaas_daemon.ami.client import AmiClient
+from cpaas_daemon.calls.dialstring import dial_string, is_extension, new_request_id
+from cpaas_daemon.calls.model import CallKind, CallRequest
+from cpaas_daemon.calls.originator import Originator, safe
+from cpaas_daemon.calls.repository import CallRepository
+from cpaas_daemon.calls.tracker import CallTracker
+from cpaas_daemon.config import DialConfig
+from cpaas_daemon.errors import NotFound, ValidationFailed
+
+log = structlog.get_logger(__name__)
+
+TRANSFER_CONTEXT = "cpaas-transfer"
+
+
+class ModifyType(IntEnum):
+    BLIND_TRANSFER = 0
+    ATTENDED_TRANSFER = 1
+    HANGUP = 2
+    START_RECORDING = 3
+
+
+MODIFY_MESSAGES = {
+    ModifyType.BLIND_TRANSFER: "blind transferred successfully",
+    ModifyType.ATTENDED_TRANSFER: "attended transfer started successfully",
+    ModifyType.HANGUP: "call hangup successfully",
+    ModifyType.START_RECORDING: "call recording started successfully",
+}
+
+
+@dataclass(frozen=True)
+class TwoPartyCall:
+    """Click-to-call (and a due callback): agent first, then the destination."""
+
+    agent_number: str
+    destination_number: str
+    caller_id: str
+    recording_option: str  # both | agent | customer | off
+    transcript: bool = False
+
+
+class CallService:
+    def __init__(
+        self,
+        ami: AmiClient,
+        originator: Originator,
+        calls: CallRepository,
+        tracker: CallTracker,
+        dial: DialConfig,
+    ) -> None:
+        self._ami = ami
+        self._originator = originator
+        self._calls = calls
+        self._tracker = tracker
+        self._dial = dial
+
+    def _recording(self, request_id: str, option: str) -> tuple[str, dict[str, str]]:
+        """MixMonitor on the agent channel: ``b`` mixes both sides once bridged; one
+        side only is the receive (agent's voice) or transmit (customer's voice) feed."""
+        if option == "off":
+            return "", {"CPAAS_RECORD": "off"}
+        directory = self._dial.recordings_dir
+        mixed = directory / f"{request_id}.wav"
+        options = {
+            "both": "b",
+            "agent": f"br({directory / f'{request_id}-agent.wav'})",
+            "customer": f"bt({directory / f'{request_id}-customer.wav'})",
+        }[option]
+        name = mixed.name if option == "both" else f"{request_id}-{option}.wav"
+        return name, {
+            "CPAAS_RECORD": option,
+            "CPAAS_RECORDING_FILE": str(mixed),
+            "CPAAS_MIXMON_OPTIONS": options,
+        }
+
+    async def two_party(
+        self,
+        account_id: str,
+        call: TwoPartyCall,
+        kind: CallKind = CallKind.C2C,
+        request_id: str | None = None,
+    ) -> str:
+        request_id = request_id or new_request_id()
+        recording_name, variables = self._recording(request_id, call.recording_option)
+        variables |= {
+            "CPAAS_DEST_DIAL": dial_string(self._dial.outbound_template, call.destination_number),
+            "CPAAS_RING_TIMEOUT": str(self._dial.ring_timeout),
+            "CPAAS_TRANSCRIPT": "on" if call.transcript else "off",
+        }
+        await self._originator.place(
+            CallRequest(
+                request_id=request_id,
+                account_id=account_id,
+                kind=kind,
+                channel=dial_string(self._dial.outbound_template, call.agent_number),
+                context="cpaas-click2call",
+                exten=call.destination_number,
+                caller_id=call.caller_id,
+                variables=variables,
+                agent_number=call.agent_number,
+                customer_number=call.destination_number,
+                dialed_number=call.destination_number,
+                recording_name=recording_name,
+            )
+        )
+        return request_id
+
+    async def modify(
+        self, account_id: str, channel: str, modify_type: ModifyType, transfer_to: str | None
+    ) -> str:
+        """Transfer, hang up or record a live channel of this account; returns the message."""
+        owner = self._tracker.owner(channel)
+        if owner != account_id:
+            # Same answer for "not live" and "someone else's": no information leak.
+            raise NotFound(f"no live call on channel {channel}")
+        bound = log.bind(account=account_id, channel=channel, modify_type=modify_type.name)
+        if modify_type in (ModifyType.BLIND_TRANSFER, ModifyType.ATTENDED_TRANSFER):
+            if not transfer_to:
+                raise ValidationFailed("transfer_to is required for a transfer")
+            template = (
+                self._dial.extension_template
+                if is_extension(transfer_to)
+                else self._dial.outbound_template
+            )
+            await self._ami.send(
+                {
+                    "Action": "Setvar",
+                    "Channel": channel,
+                    "Variable": "CPAAS_TRANSFER_DIAL",
+                    "Value": safe(dial_string(template, transfer_to), "transfer"),
+                }
+            )
+            action = "Redirect" if modify_type is ModifyType.BLIND_TRANSFER else "Atxfer"
+            fields = {"Action": action, "Channel": channel, "Context": TRANSFER_CONTEXT}
+            await self._ami.send({**fields, "Exten": transfer_to, "Priority": "1"})
+        elif modify_type is ModifyType.HANGUP:
+            await self._ami.send({"Action": "Hangup", "Channel": channel, "Cause": "16"})
+        else:
+            await self._start_recording(channel)
+        bound.info("call.modified")
+        return MODIFY_MESSAGES[modify_type]
+
+    async def _start_recording(self, channel: str) -> None:
+        live = self._tracker.channel(channel)
+        info = self._tracker.request_of(live) if live is not None else None
+        stem = info.request_id if info is not None else "call"
+        path: Path = self._dial.recordings_dir / f"{stem}-{new_request_id()}.wav"
+        await self._ami.send(
+            {"Action": "MixMonitor", "Channel": channel, "File": str(path), "Options": "b"}
+        )
+        if info is not None:
+            await self._calls.set_recording(info.request_id, path.name)

@@ -1,0 +1,1 @@
+"""Call detail records: Asterisk's per-leg Cdr events, summarised per call request."""

@@ -1,0 +1,172 @@
+"""Store every ``Cdr`` event and keep each request's CDR summary current.
+
+Events are queued by the bus handler (no I/O on the reader's path) and flushed in
+batches: one transaction inserts the legs (``INSERT OR IGNORE`` on a digest of the
+fields, so a duplicate is stored once) and re-summarises the requests they touched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+from collections.abc import Callable, Mapping
+from zoneinfo import ZoneInfo
+
+import aiosqlite
+import structlog
+
+from cpaas_daemon.ami.bus import Event, EventBus
+from cpaas_daemon.calls.model import CallKind, request_id_from_uniqueid
+from cpaas_daemon.cdr.summary import summarise
+from cpaas_daemon.metrics import Metrics
+from cpaas_daemon.store.db import Database
+from cpaas_daemon.timefmt import iso, pbx_local_to_iso, utc_now
+
+log = structlog.get_logger(__name__)
+
+LEG_FIELDS = (
+    "AccountCode", "Source", "Destination", "DestinationContext", "CallerID", "Channel",
+    "DestinationChannel", "LastApplication", "LastData", "StartTime", "AnswerTime",
+    "EndTime", "Duration", "BillableSeconds", "Disposition", "UniqueID", "UserField",
+)  # fmt: skip
+
+BATCH_SIZE = 500
+FLUSH_INTERVAL = 0.05
+
+SummaryListener = Callable[[str, str], None]
+
+
+def leg_key(event: Mapping[str, str]) -> str:
+    raw = "\x1f".join(event.get(name, "") for name in LEG_FIELDS)
+    return hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+
+
+def leg_request_id(event: Mapping[str, str]) -> str | None:
+    userfield = event.get("UserField", "")
+    if len(userfield) == 10 and all(c in "0123456789abcdef" for c in userfield):
+        return userfield
+    return request_id_from_uniqueid(event.get("UniqueID", ""))
+
+
+class CdrIngest:
+    def __init__(self, db: Database, bus: EventBus, metrics: Metrics, pbx_tz: ZoneInfo) -> None:
+        self._db = db
+        self._metrics = metrics
+        self._tz = pbx_tz
+        self._queue: asyncio.Queue[dict[str, str]] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+        self._listeners: list[SummaryListener] = []
+        bus.subscribe(self._on_cdr, "Cdr")
+
+    def on_summary(self, listener: SummaryListener) -> None:
+        """``listener(request_id, dial_status)`` after a request's CDR is summarised."""
+        self._listeners.append(listener)
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="cdr-ingest")
+
+    async def stop(self) -> None:
+        """Flush what is queued, then stop: a clean shutdown loses no CDR."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        await self._flush(self._drain())
+
+    def _on_cdr(self, event: Event) -> None:
+        self._queue.put_nowait(dict(event))
+
+    def _drain(self) -> list[dict[str, str]]:
+        batch = []
+        while not self._queue.empty() and len(batch) < BATCH_SIZE:
+            batch.append(self._queue.get_nowait())
+        return batch
+
+    async def _run(self) -> None:
+        while True:
+            first = await self._queue.get()
+            await asyncio.sleep(FLUSH_INTERVAL)  # let a burst accumulate into one batch
+            batch = [first, *self._drain()]
+            try:
+                await self._flush(batch)
+            except Exception:
+                log.exception("cdr.flush_failed", rows=len(batch))
+                for event in batch:  # keep them: retried with the next batch
+                    self._queue.put_nowait(event)
+                await asyncio.sleep(1.0)
+
+    def _row(self, event: Mapping[str, str], received: str) -> tuple[object, ...]:
+        return (
+            leg_key(event),
+            leg_request_id(event),
+            *(event.get(name, "") for name in LEG_FIELDS[:9]),
+            pbx_local_to_iso(event.get("StartTime", ""), self._tz),
+            pbx_local_to_iso(event.get("AnswerTime", ""), self._tz),
+            pbx_local_to_iso(event.get("EndTime", ""), self._tz),
+            int(event.get("Duration", "0") or 0),
+            int(event.get("BillableSeconds", "0") or 0),
+            event.get("Disposition", ""),
+            event.get("UniqueID", ""),
+            event.get("UserField", ""),
+            received,
+        )
+
+    async def _flush(self, batch: list[dict[str, str]]) -> None:
+        if not batch:
+            return
+        received = iso(utc_now())
+        rows = [self._row(event, received) for event in batch]
+        touched = {row[1] for row in rows if row[1]}
+        summaries: list[tuple[str, str]] = []
+        async with self._db.transaction() as conn:
+            await conn.executemany(
+                "INSERT OR IGNORE INTO cdr_legs (leg_key, request_id, account_code, source,"
+                " destination, destination_context, caller_id, channel, destination_channel,"
+                " last_application, last_data, start_time, answer_time, end_time, duration,"
+                " billsec, disposition, uniqueid, userfield, received_at)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                rows,
+            )
+            for request_id in touched:
+                status = await self._resummarise(conn, request_id)
+                if status is not None:
+                    summaries.append((request_id, status))
+        self._metrics.cdr_rows.inc(len(rows))
+        for request_id, status in summaries:
+            for listener in self._listeners:
+                listener(request_id, status)
+
+    async def _resummarise(self, conn: aiosqlite.Connection, request_id: str) -> str | None:
+        async with conn.execute(
+            "SELECT kind FROM calls WHERE request_id = ?", (request_id,)
+        ) as cursor:
+            call = await cursor.fetchone()
+        if call is None:
+            return None
+        async with conn.execute(
+            "SELECT * FROM cdr_legs WHERE request_id = ? ORDER BY id", (request_id,)
+        ) as cursor:
+            legs = await cursor.fetchall()
+        summary = summarise(request_id, CallKind(call["kind"]), legs)
+        if summary is None:
+            return None
+        await conn.execute(
+            "UPDATE calls SET call_date=?, answer=?, end_time=?, call_duration=?, billsec=?,"
+            " dial_status=?, call_status=?, uniqueid=?, state='completed',"
+            " cdr_at=COALESCE(cdr_at, ?) WHERE request_id = ?",
+            (
+                summary.call_date,
+                summary.answer,
+                summary.end_time,
+                summary.call_duration,
+                summary.billsec,
+                summary.dial_status,
+                summary.call_status,
+                summary.uniqueid,
+                iso(utc_now()),
+                request_id,
+            ),
+        )
+        return summary.dial_status

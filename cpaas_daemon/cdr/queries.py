@@ -1,0 +1,116 @@
+"""Read side of CDRs for the seed's endpoints; every query is scoped to one account."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date, timedelta
+from typing import Any
+
+from cpaas_daemon.store.db import Database
+from cpaas_daemon.timefmt import http_date
+
+EPOCH_ZERO = "Thu, 01 Jan 1970 00:00:00 GMT"  # the seed's rendering of "no time"
+
+# dial_status -> the seed's statistics key. Anything else counts only in total_calls.
+STAT_KEYS = {
+    "ANSWER": "answer_calls",
+    "BUSY": "busy_calls",
+    "CANCEL": "cancel_calls",
+    "CHANUNAVAIL": "chanunavail_calls",
+    "CONGESTION": "congestion_calls",
+    "NOANSWER": "noanswer_calls",
+}
+
+_COLUMNS = (
+    "id, request_id, account_id, direction, agent_number, customer_number, dialed_number,"
+    " caller_id, destination_context, recording_name, list_id, is_dnd, dtmf_inputs,"
+    " call_date, answer, end_time, call_duration, billsec, dial_status, call_status, uniqueid,"
+    " kind"
+)
+
+
+def cdr_json(row: sqlite3.Row, campaign: bool = False) -> dict[str, Any]:
+    """One CDR in the seed's shape (keys sorted as the seed prints them)."""
+    body: dict[str, Any] = {
+        "account_id": row["account_id"],
+        "agent_number": row["agent_number"],
+        "answer": http_date(row["answer"]) or EPOCH_ZERO,
+        "billsec": row["billsec"],
+        "call_date": http_date(row["call_date"]) or EPOCH_ZERO,
+        "call_direction": row["direction"],
+        "call_duration": row["call_duration"],
+        "call_status": row["call_status"],
+        "caller_id": row["caller_id"],
+        "customer_number": "" if campaign else row["customer_number"],
+        "destination_context": row["destination_context"],
+        "dial_status": row["dial_status"],
+        "dialed_number": row["dialed_number"],
+        "dtmf_inputs": row["dtmf_inputs"],
+        "end": http_date(row["end_time"]) or EPOCH_ZERO,
+        "id": row["id"],
+        "recording_name": row["recording_name"],
+        "request_id": row["request_id"],
+        "uniqueid": row["uniqueid"] or "",
+    }
+    if campaign:
+        body["is_dnd"] = str(row["is_dnd"])
+        body["list_id"] = row["list_id"] or ""
+    return body
+
+
+class CdrQueries:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def by_date(
+        self, account_id: str, start: date, end: date, limit: int, offset: int
+    ) -> list[sqlite3.Row]:
+        """CDRs whose call started on ``start`` .. ``end`` inclusive (UTC days)."""
+        return await self._db.fetchall(
+            f"SELECT {_COLUMNS} FROM calls WHERE account_id = ? AND cdr_at IS NOT NULL"
+            " AND call_date >= ? AND call_date < ? ORDER BY call_date, id LIMIT ? OFFSET ?",
+            (
+                account_id,
+                start.isoformat(),
+                (end + timedelta(days=1)).isoformat(),
+                limit,
+                offset,
+            ),
+        )
+
+    async def by_request_id(self, account_id: str, request_id: str) -> list[sqlite3.Row]:
+        return await self._db.fetchall(
+            f"SELECT {_COLUMNS} FROM calls WHERE account_id = ? AND request_id = ?"
+            " AND cdr_at IS NOT NULL",
+            (account_id, request_id),
+        )
+
+    async def by_campaign(self, account_id: str, campaign_id: str) -> list[sqlite3.Row]:
+        return await self._db.fetchall(
+            f"SELECT {_COLUMNS} FROM calls WHERE account_id = ? AND campaign_id = ?"
+            " AND cdr_at IS NOT NULL ORDER BY id",
+            (account_id, campaign_id),
+        )
+
+    async def statistics(self, account_id: str, campaign_id: str | None = None) -> dict[str, int]:
+        """Counts by dial_status; ``total_calls`` counts every call with a CDR."""
+        where = "account_id = ? AND cdr_at IS NOT NULL"
+        params: list[Any] = [account_id]
+        if campaign_id is not None:
+            where += " AND campaign_id = ?"
+            params.append(campaign_id)
+        rows = await self._db.fetchall(
+            f"SELECT dial_status, COUNT(*) AS n FROM calls WHERE {where} GROUP BY dial_status",
+            params,
+        )
+        counts = dict.fromkeys(STAT_KEYS.values(), 0)
+        total = 0
+        for row in rows:
+            total += row["n"]
+            key = STAT_KEYS.get(row["dial_status"])
+            if key is not None:
+                counts[key] += row["n"]
+        if campaign_id is not None:
+            counts["dnd_calls"] = sum(r["n"] for r in rows if r["dial_status"] == "DND")
+        counts["total_calls"] = total
+        return dict(sorted(counts.items()))

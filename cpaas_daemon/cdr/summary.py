@@ -1,0 +1,77 @@
+"""Turn a request's per-leg CDRs into the one record the seed's CDR API returns.
+
+Asterisk writes one CDR per channel leg (and one more per Dial a leg makes). For a call
+we placed, the legs that matter are:
+
+* the originated leg itself (Uniqueid ``cpaas-<request_id>``; for an inbound call, the
+  leg whose UserField the dialplan set to the request_id): did the first party (agent,
+  OTP or campaign customer, inbound caller) answer?
+* its ``Dial`` CDR, for click-to-call and callbacks: did the destination answer, and
+  for how long did they talk (``billsec``)?
+
+The far halves of Local channels (``-2``) and the destination's own legs are kept in
+``cdr_legs`` but do not change the summary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cpaas_daemon.calls.model import CallKind, channel_id_for
+
+# CDR disposition -> Asterisk DIALSTATUS, the seed's dial_status.
+DIAL_STATUS = {
+    "ANSWERED": "ANSWER",
+    "BUSY": "BUSY",
+    "NO ANSWER": "NOANSWER",
+    "CONGESTION": "CONGESTION",
+    "FAILED": "CHANUNAVAIL",
+}
+
+
+@dataclass(frozen=True)
+class CdrSummary:
+    call_date: str | None
+    answer: str | None
+    end_time: str | None
+    call_duration: float
+    billsec: float
+    dial_status: str
+    call_status: str
+    uniqueid: str
+
+
+def summarise(
+    request_id: str, kind: CallKind, legs: Sequence[Mapping[str, Any]]
+) -> CdrSummary | None:
+    """The summary, or None while the deciding leg has not been reported yet."""
+    own_id = channel_id_for(request_id)
+    own = [
+        leg
+        for leg in legs
+        if leg["uniqueid"] == own_id
+        or (kind is CallKind.INBOUND and leg["userfield"] == request_id)
+    ]
+    dials = [leg for leg in own if leg["last_application"] == "Dial"]
+    if not own:
+        return None
+    two_party = kind in (CallKind.C2C, CallKind.CALLBACK)
+    deciding = dials[-1] if two_party and dials else own[0]
+    first_leg_answered = any(leg["disposition"] == "ANSWERED" for leg in own)
+    if two_party and not dials and first_leg_answered:
+        # The agent answered but the Dial's own CDR has not arrived yet.
+        return None
+    starts = [leg["start_time"] for leg in own if leg["start_time"]]
+    ends = [leg["end_time"] for leg in own if leg["end_time"]]
+    return CdrSummary(
+        call_date=min(starts) if starts else None,
+        answer=deciding["answer_time"],
+        end_time=max(ends) if ends else None,
+        call_duration=float(max(leg["duration"] for leg in own)),
+        billsec=float(deciding["billsec"]),
+        dial_status=DIAL_STATUS.get(deciding["disposition"], deciding["disposition"]),
+        call_status=deciding["disposition"],
+        uniqueid=own[0]["uniqueid"],
+    )
