@@ -14,11 +14,13 @@ from aiohttp import web
 
 from cpaas_daemon import keys
 from cpaas_daemon.accounts.repository import AccountRepository
+from cpaas_daemon.agi.server import FastAgiServer
 from cpaas_daemon.ami.bus import EventBus
 from cpaas_daemon.ami.client import AmiClient, as_event
 from cpaas_daemon.api.context import context_middleware
 from cpaas_daemon.api.errors import error_middleware
 from cpaas_daemon.api.routes import setup_routes
+from cpaas_daemon.calls.inbound import InboundHook
 from cpaas_daemon.calls.originator import Originator
 from cpaas_daemon.calls.repository import CallRepository
 from cpaas_daemon.calls.service import CallService
@@ -56,6 +58,12 @@ async def _ami_ctx(app: web.Application) -> AsyncIterator[None]:
     await app[keys.AMI].start()
     yield
     await app[keys.AMI].stop()
+
+
+async def _agi_ctx(app: web.Application) -> AsyncIterator[None]:
+    await app[keys.AGI].start()
+    yield
+    await app[keys.AGI].stop()
 
 
 async def _cdr_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -104,8 +112,11 @@ def create_app(config: Config) -> web.Application:
     app[keys.CALLS] = CallService(ami, originator, calls, tracker, config.dial)
     app[keys.CDR_INGEST] = CdrIngest(db, bus, metrics, ZoneInfo(config.ami.pbx_timezone))
     app[keys.CDR_QUERIES] = CdrQueries(db)
+    app[keys.AGI] = agi = FastAgiServer(config.agi)
+    app[keys.INBOUND] = inbound = InboundHook(db, calls, tracker)
+    agi.route("inbound", inbound)
     if config.simulate:
         app[keys.SIM] = _simulator(config)
-    app.cleanup_ctx.extend([_store_ctx, _cdr_ctx, _sim_ctx, _ami_ctx])
+    app.cleanup_ctx.extend([_store_ctx, _cdr_ctx, _agi_ctx, _sim_ctx, _ami_ctx])
     setup_routes(app)
     return app

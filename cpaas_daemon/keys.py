@@ -8,8 +8,10 @@ from aiohttp import web
 
 if TYPE_CHECKING:
     from cpaas_daemon.accounts.repository import AccountRepository
+    from cpaas_daemon.agi.server import FastAgiServer
     from cpaas_daemon.ami.bus import EventBus
     from cpaas_daemon.ami.client import AmiClient
+    from cpaas_daemon.calls.inbound import InboundHook
     from cpaas_daemon.calls.originator import Originator
     from cpaas_daemon.calls.repository import CallRepository
     from cpaas_daemon.calls.service import CallService
@@ -36,3 +38,5 @@ CALLS: web.AppKey[CallService] = web.AppKey("calls")
 CDR_INGEST: web.AppKey[CdrIngest] = web.AppKey("cdr_ingest")
 CDR_QUERIES: web.AppKey[CdrQueries] = web.AppKey("cdr_queries")
 TTS: web.AppKey[TtsRenderer] = web.AppKey("tts")
+AGI: web.AppKey[FastAgiServer] = web.AppKey("agi")
+INBOUND: web.AppKey[InboundHook] = web.AppKey("inbound")

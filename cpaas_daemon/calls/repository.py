@@ -29,7 +29,7 @@ class CallRepository:
                 call.customer_number,
                 call.dialed_number,
                 call.caller_id,
-                channel_id_for(call.request_id),
+                channel_id_for(call.request_id) if call.kind is not CallKind.INBOUND else None,
                 call.context,
                 call.recording_name,
                 call.campaign_id,

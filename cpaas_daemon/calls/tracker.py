@@ -62,9 +62,7 @@ class CallTracker:
 
     # -- queries ------------------------------------------------------------------
     def request_of(self, channel: LiveChannel) -> RequestInfo | None:
-        request_id = request_id_from_uniqueid(channel.linkedid) or self._links.get(
-            channel.linkedid
-        )
+        request_id = request_id_from_uniqueid(channel.linkedid) or self._links.get(channel.linkedid)
         return None if request_id is None else self._requests.get(request_id)
 
     def channel(self, name: str) -> LiveChannel | None:

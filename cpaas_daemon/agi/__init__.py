@@ -1,0 +1,1 @@
+"""FastAGI: the hooks Asterisk's dialplan (asterisk/extensions_cpaas.conf) calls."""

@@ -1,0 +1,154 @@
+"""Run the daemon for real: HTTP on a TCP port, AMI to the simulated Asterisk over TCP.
+
+Integration tests drive it exactly as production would: a CRM over HTTP, Asterisk over
+AMI (and FastAGI). Nothing is mocked; the simulator is the project's Asterisk model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from cpaas_daemon import keys
+from cpaas_daemon.app import create_app
+from cpaas_daemon.config import Config, load_config
+from cpaas_daemon.sim.server import SimConfig, SimulatedAsterisk
+
+TIME_SCALE = 0.02
+ACCOUNTS = {"account_1": "secret-one-123456", "account_2": "secret-two-123456"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def daemon_config(tmp_path: Path, ami_port: int, agi_port: int, **overrides: Any) -> Config:
+    base: dict[str, Any] = {
+        "http": {"host": "127.0.0.1", "port": 0},
+        "ami": {
+            "host": "127.0.0.1",
+            "port": ami_port,
+            "reconnect_min": 0.05,
+            "reconnect_max": 0.5,
+            "ping_interval": 1.0,
+            "ping_timeout": 1.0,
+            "action_timeout": 5.0,
+        },
+        "agi": {"host": "127.0.0.1", "port": agi_port},
+        "store": {"path": str(tmp_path / "cpaas.sqlite3")},
+        "dial": {
+            "outbound_template": "Local/{number}@sim-endpoints",
+            "extension_template": "Local/{number}@sim-endpoints",
+            "recordings_dir": str(tmp_path / "recordings"),
+        },
+        "tts": {"cache_dir": str(tmp_path / "tts")},
+        "campaigns": {"uploads_dir": str(tmp_path / "uploads")},
+        "queue_log": {"path": str(tmp_path / "queue_log"), "poll_interval": 0.05},
+        "log": {"format": "console", "level": "warning"},
+    }
+    for section, values in overrides.items():
+        if isinstance(values, dict):
+            base[section] = {**base.get(section, {}), **values}
+        else:
+            base[section] = values
+    return load_config(None, environ={}, overrides=base)
+
+
+@dataclass
+class Daemon:
+    """A running daemon and an HTTP client speaking to it."""
+
+    app: web.Application
+    runner: web.AppRunner
+    url: str
+    session: aiohttp.ClientSession
+    accounts: dict[str, str] = field(default_factory=dict)
+
+    def headers(self, account: str = "account_1") -> dict[str, str]:
+        return {"account": account, "auth": self.accounts[account]}
+
+    async def call(
+        self, method: str, path: str, body: Any = None, account: str | None = "account_1"
+    ) -> tuple[int, Any]:
+        """One HTTP request; returns (status, decoded JSON body)."""
+        headers = self.headers(account) if account else {}
+        async with self.session.request(
+            method, self.url + path, json=body, headers=headers
+        ) as response:
+            return response.status, await response.json(content_type=None)
+
+    async def post(self, path: str, body: Any, account: str | None = "account_1") -> Any:
+        return await self.call("POST", path, body, account)
+
+    async def get(self, path: str, account: str | None = "account_1") -> Any:
+        return await self.call("GET", path, None, account)
+
+    async def wait_for(
+        self, probe: Callable[[], Awaitable[Any]], timeout: float = 10.0, step: float = 0.02
+    ) -> Any:
+        """Poll ``probe`` until it returns something truthy (for state reached over AMI)."""
+        async with asyncio.timeout(timeout):
+            while not (result := await probe()):
+                await asyncio.sleep(step)
+            return result
+
+    async def cdr(self, request_id: str, account: str = "account_1") -> list[dict[str, Any]]:
+        """Wait until the request's CDR is stored, then return it as the API shows it."""
+
+        async def probe() -> list[dict[str, Any]] | None:
+            status, body = await self.post(
+                "/api/get_cdr_by_request_id", {"request_id": request_id}, account
+            )
+            return body["response"]["result"] if status == 200 else None
+
+        return await self.wait_for(probe)  # type: ignore[no-any-return]
+
+
+@asynccontextmanager
+async def running_sim(tmp_path: Path, agi_port: int, **options: Any) -> AsyncIterator[SimulatedAsterisk]:
+    sim = SimulatedAsterisk(
+        SimConfig(
+            time_scale=options.pop("time_scale", TIME_SCALE),
+            globals={"CPAAS_AGI": f"agi://127.0.0.1:{agi_port}"},
+            queue_log_path=tmp_path / "queue_log",
+            **options,
+        )
+    )
+    await sim.start()
+    try:
+        yield sim
+    finally:
+        await sim.stop()
+
+
+@asynccontextmanager
+async def running_daemon(config: Config, connect: bool = True) -> AsyncIterator[Daemon]:
+    app = create_app(config)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, config.http.host, 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    session = aiohttp.ClientSession()
+    daemon = Daemon(app, runner, f"http://127.0.0.1:{port}", session)
+    try:
+        for account, secret in ACCOUNTS.items():
+            await app[keys.ACCOUNTS].add(account, secret)
+            daemon.accounts[account] = secret
+        if connect:
+            async with asyncio.timeout(10):
+                await app[keys.AMI].wait_connected()
+        yield daemon
+    finally:
+        await session.close()
+        await runner.cleanup()
