@@ -1,0 +1,128 @@
+"""Call detail records as cdr_manager (``Event: Cdr``) and cdr_csv (Master.csv) write them.
+
+Asterisk keeps one CDR per channel leg ("A party"); the callee of a Dial/Queue is the B side
+(``DestinationChannel``) of the caller's CDR rather than a record of its own. A dial attempt
+that fails is closed as its own record and the caller starts a fresh one, which only survives
+if the caller runs more dialplan afterwards (rig: ``unanswered=yes``, ``congestion=yes``).
+
+Durations are *simulated* seconds (real elapsed time divided by ``time_scale``) so a fast test
+still sees a 3 s call billed as 3 s; the Start/Answer/End stamps stay real wall-clock time.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cpaas_daemon.sim.protocol import Fields
+
+if TYPE_CHECKING:
+    from cpaas_daemon.sim.channel import Channel
+
+DIAL_DISPOSITION = {
+    "ANSWER": "ANSWERED",
+    "BUSY": "BUSY",
+    "NOANSWER": "NO ANSWER",
+    "CANCEL": "NO ANSWER",
+    "CONGESTION": "CONGESTION",
+    "CHANUNAVAIL": "FAILED",
+}
+
+
+@dataclass
+class CdrRecord:
+    """The open record of one channel plus the closed records of its failed dial attempts."""
+
+    start: float = field(default_factory=time.time)
+    lastapp: str = ""
+    lastdata: str = ""
+    userfield: str = ""
+    dstchannel: str = ""
+    unanswered: str = "FAILED"
+    dormant: bool = False
+    closed: list[Fields] = field(default_factory=list)
+
+    def app(self, name: str, data: str) -> None:
+        """A dialplan application ran: it becomes LastApplication and revives a dormant record."""
+        self.lastapp, self.lastdata, self.dormant = name, data, False
+
+
+def _stamp(epoch: float | None) -> str:
+    return "" if epoch is None else time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(epoch))
+
+
+def _clid(chan: Channel) -> str:
+    return f'"{chan.cid_name}" <{chan.cid_num}>'
+
+
+def cdr_fields(
+    chan: Channel, rec: CdrRecord, dstchannel: str, disposition: str, answered: float | None
+) -> Fields:
+    """The Cdr event body in cdr_manager's field order."""
+    end, scale = time.time(), chan.core.scale
+    billable = 0 if answered is None or disposition != "ANSWERED" else int((end - answered) / scale)
+    return [
+        ("AccountCode", chan.accountcode),
+        ("Source", chan.cid_num),
+        ("Destination", chan.exten),
+        ("DestinationContext", chan.context),
+        ("CallerID", _clid(chan)),
+        ("Channel", chan.name),
+        ("DestinationChannel", dstchannel),
+        ("LastApplication", rec.lastapp),
+        ("LastData", rec.lastdata),
+        ("StartTime", _stamp(rec.start)),
+        ("AnswerTime", _stamp(answered if disposition == "ANSWERED" else None)),
+        ("EndTime", _stamp(end)),
+        ("Duration", str(int((end - rec.start) / scale))),
+        ("BillableSeconds", str(billable)),
+        ("Disposition", disposition),
+        ("AMAFlags", "DOCUMENTATION"),
+        ("UniqueID", chan.uniqueid),
+        ("UserField", rec.userfield),
+    ]
+
+
+def close_attempt(chan: Channel, callee: str, dialstatus: str) -> None:
+    """A Dial/Queue attempt to ``callee`` ended without a bridge: close it as its own record."""
+    rec = chan.cdr
+    if rec is None:
+        return
+    disposition = DIAL_DISPOSITION.get(dialstatus, "FAILED")
+    rec.closed.append(cdr_fields(chan, rec, callee, disposition, chan.answered_at))
+    rec.dormant, rec.dstchannel = True, ""
+
+
+def final_records(chan: Channel) -> list[Fields]:
+    """All records of a channel that is hanging up, oldest first."""
+    rec = chan.cdr
+    if rec is None:
+        return []
+    records = list(rec.closed)
+    if not rec.dormant:
+        disposition = "ANSWERED" if chan.answered_at is not None else rec.unanswered
+        records.append(cdr_fields(chan, rec, rec.dstchannel, disposition, chan.answered_at))
+    return records
+
+
+def _csv_quote(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
+def csv_line(record: Fields) -> str:
+    """One Master.csv line: text quoted, duration/billsec bare, empty answer time unquoted."""
+    out: list[str] = []
+    for key, value in record:
+        if key in ("Duration", "BillableSeconds") or (key == "AnswerTime" and not value):
+            out.append(value)
+        else:
+            out.append(_csv_quote(value))
+    return ",".join(out) + "\n"
+
+
+def append_csv(path: Path, records: list[Fields]) -> None:
+    """Append records to Master.csv (cdr_csv never rotates it)."""
+    with path.open("a", encoding="latin-1") as handle:
+        handle.writelines(csv_line(record) for record in records)
