@@ -1,4 +1,4 @@
-"""Command line: ``cpaas-daemon run | accounts add | check-config``.
+"""Command line: ``cpaas-daemon run | accounts add | announcements add | check-config``.
 
 Exit codes: 0 clean stop, 2 bad usage or configuration, 3 could not start (port in use,
 database unreadable), 130 interrupted.
@@ -20,6 +20,7 @@ from aiohttp import web
 
 from cpaas_daemon import keys
 from cpaas_daemon.accounts.repository import AccountRepository
+from cpaas_daemon.announcements import cli as announcements_cli
 from cpaas_daemon.app import create_app
 from cpaas_daemon.config import Config, ConfigError, load_config
 from cpaas_daemon.errors import ApiError
@@ -47,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("account_id")
     add.add_argument("--auth", help="secret to use (at least 12 characters)")
     acc_sub.add_parser("list", help="list account ids")
+    announcements_cli.add_parser(sub)
     sub.add_parser("check-config", help="validate the configuration and print it")
     return parser
 
@@ -133,6 +135,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "accounts":
             return asyncio.run(_accounts(config, args))
+        if args.command == "announcements":
+            return asyncio.run(_with_db(config, lambda db: announcements_cli.run(db, args)))
         return asyncio.run(_serve(config))
     except ApiError as exc:
         print(f"cpaas-daemon: {exc.message}", file=sys.stderr)
