@@ -33,7 +33,7 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy cpaas_daemon
 
 bench: $(STAMP) system-deps
-	$(PY) -m bench
+	$(PY) -m bench $(BENCH)
 
 clean:
 	rm -rf $(VENV) build *.egg-info var
