@@ -93,13 +93,15 @@ class Daemon:
     async def get(self, path: str, account: str | None = "account_1") -> Any:
         return await self.call("GET", path, None, account)
 
-    async def wait_for(
-        self, probe: Callable[[], Awaitable[Any]], timeout: float = 10.0, step: float = 0.02
-    ) -> Any:
-        """Poll ``probe`` until it returns something truthy (for state reached over AMI)."""
-        async with asyncio.timeout(timeout):
-            while not (result := await probe()):
-                await asyncio.sleep(step)
+    async def wait_for(self, probe: Callable[[], Awaitable[Any]], within: float = 10.0) -> Any:
+        """Poll ``probe`` until it returns something truthy.
+
+        A client can only observe the daemon from outside (HTTP answers, database rows), so
+        this polls what a user would see, bounded by ``within`` seconds.
+        """
+        async with asyncio.timeout(within):
+            while not (result := await probe()):  # noqa: ASYNC110 - no event to await
+                await asyncio.sleep(0.02)
             return result
 
     async def cdr(self, request_id: str, account: str = "account_1") -> list[dict[str, Any]]:
@@ -115,7 +117,9 @@ class Daemon:
 
 
 @asynccontextmanager
-async def running_sim(tmp_path: Path, agi_port: int, **options: Any) -> AsyncIterator[SimulatedAsterisk]:
+async def running_sim(
+    tmp_path: Path, agi_port: int, **options: Any
+) -> AsyncIterator[SimulatedAsterisk]:
     sim = SimulatedAsterisk(
         SimConfig(
             time_scale=options.pop("time_scale", TIME_SCALE),

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Annotated
 
 from aiohttp import web
-from pydantic import BeforeValidator, Field, field_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from cpaas_daemon import keys
 from cpaas_daemon.api.cpaas_base import CpaasModel, account_of, ok, parse_body
@@ -16,7 +16,7 @@ from cpaas_daemon.calls import dialstring
 from cpaas_daemon.calls.model import CallKind
 from cpaas_daemon.calls.service import ModifyType, TwoPartyCall
 from cpaas_daemon.cdr.queries import cdr_json
-from cpaas_daemon.errors import NotFound
+from cpaas_daemon.errors import NotFound, ValidationFailed
 
 
 def _as_text(value: object) -> object:
@@ -92,6 +92,12 @@ class ModifyCall(CpaasModel):
     @classmethod
     def _target(cls, value: str | None) -> str | None:
         return None if not value else dialstring.number_or_extension(value, "transfer_to")
+
+    @model_validator(mode="after")
+    def _transfer_needs_target(self) -> ModifyCall:
+        if self.modify_type in {"0", "1"} and not self.transfer_to:
+            raise ValidationFailed("transfer_to is required for a transfer")
+        return self
 
 
 async def modify_call(request: web.Request) -> web.Response:

@@ -128,7 +128,7 @@ class CallService:
             raise NotFound(f"no live call on channel {channel}")
         bound = log.bind(account=account_id, channel=channel, modify_type=modify_type.name)
         if modify_type in (ModifyType.BLIND_TRANSFER, ModifyType.ATTENDED_TRANSFER):
-            if not transfer_to:
+            if not transfer_to:  # the API model checks it first; callers may not
                 raise ValidationFailed("transfer_to is required for a transfer")
             template = (
                 self._dial.extension_template

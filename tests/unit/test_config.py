@@ -42,5 +42,5 @@ def test_invalid_values_name_the_field(environ: dict[str, str], field: str) -> N
 def test_broken_toml_is_reported(tmp_path: Path) -> None:
     file = tmp_path / "bad.toml"
     file.write_text("[ami\n")
-    with pytest.raises(ConfigError, match="bad.toml"):
+    with pytest.raises(ConfigError, match=r"bad\.toml"):
         load_config(file, environ={})
