@@ -29,6 +29,7 @@ from cpaas_daemon.cdr.ingest import CdrIngest
 from cpaas_daemon.cdr.queries import CdrQueries
 from cpaas_daemon.config import Config
 from cpaas_daemon.metrics import Metrics
+from cpaas_daemon.queue_log.wiring import queue_log_ctx, setup_queue_log
 from cpaas_daemon.sim.server import SimConfig, SimulatedAsterisk
 from cpaas_daemon.store.db import Database
 
@@ -118,5 +119,7 @@ def create_app(config: Config) -> web.Application:
     if config.simulate:
         app[keys.SIM] = _simulator(config)
     app.cleanup_ctx.extend([_store_ctx, _cdr_ctx, _agi_ctx, _sim_ctx, _ami_ctx])
+    setup_queue_log(app, config, db, ami)  # after the store: the tailer writes to it
+    app.cleanup_ctx.append(queue_log_ctx)
     setup_routes(app)
     return app

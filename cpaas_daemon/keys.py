@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from cpaas_daemon.cdr.queries import CdrQueries
     from cpaas_daemon.config import Config
     from cpaas_daemon.metrics import Metrics
+    from cpaas_daemon.queue_log.service import QueueStats
+    from cpaas_daemon.queue_log.tailer import QueueLogTailer
     from cpaas_daemon.sim.server import SimulatedAsterisk
     from cpaas_daemon.store.db import Database
     from cpaas_daemon.tts.renderer import TtsRenderer
@@ -40,3 +42,5 @@ CDR_QUERIES: web.AppKey[CdrQueries] = web.AppKey("cdr_queries")
 TTS: web.AppKey[TtsRenderer] = web.AppKey("tts")
 AGI: web.AppKey[FastAgiServer] = web.AppKey("agi")
 INBOUND: web.AppKey[InboundHook] = web.AppKey("inbound")
+QUEUE_STATS: web.AppKey[QueueStats] = web.AppKey("queue_stats")
+QUEUE_LOG_TAILER: web.AppKey[QueueLogTailer] = web.AppKey("queue_log_tailer")

@@ -25,6 +25,7 @@ from cpaas_daemon.app import create_app
 from cpaas_daemon.config import Config, ConfigError, load_config
 from cpaas_daemon.errors import ApiError
 from cpaas_daemon.log import setup_logging
+from cpaas_daemon.queue_log import cli as stats_users_cli
 from cpaas_daemon.store.db import Database
 from cpaas_daemon.systemd_notify import watchdog
 
@@ -49,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--auth", help="secret to use (at least 12 characters)")
     acc_sub.add_parser("list", help="list account ids")
     announcements_cli.add_parser(sub)
+    stats_users_cli.add_parser(sub)
     sub.add_parser("check-config", help="validate the configuration and print it")
     return parser
 
@@ -137,6 +139,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_accounts(config, args))
         if args.command == "announcements":
             return asyncio.run(_with_db(config, lambda db: announcements_cli.run(db, args)))
+        if args.command == "stats-users":
+            return asyncio.run(_with_db(config, lambda db: stats_users_cli.run(db, args)))
         return asyncio.run(_serve(config))
     except ApiError as exc:
         print(f"cpaas-daemon: {exc.message}", file=sys.stderr)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from cpaas_daemon.api import cpaas_calls, health
+from cpaas_daemon.api import asternic, cpaas_calls, health
 
 
 def setup_routes(app: web.Application) -> None:
@@ -18,3 +18,6 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/api/get_cdr_by_request_id", cpaas_calls.cdr_by_request_id)
     app.router.add_get("/api/get_cdr_statistics", cpaas_calls.cdr_statistics)
     app.router.add_get("/api/get_live_call_statistics", cpaas_calls.live_call_statistics)
+
+    # Seed 004: Asternic Call Center Stats PRO REST (HTTP Basic, stats_users).
+    app.router.add_get(asternic.PATH, asternic.stats_rest)

@@ -9,7 +9,7 @@ Unknown (custom, e.g. from the ``QueueLog`` action) events are kept verbatim.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 MAX_DATA_FIELDS = 5  # data1..data5 get columns (Asternic's info1..info5); the rest is joined
 
@@ -33,11 +33,15 @@ MEMBER_NAME_EVENTS = frozenset(
     }
 )
 """Events whose agent field is the member *name* (ADDMEMBER/PENALTY carry the interface)."""
+_PADDING = [""] * MAX_DATA_FIELDS
 
 
-@dataclass(frozen=True, slots=True)
-class QueueLogLine:
-    """A parsed line; ``offset`` is its byte position in the file it came from."""
+class QueueLogLine(NamedTuple):
+    """A parsed line, field for field the ``queue_log`` columns after ``file_id``.
+
+    A NamedTuple so the tailer hands lines to ``executemany`` without copying them.
+    ``offset`` is the line's byte position in its file; wait/talk/ring are seconds.
+    """
 
     offset: int
     epoch: int
@@ -45,31 +49,28 @@ class QueueLogLine:
     queue: str
     agent: str
     event: str
-    data: tuple[str, ...]
+    data1: str = ""
+    data2: str = ""
+    data3: str = ""
+    data4: str = ""
+    data5: str = ""
+    extra: str = ""
     wait: int | None = None
     talk: int | None = None
     ring: int | None = None
 
-    def row(self) -> tuple[object, ...]:
-        """Column values for ``queue_log`` after ``file_id`` (see migration 0300)."""
-        padded = (*self.data[:MAX_DATA_FIELDS], *("",) * (MAX_DATA_FIELDS - len(self.data)))
-        extra = "|".join(self.data[MAX_DATA_FIELDS:])
-        return (
-            self.offset,
-            self.epoch,
-            self.callid,
-            self.queue,
-            self.agent,
-            self.event,
-            *padded,
-            extra,
-            self.wait,
-            self.talk,
-            self.ring,
-        )
+    @property
+    def data(self) -> tuple[str, ...]:
+        """data1.. as Asterisk wrote them (without the empty padding)."""
+        fields = [self.data1, self.data2, self.data3, self.data4, self.data5]
+        if self.extra:
+            fields.extend(self.extra.split("|"))
+        while fields and not fields[-1]:
+            fields.pop()
+        return tuple(fields)
 
 
-def _int(data: tuple[str, ...], index: int) -> int | None:
+def _int(data: list[str], index: int) -> int | None:
     """``data[index]`` as an int; negative indexes count from the end. None if absent/bad."""
     try:
         return int(data[index])
@@ -77,7 +78,7 @@ def _int(data: tuple[str, ...], index: int) -> int | None:
         return None
 
 
-def _durations(event: str, data: tuple[str, ...]) -> tuple[int | None, int | None, int | None]:
+def _durations(event: str, data: list[str]) -> tuple[int | None, int | None, int | None]:
     """(wait, talk, ring) in seconds for the events that carry them."""
     if event == "CONNECT":  # holdtime|bridged uniqueid|ringtime
         return _int(data, 0), None, _int(data, 2)
@@ -105,10 +106,10 @@ def parse_line(text: str, offset: int = 0) -> QueueLogLine | None:
     except ValueError:
         return None
     event = fields[4]
-    data = tuple(fields[5:])
-    if data == ("",):  # "Events with empty data keep the trailing |"
-        data = ()
+    data = fields[5:]
+    if data == [""]:  # "Events with empty data keep the trailing |"
+        data = []
     wait, talk, ring = _durations(event, data)
-    return QueueLogLine(
-        offset, epoch, fields[1], fields[2], fields[3], event, data, wait, talk, ring
-    )
+    padded = data[:MAX_DATA_FIELDS] + _PADDING[len(data) :]
+    extra = "|".join(data[MAX_DATA_FIELDS:]) if len(data) > MAX_DATA_FIELDS else ""
+    return QueueLogLine(offset, epoch, *fields[1:5], *padded, extra, wait, talk, ring)

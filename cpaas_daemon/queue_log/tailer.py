@@ -83,15 +83,23 @@ def _read_chunk(path: Path, inode: int, offset: int, limit: int) -> _Chunk | Non
     cut = buffer.rfind(b"\n")
     if cut < 0:
         return None
-    lines = buffer[:cut].split(b"\n")
-    first_hash = line_hash(lines[0] + b"\n") if offset == 0 else None
+    body = buffer[:cut]
+    first_hash = line_hash(body.split(b"\n", 1)[0] + b"\n") if offset == 0 else None
+    text = body.decode("utf-8", "replace")
+    if len(text) == len(body):  # ASCII (the usual case): character offsets are byte offsets
+        lines = text.split("\n")
+        sizes = None
+    else:
+        raw_lines = body.split(b"\n")
+        lines = [raw.decode("utf-8", "replace") for raw in raw_lines]
+        sizes = [len(raw) for raw in raw_lines]
     rows: list[tuple[object, ...]] = []
     position = offset
-    for raw in lines:
-        parsed = parse_line(raw.decode("utf-8", "replace"), position)
+    for index, line in enumerate(lines):
+        parsed = parse_line(line, position)
         if parsed is not None:
-            rows.append(parsed.row())
-        position += len(raw) + 1
+            rows.append(parsed)
+        position += (len(line) if sizes is None else sizes[index]) + 1
     return _Chunk(rows, offset + cut + 1, first_hash, len(lines) - len(rows))
 
 
@@ -175,19 +183,24 @@ class QueueLogTailer:
         return 0
 
     async def _drain(self, path: Path, state: FileState) -> int:
-        """Read ``path`` to its last complete line, one transaction per batch."""
+        """Read ``path`` to its last complete line, one transaction per batch.
+
+        The next batch is read and parsed (in a thread) while the current one is being
+        written (in aiosqlite's thread): SQLite releases the GIL while it works.
+        """
         stored = 0
-        while True:
-            chunk = await asyncio.to_thread(
-                _read_chunk, path, state.inode, state.offset, self._batch_bytes
-            )
-            if chunk is None:
-                break
+        pending = self._read(path, state.inode, state.offset)
+        while (chunk := await pending) is not None:
+            pending = self._read(path, state.inode, chunk.end)
             file_id = state.first_line_hash
             if file_id is None:
                 file_id = chunk.first_line_hash
             state = FileState(state.inode, chunk.end, file_id)
-            await self._repo.store(self._key, state, file_id, chunk.rows)
+            try:
+                await self._repo.store(self._key, state, file_id, chunk.rows)
+            except BaseException:
+                pending.cancel()
+                raise
             self._state = state
             stored += len(chunk.rows)
             if chunk.rejected:
@@ -196,3 +209,8 @@ class QueueLogTailer:
             await self._repo.store(self._key, state, None, [])
             self._state = state
         return stored
+
+    def _read(self, path: Path, inode: int, offset: int) -> asyncio.Future[_Chunk | None]:
+        return asyncio.ensure_future(
+            asyncio.to_thread(_read_chunk, path, inode, offset, self._batch_bytes)
+        )
