@@ -7,6 +7,7 @@ AMI -> ...) and stop in reverse, so no task outlives the thing it uses.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import structlog
@@ -17,11 +18,13 @@ from cpaas_daemon.accounts.repository import AccountRepository
 from cpaas_daemon.agi.server import FastAgiServer
 from cpaas_daemon.ami.bus import EventBus
 from cpaas_daemon.ami.client import AmiClient, as_event
+from cpaas_daemon.announcements.repository import AnnounceTemplateRepository
 from cpaas_daemon.api.context import context_middleware
 from cpaas_daemon.api.errors import error_middleware
 from cpaas_daemon.api.routes import setup_routes
 from cpaas_daemon.calls.inbound import InboundHook
 from cpaas_daemon.calls.originator import Originator
+from cpaas_daemon.calls.otp import OtpService
 from cpaas_daemon.calls.repository import CallRepository
 from cpaas_daemon.calls.service import CallService
 from cpaas_daemon.calls.tracker import CallTracker
@@ -32,6 +35,7 @@ from cpaas_daemon.metrics import Metrics
 from cpaas_daemon.queue_log.wiring import queue_log_ctx, setup_queue_log
 from cpaas_daemon.sim.server import SimConfig, SimulatedAsterisk
 from cpaas_daemon.store.db import Database
+from cpaas_daemon.tts import TtsRenderer
 
 log = structlog.get_logger(__name__)
 
@@ -55,22 +59,26 @@ async def _sim_ctx(app: web.Application) -> AsyncIterator[None]:
     await sim.stop()
 
 
-async def _ami_ctx(app: web.Application) -> AsyncIterator[None]:
-    await app[keys.AMI].start()
+class Service(Protocol):
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+
+
+def running(key: web.AppKey[Any]) -> Callable[[web.Application], AsyncIterator[None]]:
+    """A cleanup_ctx entry that starts ``app[key]`` and stops it on shutdown."""
+
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        service: Service = app[key]
+        await service.start()
+        yield
+        await service.stop()
+
+    return ctx
+
+
+async def _tts_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
-    await app[keys.AMI].stop()
-
-
-async def _agi_ctx(app: web.Application) -> AsyncIterator[None]:
-    await app[keys.AGI].start()
-    yield
-    await app[keys.AGI].stop()
-
-
-async def _cdr_ctx(app: web.Application) -> AsyncIterator[None]:
-    await app[keys.CDR_INGEST].start()
-    yield
-    await app[keys.CDR_INGEST].stop()
+    await app[keys.TTS].aclose()  # in-flight renders end with the app
 
 
 def _resync_tracker(ami: AmiClient, tracker: CallTracker) -> Callable[[], Awaitable[None]]:
@@ -116,9 +124,21 @@ def create_app(config: Config) -> web.Application:
     app[keys.AGI] = agi = FastAgiServer(config.agi)
     app[keys.INBOUND] = inbound = InboundHook(db, calls, tracker)
     agi.route("inbound", inbound)
+    app[keys.TTS] = tts = TtsRenderer.from_config(config.tts)
+    app[keys.ANNOUNCEMENTS] = templates = AnnounceTemplateRepository(db)
+    app[keys.OTP] = OtpService(originator, templates, tts, config.dial)
     if config.simulate:
         app[keys.SIM] = _simulator(config)
-    app.cleanup_ctx.extend([_store_ctx, _cdr_ctx, _agi_ctx, _sim_ctx, _ami_ctx])
+    app.cleanup_ctx.extend(
+        [
+            _store_ctx,
+            running(keys.CDR_INGEST),
+            running(keys.AGI),
+            _tts_ctx,
+            _sim_ctx,
+            running(keys.AMI),
+        ]
+    )
     setup_queue_log(app, config, db, ami)  # after the store: the tailer writes to it
     app.cleanup_ctx.append(queue_log_ctx)
     setup_routes(app)

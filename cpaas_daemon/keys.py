@@ -11,8 +11,10 @@ if TYPE_CHECKING:
     from cpaas_daemon.agi.server import FastAgiServer
     from cpaas_daemon.ami.bus import EventBus
     from cpaas_daemon.ami.client import AmiClient
+    from cpaas_daemon.announcements.repository import AnnounceTemplateRepository
     from cpaas_daemon.calls.inbound import InboundHook
     from cpaas_daemon.calls.originator import Originator
+    from cpaas_daemon.calls.otp import OtpService
     from cpaas_daemon.calls.repository import CallRepository
     from cpaas_daemon.calls.service import CallService
     from cpaas_daemon.calls.tracker import CallTracker
@@ -44,3 +46,5 @@ AGI: web.AppKey[FastAgiServer] = web.AppKey("agi")
 INBOUND: web.AppKey[InboundHook] = web.AppKey("inbound")
 QUEUE_STATS: web.AppKey[QueueStats] = web.AppKey("queue_stats")
 QUEUE_LOG_TAILER: web.AppKey[QueueLogTailer] = web.AppKey("queue_log_tailer")
+OTP: web.AppKey[OtpService] = web.AppKey("otp")
+ANNOUNCEMENTS: web.AppKey[AnnounceTemplateRepository] = web.AppKey("announcements")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from datetime import date
@@ -11,12 +12,15 @@ from aiohttp import web
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from cpaas_daemon import keys
+from cpaas_daemon.announcements.templates import validate_otp
 from cpaas_daemon.api.cpaas_base import CpaasModel, account_of, ok, parse_body
 from cpaas_daemon.calls import dialstring
 from cpaas_daemon.calls.model import CallKind
+from cpaas_daemon.calls.otp import OtpCall
 from cpaas_daemon.calls.service import ModifyType, TwoPartyCall
 from cpaas_daemon.cdr.queries import cdr_json
 from cpaas_daemon.errors import NotFound, ValidationFailed
+from cpaas_daemon.tts import tts_options
 
 
 def _as_text(value: object) -> object:
@@ -66,6 +70,43 @@ async def click2call(request: web.Request) -> web.Response:
             caller_id=body.caller_id,
             recording_option=body.recording_option,
             transcript=body.transcript == "on",
+        ),
+    )
+    return ok(request_id=request_id)
+
+
+class OutboundCall(CpaasModel):
+    customer_number: str
+    otp: Text
+    announce_template_id: str
+    repeat: Annotated[int, Field(ge=1, le=5)] = 1
+    caller_id: str
+
+    @field_validator("customer_number", "caller_id")
+    @classmethod
+    def _number(cls, value: str, info: object) -> str:
+        return dialstring.phone_number(value, getattr(info, "field_name", "number"))
+
+    @field_validator("otp")
+    @classmethod
+    def _otp(cls, value: str) -> str:
+        return validate_otp(value)
+
+
+async def outbound_call(request: web.Request) -> web.Response:
+    """OTP voice call (seed: ``/api/outbound_call``)."""
+    account = await account_of(request)
+    body = await parse_body(request, OutboundCall)
+    raw = json.loads(await request.read())
+    request_id = await request.app[keys.OTP].call(
+        account,
+        OtpCall(
+            customer_number=body.customer_number,
+            otp=body.otp,
+            announce_template_id=body.announce_template_id,
+            repeat=body.repeat,
+            caller_id=body.caller_id,
+            speech=tts_options(raw),
         ),
     )
     return ok(request_id=request_id)

@@ -13,6 +13,7 @@ def setup_routes(app: web.Application) -> None:
 
     # Seed 003: CPaaS calls and CDRs (`account` + `auth` headers).
     app.router.add_post("/api/click2call", cpaas_calls.click2call)
+    app.router.add_post("/api/outbound_call", cpaas_calls.outbound_call)
     app.router.add_post("/api/modify_call", cpaas_calls.modify_call)
     app.router.add_post("/api/get_cdr_by_date", cpaas_calls.cdr_by_date)
     app.router.add_post("/api/get_cdr_by_request_id", cpaas_calls.cdr_by_request_id)

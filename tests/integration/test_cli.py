@@ -1,0 +1,69 @@
+"""The command line as an operator uses it: `make run`'s command, accounts, config checks."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+import aiohttp
+
+from cpaas_daemon.main import main
+from tests.harness import free_port
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+async def test_run_simulate_serves_health_within_10_seconds(tmp_path: Path) -> None:
+    """What `make run` does, from a directory with nothing in it."""
+    port = free_port()
+    env = {**os.environ, "CPAAS_AGI__PORT": str(free_port()), "CPAAS_LOG__FORMAT": "json"}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "cpaas_daemon", "--config", str(REPO / "config" / "cpaas.toml"),
+        "run", "--simulate", "--http-port", str(port),
+        cwd=tmp_path, env=env, stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        async with aiohttp.ClientSession() as session, asyncio.timeout(10):
+            while True:
+                try:
+                    async with session.get(f"http://127.0.0.1:{port}/health") as response:
+                        if response.status == 200:
+                            assert await response.json() == {
+                                "status": "ok", "ami": True, "db": True
+                            }  # fmt: skip
+                            break
+                except aiohttp.ClientConnectionError:
+                    pass
+                await asyncio.sleep(0.1)  # noqa: ASYNC110 - another process; nothing to await
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(proc.communicate(), 10)
+    assert proc.returncode == 0, stderr.decode()[-2000:]
+    assert (tmp_path / "var" / "cpaas.sqlite3").exists()
+    assert b'"event": "daemon.ready"' in stderr
+
+
+def test_accounts_add_prints_a_generated_secret_once_and_stores_a_hash(
+    tmp_path: Path, capsys: object
+) -> None:
+    db = tmp_path / "c.sqlite3"
+    assert main(["--db", str(db), "accounts", "add", "acme"]) == 0
+    out = capsys.readouterr().out  # type: ignore[attr-defined]
+    secret = out.split("auth: ")[1].strip()
+    assert len(secret) >= 24
+    assert secret.encode() not in db.read_bytes()
+    assert main(["--db", str(db), "accounts", "add", "acme"]) == 2  # already exists
+    assert main(["--db", str(db), "accounts", "add", "other", "--auth", "short"]) == 2
+
+
+def test_check_config_rejects_bad_values_with_exit_2(tmp_path: Path, capsys: object) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[http]\nport = 99999\n")
+    assert main(["--config", str(bad), "check-config"]) == 2
+    assert "http.port" in capsys.readouterr().err  # type: ignore[attr-defined]
+    assert main(["--config", str(REPO / "config" / "cpaas.toml"), "check-config"]) == 0
+    assert "cpaas-secret" not in capsys.readouterr().out  # type: ignore[attr-defined]
