@@ -38,7 +38,7 @@ async def test_run_simulate_serves_health_within_10_seconds(tmp_path: Path) -> N
                             break
                 except aiohttp.ClientConnectionError:
                     pass
-                await asyncio.sleep(0.1)  # noqa: ASYNC110 - another process; nothing to await
+                await asyncio.sleep(0.1)  # another process: nothing to await but its port
     finally:
         proc.send_signal(signal.SIGTERM)
         _, stderr = await asyncio.wait_for(proc.communicate(), 10)
