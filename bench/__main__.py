@@ -63,9 +63,7 @@ def report(results: dict[str, dict[str, Any]]) -> str:
 
 
 def main(argv: list[str]) -> int:
-    names = argv or sorted(
-        p.stem for p in HERE.glob("*.py") if not p.stem.startswith("_")
-    )
+    names = argv or sorted(p.stem for p in HERE.glob("*.py") if not p.stem.startswith("_"))
     results = {}
     for name in names:
         print(f"bench: {name} ...", flush=True)
