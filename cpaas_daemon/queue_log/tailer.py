@@ -149,7 +149,8 @@ class QueueLogTailer:
             await asyncio.sleep(self._interval)
 
     async def poll_once(self) -> int:
-        """Ingest everything readable now; returns the number of lines stored."""
+        """Ingest everything readable now; returns the number of lines read and handed to the
+        store (a line it already holds is ignored there)."""
         if not self._loaded:
             self._state = await self._repo.load_state(self._key)
             self._loaded = True
