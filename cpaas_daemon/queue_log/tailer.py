@@ -138,6 +138,7 @@ class QueueLogTailer:
         self._batch_bytes = batch_bytes
         self._state: FileState | None = None
         self._loaded = False
+        self._polling = asyncio.Lock()  # one poll at a time, even if a caller polls too
 
     async def run(self) -> None:
         """Poll forever; a failed poll (disk, store) is logged and retried next interval."""
@@ -151,6 +152,10 @@ class QueueLogTailer:
     async def poll_once(self) -> int:
         """Ingest everything readable now; returns the number of lines read and handed to the
         store (a line it already holds is ignored there)."""
+        async with self._polling:
+            return await self._poll()
+
+    async def _poll(self) -> int:
         if not self._loaded:
             self._state = await self._repo.load_state(self._key)
             self._loaded = True
