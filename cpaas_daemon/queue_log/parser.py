@@ -112,4 +112,4 @@ def parse_line(text: str, offset: int = 0) -> QueueLogLine | None:
     wait, talk, ring = _durations(event, data)
     padded = data[:MAX_DATA_FIELDS] + _PADDING[len(data) :]
     extra = "|".join(data[MAX_DATA_FIELDS:]) if len(data) > MAX_DATA_FIELDS else ""
-    return QueueLogLine(offset, epoch, *fields[1:5], *padded, extra, wait, talk, ring)
+    return QueueLogLine._make((offset, epoch, *fields[1:5], *padded, extra, wait, talk, ring))
