@@ -2,7 +2,7 @@
 
 from cpaas_daemon.tts.errors import TtsError, TtsFailed, TtsUnavailable
 from cpaas_daemon.tts.options import TtsOptions, tts_options
-from cpaas_daemon.tts.renderer import TtsRenderer, tts_ctx
+from cpaas_daemon.tts.renderer import TtsRenderer
 
 __all__ = [
     "TtsError",
@@ -10,6 +10,5 @@ __all__ = [
     "TtsOptions",
     "TtsRenderer",
     "TtsUnavailable",
-    "tts_ctx",
     "tts_options",
 ]

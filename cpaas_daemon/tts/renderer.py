@@ -16,13 +16,10 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import structlog
-from aiohttp import web
 
-from cpaas_daemon import keys
 from cpaas_daemon.config import TtsConfig
 from cpaas_daemon.errors import ValidationFailed
 from cpaas_daemon.tts.engines import ENGINES, Recipe
@@ -43,7 +40,7 @@ def cache_key(recipe: Recipe) -> str:
 
 
 class TtsRenderer:
-    """Renders and caches prompts; one per daemon (see :func:`tts_ctx`)."""
+    """Renders and caches prompts; one per daemon, closed with :meth:`aclose` at shutdown."""
 
     def __init__(self, engine: str, cache_dir: Path, *, timeout: float = 10.0) -> None:
         self.engine = engine
@@ -139,10 +136,3 @@ class TtsRenderer:
             self._warned_missing = True
             log.warning("tts.unavailable", binary=binary, error=str(exc), fallback="SayDigits")
         return TtsUnavailable(f"{binary} is not installed (apt-get install espeak-ng sox)")
-
-
-async def tts_ctx(app: web.Application) -> AsyncIterator[None]:
-    """cleanup_ctx entry: ``app[keys.TTS]`` for handlers; in-flight renders stop with the app."""
-    renderer = app[keys.TTS] = TtsRenderer.from_config(app[keys.CONFIG].tts)
-    yield
-    await renderer.aclose()

@@ -9,17 +9,15 @@ import wave
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 from structlog.testing import CapturingLogger
 
-from cpaas_daemon import keys
 from cpaas_daemon.config import load_config
 from cpaas_daemon.errors import ValidationFailed
 from cpaas_daemon.tts import renderer as renderer_module
 from cpaas_daemon.tts.engines import ENGINES, Recipe
 from cpaas_daemon.tts.errors import TtsFailed, TtsUnavailable
 from cpaas_daemon.tts.options import TtsOptions
-from cpaas_daemon.tts.renderer import TtsRenderer, tts_ctx
+from cpaas_daemon.tts.renderer import TtsRenderer
 
 OTP_TEXT = "Your one time password is 1 9 8 7"
 
@@ -180,11 +178,7 @@ async def test_aclose_cancels_inflight_renders_and_leaves_no_partial_files(
     assert not _files(tmp_path)
 
 
-async def test_cleanup_context_provides_the_configured_renderer(tmp_path: Path) -> None:
-    app = web.Application()
-    app[keys.CONFIG] = load_config(environ={}, overrides={"tts": {"cache_dir": str(tmp_path)}})
-    lifecycle = tts_ctx(app)
-    await anext(lifecycle)
-    assert app[keys.TTS].cache_dir.samefile(tmp_path)
-    with pytest.raises(StopAsyncIteration):
-        await anext(lifecycle)
+def test_renderer_from_config_uses_the_configured_engine_and_cache(tmp_path: Path) -> None:
+    config = load_config(environ={}, overrides={"tts": {"engine": "flite", "cache_dir": tmp_path}})
+    renderer = TtsRenderer.from_config(config.tts)
+    assert (renderer.engine, renderer.cache_dir) == ("flite", tmp_path.resolve())
