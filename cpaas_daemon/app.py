@@ -34,6 +34,9 @@ from cpaas_daemon.config import Config
 from cpaas_daemon.metrics import Metrics
 from cpaas_daemon.queue_log.wiring import queue_log_ctx, setup_queue_log
 from cpaas_daemon.sim.server import SimConfig, SimulatedAsterisk
+from cpaas_daemon.stats.access import StatsAccess
+from cpaas_daemon.stats.agents import AgentDashboard
+from cpaas_daemon.stats.ecounters import Ecounters
 from cpaas_daemon.store.db import Database
 from cpaas_daemon.tts import TtsRenderer
 
@@ -127,6 +130,9 @@ def create_app(config: Config) -> web.Application:
     app[keys.TTS] = tts = TtsRenderer.from_config(config.tts)
     app[keys.ANNOUNCEMENTS] = templates = AnnounceTemplateRepository(db)
     app[keys.OTP] = OtpService(originator, templates, tts, config.dial)
+    app[keys.STATS_ACCESS] = StatsAccess(db)
+    app[keys.AGENT_DASHBOARD] = agents = AgentDashboard(db, ZoneInfo(config.ami.pbx_timezone))
+    app[keys.ECOUNTERS] = Ecounters(db, tracker, agents)
     if config.simulate:
         app[keys.SIM] = _simulator(config)
     app.cleanup_ctx.extend(

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from cpaas_daemon.queue_log.service import QueueStats
     from cpaas_daemon.queue_log.tailer import QueueLogTailer
     from cpaas_daemon.sim.server import SimulatedAsterisk
+    from cpaas_daemon.stats.access import StatsAccess
+    from cpaas_daemon.stats.agents import AgentDashboard
+    from cpaas_daemon.stats.ecounters import Ecounters
     from cpaas_daemon.store.db import Database
     from cpaas_daemon.tts.renderer import TtsRenderer
 
@@ -48,3 +51,6 @@ QUEUE_STATS: web.AppKey[QueueStats] = web.AppKey("queue_stats")
 QUEUE_LOG_TAILER: web.AppKey[QueueLogTailer] = web.AppKey("queue_log_tailer")
 OTP: web.AppKey[OtpService] = web.AppKey("otp")
 ANNOUNCEMENTS: web.AppKey[AnnounceTemplateRepository] = web.AppKey("announcements")
+STATS_ACCESS: web.AppKey[StatsAccess] = web.AppKey("stats_access")
+ECOUNTERS: web.AppKey[Ecounters] = web.AppKey("ecounters")
+AGENT_DASHBOARD: web.AppKey[AgentDashboard] = web.AppKey("agent_dashboard")

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from cpaas_daemon.api import asternic, cpaas_calls, health
+from cpaas_daemon.api import (
+    agent_dashboard,
+    asternic,
+    cpaas_calls,
+    ecounters,
+    health,
+)
 
 
 def setup_routes(app: web.Application) -> None:
@@ -19,6 +25,10 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/api/get_cdr_by_request_id", cpaas_calls.cdr_by_request_id)
     app.router.add_get("/api/get_cdr_statistics", cpaas_calls.cdr_statistics)
     app.router.add_get("/api/get_live_call_statistics", cpaas_calls.live_call_statistics)
+
+    # Seeds 000 and 001: v2 counters (`userId` + `token` in the body).
+    app.router.add_post("/api/v2/overallCount/Ecounters", ecounters.ecounters)
+    app.router.add_post("/api/v2/agentDashboard/counters", agent_dashboard.counters)
 
     # Seed 004: Asternic Call Center Stats PRO REST (HTTP Basic, stats_users).
     app.router.add_get(asternic.PATH, asternic.stats_rest)

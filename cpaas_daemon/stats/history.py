@@ -1,0 +1,120 @@
+"""Counters over the calls of the window: TC, CT, CST, CMPID, DID, DTMF*, GHC, FWC, TRSC,
+MC, CNC, CHSR, repeatCall, freshCall (definitions in docs/counters.md).
+
+One grouped query classifies every call of the window and returns one row per distinct
+(kind, outcome, status, campaign, DID, DTMF, transferred) combination, so the cost is a
+range scan of the window, not a query per counter.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from cpaas_daemon.calls.model import CallKind
+from cpaas_daemon.stats import call_window
+from cpaas_daemon.stats.codes import DND, GHOST, KIND_CODE, OTHER_STATUS, PENDING, STATUS_CODE
+from cpaas_daemon.stats.query import CounterQuery
+from cpaas_daemon.store.db import Database
+
+INVALID_DTMF = re.compile(r"[^0-9*#]")
+"""A DTMF input holding anything but keypad keys (a timeout marker, say) is invalid."""
+
+_GROUPED = f"""
+WITH w AS (
+    SELECT c.kind, c.campaign_id, c.dial_status, c.dtmf_inputs,
+        CASE c.kind WHEN 'inbound' THEN c.dialed_number ELSE '' END AS did,
+        {call_window.OUTCOME} AS outcome,
+        {call_window.TRANSFERRED} AS transferred,
+        {call_window.TALK} AS talk,
+        {call_window.QUEUE_WAIT} AS wait,
+        CASE WHEN c.cdr_at IS NOT NULL
+            THEN MAX(IFNULL(c.call_duration, 0) - IFNULL(c.billsec, 0), 0) END AS ring
+    FROM calls c WHERE {{where}}
+)
+SELECT kind, outcome, dial_status, campaign_id, did, dtmf_inputs, transferred,
+    COUNT(*) AS n,
+    SUM(CASE WHEN outcome = 'connected' THEN talk ELSE 0 END) AS talk,
+    SUM(outcome = 'connected' AND talk < {call_window.SHORT_CALL_SECONDS}) AS short,
+    COUNT(wait) AS queued, IFNULL(SUM(wait), 0) AS wait,
+    COUNT(ring) AS rung, IFNULL(SUM(ring), 0) AS ring
+FROM w GROUP BY kind, outcome, dial_status, campaign_id, did, dtmf_inputs, transferred
+"""
+
+_NUMBERS = """SELECT COUNT(*), COUNT(DISTINCT c.customer_number) FROM calls c
+WHERE {where} AND c.customer_number != ''"""
+
+
+@dataclass
+class WindowTotals:
+    """The window's counters, plus the sums the time Fields are made of."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    by_kind: Counter[str] = field(default_factory=Counter)
+    by_status: Counter[str] = field(default_factory=Counter)
+    by_campaign: Counter[str] = field(default_factory=Counter)
+    by_did: Counter[str] = field(default_factory=Counter)
+    by_first_key: Counter[str] = field(default_factory=Counter)
+    by_input: Counter[str] = field(default_factory=Counter)
+    invalid_inputs: Counter[str] = field(default_factory=Counter)
+    inputs_by_campaign: Counter[str] = field(default_factory=Counter)
+
+    def add(self, row: Any) -> None:
+        n, outcome = row["n"], row["outcome"]
+        for name in ("talk", "short", "queued", "wait", "rung", "ring"):
+            self.counts[name] += row[name]
+        self.counts["TC"] += n
+        self.counts[outcome] += n
+        self.counts["TRSC"] += n if row["transferred"] else 0
+        self.by_kind[KIND_CODE[CallKind(row["kind"])]] += n
+        status = outcome if outcome in (PENDING, GHOST, DND) else row["dial_status"]
+        self.by_status[STATUS_CODE.get(status, OTHER_STATUS)] += n
+        if row["campaign_id"]:
+            self.by_campaign[row["campaign_id"]] += n
+        if row["did"]:
+            self.by_did[row["did"]] += n
+        if digits := row["dtmf_inputs"]:
+            self.by_first_key[digits[0]] += n
+            self.by_input[digits] += n
+            self.inputs_by_campaign[row["campaign_id"] or ""] += n
+            if INVALID_DTMF.search(digits):
+                self.invalid_inputs[digits] += n
+
+
+async def window_totals(db: Database, account_id: str, query: CounterQuery) -> WindowTotals:
+    where, params = call_window.where(account_id, query)
+    totals = WindowTotals()
+    for row in await db.fetchall(_GROUPED.format(where=where), params):
+        totals.add(row)
+    calls, numbers = await db.fetchone(_NUMBERS.format(where=where), params) or (0, 0)
+    totals.counts["fresh"] = numbers
+    totals.counts["repeat"] = calls - numbers
+    return totals
+
+
+def base_counters(totals: WindowTotals) -> dict[str, Any]:
+    """The seed's window keys, in the example's order (merged with the live keys later)."""
+    counts = totals.counts
+    return {
+        "cBl": 0,
+        "CT": dict(totals.by_kind),
+        "CST": dict(sorted(totals.by_status.items())),
+        "CMPID": dict(totals.by_campaign),
+        "DID": dict(totals.by_did),
+        "DTMF": dict(totals.by_first_key),
+        "DTMFV": dict(totals.by_input),
+        "DTMFI": dict(totals.inputs_by_campaign),
+        "DTMFINV": dict(totals.invalid_inputs),
+        "GHC": counts[GHOST],
+        "FWC": counts["queued"],
+        "TRSC": counts["TRSC"],
+        "MC": counts["missed"],
+        "ucBl": 0,
+        "TC": counts["TC"],
+        "repeatCall": counts["repeat"],
+        "freshCall": counts["fresh"],
+        "CHSR": counts["short"],
+        "CNC": counts["connected"],
+    }
