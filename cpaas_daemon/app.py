@@ -28,6 +28,7 @@ from cpaas_daemon.calls.otp import OtpService
 from cpaas_daemon.calls.repository import CallRepository
 from cpaas_daemon.calls.service import CallService
 from cpaas_daemon.calls.tracker import CallTracker
+from cpaas_daemon.campaigns.wiring import setup_campaigns
 from cpaas_daemon.cdr.ingest import CdrIngest
 from cpaas_daemon.cdr.queries import CdrQueries
 from cpaas_daemon.config import Config
@@ -133,6 +134,7 @@ def create_app(config: Config) -> web.Application:
     app[keys.STATS_ACCESS] = StatsAccess(db)
     app[keys.AGENT_DASHBOARD] = agents = AgentDashboard(db, ZoneInfo(config.ami.pbx_timezone))
     app[keys.ECOUNTERS] = Ecounters(db, tracker, agents)
+    setup_campaigns(app)  # after AGI, TTS, originator and CDR ingest
     if config.simulate:
         app[keys.SIM] = _simulator(config)
     app.cleanup_ctx.extend(
@@ -143,6 +145,7 @@ def create_app(config: Config) -> web.Application:
             _tts_ctx,
             _sim_ctx,
             running(keys.AMI),
+            running(keys.CAMPAIGN_DIALER),  # after AMI and CDR ingest: reconciles, dials
         ]
     )
     setup_queue_log(app, config, db, ami)  # after the store: the tailer writes to it

@@ -12,12 +12,15 @@ if TYPE_CHECKING:
     from cpaas_daemon.ami.bus import EventBus
     from cpaas_daemon.ami.client import AmiClient
     from cpaas_daemon.announcements.repository import AnnounceTemplateRepository
+    from cpaas_daemon.api.isales import FlowControl
     from cpaas_daemon.calls.inbound import InboundHook
     from cpaas_daemon.calls.originator import Originator
     from cpaas_daemon.calls.otp import OtpService
     from cpaas_daemon.calls.repository import CallRepository
     from cpaas_daemon.calls.service import CallService
     from cpaas_daemon.calls.tracker import CallTracker
+    from cpaas_daemon.campaigns.dialer import CampaignDialer
+    from cpaas_daemon.campaigns.service import CampaignService
     from cpaas_daemon.cdr.ingest import CdrIngest
     from cpaas_daemon.cdr.queries import CdrQueries
     from cpaas_daemon.config import Config
@@ -54,3 +57,6 @@ ANNOUNCEMENTS: web.AppKey[AnnounceTemplateRepository] = web.AppKey("announcement
 STATS_ACCESS: web.AppKey[StatsAccess] = web.AppKey("stats_access")
 ECOUNTERS: web.AppKey[Ecounters] = web.AppKey("ecounters")
 AGENT_DASHBOARD: web.AppKey[AgentDashboard] = web.AppKey("agent_dashboard")
+CAMPAIGNS: web.AppKey[CampaignService] = web.AppKey("campaigns")
+CAMPAIGN_DIALER: web.AppKey[CampaignDialer] = web.AppKey("campaign_dialer")
+ISALES_FLOW: web.AppKey[FlowControl] = web.AppKey("isales_flow")

@@ -8,8 +8,11 @@ from cpaas_daemon.api import (
     agent_dashboard,
     asternic,
     cpaas_calls,
+    cpaas_campaign_lists,
+    cpaas_campaigns,
     ecounters,
     health,
+    isales,
 )
 
 
@@ -25,6 +28,33 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/api/get_cdr_by_request_id", cpaas_calls.cdr_by_request_id)
     app.router.add_get("/api/get_cdr_statistics", cpaas_calls.cdr_statistics)
     app.router.add_get("/api/get_live_call_statistics", cpaas_calls.live_call_statistics)
+    app.router.add_post("/api/create_campaign_list", cpaas_campaign_lists.create_campaign_list)
+    app.router.add_post("/api/add_contact_to_list", cpaas_campaign_lists.add_contact_to_list)
+    app.router.add_post(
+        "/api/import_broadcast_contacts_csv", cpaas_campaign_lists.import_broadcast_contacts_csv
+    )
+    app.router.add_post(
+        "/api/create_campaign_dnd_list", cpaas_campaign_lists.create_campaign_dnd_list
+    )
+    app.router.add_post(
+        "/api/add_dnd_contact_to_list", cpaas_campaign_lists.add_dnd_contact_to_list
+    )
+    app.router.add_post(
+        "/api/import_dnd_contacts_csv", cpaas_campaign_lists.import_dnd_contacts_csv
+    )
+    app.router.add_post("/api/upload_csv", cpaas_campaign_lists.upload_csv)
+    app.router.add_post("/api/create_campaign", cpaas_campaigns.create_campaign)
+    app.router.add_post("/api/stop_campaign", cpaas_campaigns.stop_campaign)
+    app.router.add_get("/api/get_campaign_details", cpaas_campaigns.get_campaign_details)
+    app.router.add_post("/api/get_cdr_by_campaign_id", cpaas_campaigns.cdr_by_campaign_id)
+    app.router.add_post(
+        "/api/get_campaign_cdr_statistics", cpaas_campaigns.campaign_cdr_statistics
+    )
+
+    # Seed 002: iSales outbound campaign statistics (HTTP Basic over the accounts).
+    app.router.add_get(
+        "/rest/isales/v2/openapi/campaigns/{vdnId}/statistics", isales.campaign_statistics
+    )
 
     # Seeds 000 and 001: v2 counters (`userId` + `token` in the body).
     app.router.add_post("/api/v2/overallCount/Ecounters", ecounters.ecounters)

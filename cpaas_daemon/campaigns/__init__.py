@@ -1,0 +1,1 @@
+"""Campaign manager: lists, contacts, DND lists, CSV import, and the paced dialer."""

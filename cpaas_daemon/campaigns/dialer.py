@@ -1,0 +1,200 @@
+"""The campaign dialer: one :class:`CampaignRun` task per unfinished campaign, outcomes
+from CDR summaries, and a sweep for attempts whose CDR never comes.
+
+Outcomes. ``CdrIngest.on_summary`` reports each request's dial_status; for an attempt
+that is ours the contact is done, or (status in retry_on_statuses and attempts left)
+pending again after retry_time. Retries are only scheduled while the campaign runs.
+
+Restarts. At start every open attempt is reconciled (docs/campaigns.md): no calls row
+means nothing was sent (undone, dialled again); a refused call is NOT_DIALED; a stored
+CDR is applied now; anything else is adopted and waits for its CDR like a live one.
+
+Lost CDRs. Cdr events sent while the daemon was down or disconnected are gone. The
+sweep finishes an attempt as UNKNOWN -- never re-dialled, so an answered contact is
+never called twice -- once no channel of it has been live for ``ORPHAN_GRACE`` seconds
+and it is either older than the originate timeout plus that grace, or was opened by an
+earlier daemon process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Coroutine
+from datetime import timedelta
+from typing import Any
+
+import structlog
+
+from cpaas_daemon.ami.client import AmiClient
+from cpaas_daemon.calls.model import CallKind, CallState
+from cpaas_daemon.calls.tracker import CallTracker, RequestInfo
+from cpaas_daemon.campaigns.attempts import AttemptPlacer
+from cpaas_daemon.campaigns.inflight import Flight, InFlight
+from cpaas_daemon.campaigns.model import NOT_DIALED, UNKNOWN, Campaign, StatusCode, StoredStatus
+from cpaas_daemon.campaigns.repository import CampaignRepository
+from cpaas_daemon.campaigns.runner import CampaignRun
+from cpaas_daemon.campaigns.targets import OpenAttempt, TargetStore
+from cpaas_daemon.cdr.ingest import CdrIngest
+from cpaas_daemon.config import CampaignsConfig, DialConfig
+from cpaas_daemon.errors import Conflict
+from cpaas_daemon.timefmt import utc_now
+
+log = structlog.get_logger(__name__)
+
+ORPHAN_GRACE = 5.0
+SWEEP_INTERVAL = 1.0
+_STORED_CODES = {
+    StoredStatus.SCHEDULED: StatusCode.SCHEDULED,
+    StoredStatus.RUNNING: StatusCode.RUNNING,
+    StoredStatus.COMPLETED: StatusCode.COMPLETED,
+    StoredStatus.STOPPED: StatusCode.STOPPED,
+}
+
+
+class CampaignDialer:
+    def __init__(
+        self,
+        *,
+        campaigns: CampaignRepository,
+        targets: TargetStore,
+        placer: AttemptPlacer,
+        inflight: InFlight,
+        ami: AmiClient,
+        tracker: CallTracker,
+        cdr: CdrIngest,
+        config: CampaignsConfig,
+        dial: DialConfig,
+    ) -> None:
+        self._campaigns = campaigns
+        self._targets = targets
+        self._placer = placer
+        self._inflight = inflight
+        self._ami = ami
+        self._tracker = tracker
+        self._config = config
+        self._orphan_age = dial.originate_timeout_ms / 1000 + ORPHAN_GRACE
+        self._runs: dict[str, tuple[CampaignRun, asyncio.Task[None]]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        cdr.on_summary(self._on_summary)
+
+    # -- life cycle -----------------------------------------------------------------
+    async def start(self) -> None:
+        for campaign in await self._campaigns.unfinished():
+            self.launch(campaign)  # first, so that reconciled outcomes can schedule retries
+        for attempt in await self._targets.open_attempts():
+            await self._reconcile(attempt)
+        self._spawn(self._sweep(), "campaign-sweep")
+
+    async def stop(self) -> None:
+        """Cancel every run and pending outcome; the database already holds the truth."""
+        tasks = [task for _, task in self._runs.values()] + list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._runs.clear()
+
+    def launch(self, campaign: Campaign) -> None:
+        run = CampaignRun(
+            campaign,
+            campaigns=self._campaigns,
+            targets=self._targets,
+            placer=self._placer,
+            inflight=self._inflight,
+            ami=self._ami,
+            global_cap=self._config.max_concurrent_calls,
+        )
+        task = asyncio.create_task(self._guarded(run), name=f"campaign-{campaign.campaign_id}")
+        self._runs[campaign.campaign_id] = (run, task)
+
+    async def _guarded(self, run: CampaignRun) -> None:
+        try:
+            await run.run()
+        except Exception:
+            log.exception("campaign.run_failed", campaign_id=run.campaign.campaign_id)
+        finally:
+            self._runs.pop(run.campaign.campaign_id, None)
+
+    def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # -- API ------------------------------------------------------------------------
+    async def stop_campaign(self, account_id: str, campaign_id: str) -> None:
+        """Stop dialing; calls already ringing finish and are recorded, but not retried."""
+        campaign = await self._campaigns.get(account_id, campaign_id)
+        if campaign.status is StoredStatus.COMPLETED:
+            raise Conflict(f"campaign {campaign_id} already completed")
+        await self._campaigns.set_status(campaign_id, StoredStatus.STOPPED)
+        entry = self._runs.pop(campaign_id, None)
+        if entry is not None:
+            entry[1].cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await entry[1]
+        log.info("campaign.stopped", campaign_id=campaign_id)
+
+    def status_code(self, campaign: Campaign) -> StatusCode:
+        entry = self._runs.get(campaign.campaign_id)
+        if campaign.status is StoredStatus.RUNNING and entry is not None and entry[0].paused:
+            return StatusCode.PAUSED
+        return _STORED_CODES[campaign.status]
+
+    # -- outcomes -------------------------------------------------------------------
+    def _on_summary(self, request_id: str, dial_status: str) -> None:
+        if self._inflight.get(request_id) is not None:
+            self._spawn(self._apply(request_id, dial_status), f"campaign-outcome-{request_id}")
+
+    async def _apply(self, request_id: str, outcome: str) -> None:
+        attempt = await self._targets.attempt_of(request_id)
+        retry_at = None
+        if attempt is not None and outcome not in (UNKNOWN, NOT_DIALED):
+            entry = self._runs.get(attempt.campaign_id)
+            campaign = entry[0].campaign if entry is not None else None
+            if (
+                campaign is not None
+                and outcome in campaign.retry_on_statuses
+                and attempt.attempt < campaign.max_attempts
+            ):
+                retry_at = utc_now() + timedelta(seconds=campaign.retry_time)
+        if attempt is not None:
+            await self._targets.finish_attempt(request_id, outcome, retry_at)
+        self._inflight.pop(request_id)
+        self._tracker.forget(request_id)
+
+    async def _reconcile(self, attempt: OpenAttempt) -> None:
+        rid = attempt.request_id
+        if attempt.call_state is None:
+            await self._targets.not_sent(rid)
+        elif attempt.call_state == CallState.REFUSED:
+            await self._targets.finish_attempt(rid, NOT_DIALED, None)
+        else:
+            self._inflight.add(rid, attempt.campaign_id, adopted=True)
+            if attempt.dial_status is not None:
+                await self._apply(rid, attempt.dial_status)
+            else:
+                info = RequestInfo(rid, attempt.account_id, CallKind.CAMPAIGN)
+                self._tracker.register(info)
+        log.info("campaign.reconciled", request_id=rid, call_state=attempt.call_state)
+
+    # -- lost CDRs ------------------------------------------------------------------
+    async def _sweep(self) -> None:
+        while True:
+            await asyncio.sleep(SWEEP_INTERVAL)
+            now = time.monotonic()
+            for request_id, flight in self._inflight.snapshot():
+                if self._orphaned(request_id, flight, now):
+                    log.warning("campaign.cdr_missing", request_id=request_id)
+                    await self._apply(request_id, UNKNOWN)
+
+    def _orphaned(self, request_id: str, flight: Flight, now: float) -> bool:
+        if not self._ami.connected or self._tracker.channels_of(request_id):
+            flight.absent_since = None
+            return False
+        if flight.absent_since is None:
+            flight.absent_since = now
+        old_enough = flight.adopted or now - flight.opened >= self._orphan_age
+        return old_enough and now - flight.absent_since >= ORPHAN_GRACE

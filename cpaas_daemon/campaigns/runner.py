@@ -1,0 +1,116 @@
+"""One campaign's loop: wait for its window, then dial its contacts one paced turn at a time.
+
+A turn needs four things, checked in this order every time: the window is still open,
+the PBX is connected (otherwise the campaign shows as paused), a concurrency slot is
+free (per campaign and daemon-wide), and the pacer says the next call is due. DND
+contacts use no turn: nothing is dialled, they only get their DND record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from datetime import datetime
+
+import structlog
+
+from cpaas_daemon.ami.client import AmiClient
+from cpaas_daemon.calls.dialstring import new_request_id
+from cpaas_daemon.campaigns.attempts import AttemptPlacer
+from cpaas_daemon.campaigns.inflight import InFlight
+from cpaas_daemon.campaigns.model import Campaign, StoredStatus
+from cpaas_daemon.campaigns.pacing import Pacer
+from cpaas_daemon.campaigns.repository import CampaignRepository
+from cpaas_daemon.campaigns.targets import TargetStore
+from cpaas_daemon.errors import PbxUnavailable
+from cpaas_daemon.timefmt import parse_iso, utc_now
+
+log = structlog.get_logger(__name__)
+
+MAX_NAP = 1.0  # longest sleep before re-checking the window, PBX and capacity
+
+
+def _seconds_until(moment: datetime) -> float:
+    return (moment - utc_now()).total_seconds()
+
+
+class CampaignRun:
+    def __init__(
+        self,
+        campaign: Campaign,
+        *,
+        campaigns: CampaignRepository,
+        targets: TargetStore,
+        placer: AttemptPlacer,
+        inflight: InFlight,
+        ami: AmiClient,
+        global_cap: int,
+    ) -> None:
+        self.campaign = campaign
+        self.paused = False
+        self._campaigns = campaigns
+        self._targets = targets
+        self._placer = placer
+        self._inflight = inflight
+        self._ami = ami
+        self._global_cap = global_cap
+        self._pacer = Pacer(campaign.calls_per_minute)
+
+    async def run(self) -> None:
+        campaign = self.campaign
+        bound = log.bind(campaign_id=campaign.campaign_id)
+        # Re-read the wall clock each minute (it may be stepped); an Event cannot do that.
+        while (wait := _seconds_until(campaign.start_at)) > 0:  # noqa: ASYNC110
+            await asyncio.sleep(min(wait, 60.0))
+        if _seconds_until(campaign.end_at) > 0:
+            await self._campaigns.set_status(campaign.campaign_id, StoredStatus.RUNNING)
+            bound.info("campaign.running")
+            await self._dial_until_done()
+        await self._campaigns.set_status(campaign.campaign_id, StoredStatus.COMPLETED)
+        bound.info("campaign.completed")
+
+    async def _dial_until_done(self) -> None:
+        campaign = self.campaign
+        while _seconds_until(campaign.end_at) > 0:
+            target = await self._targets.next_due(campaign.campaign_id, utc_now())
+            if target is None:
+                remaining, next_retry = await self._targets.pending(campaign.campaign_id)
+                if remaining == 0:
+                    return
+                await self._inflight.changed(self._nap(next_retry))
+            elif await self._targets.is_dnd(campaign.dnd_list_id, target.number):
+                await self._targets.record_dnd(campaign, target, new_request_id())
+            elif await self._turn():
+                with contextlib.suppress(PbxUnavailable):  # undone; the next turn waits
+                    await self._placer.place(campaign, target)
+
+    def _nap(self, next_retry: str | None) -> float:
+        limits = [MAX_NAP, _seconds_until(self.campaign.end_at)]
+        if next_retry is not None:
+            limits.append(_seconds_until(parse_iso(next_retry)))
+        return max(0.0, min(limits))
+
+    async def _turn(self) -> bool:
+        """Wait until a call may start; False if the window closed meanwhile."""
+        campaign = self.campaign
+        while (left := _seconds_until(campaign.end_at)) > 0:
+            if not self._ami.connected:
+                self.paused = True
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._ami.wait_connected(), min(MAX_NAP, left))
+                continue
+            self.paused = False
+            if (
+                self._inflight.count(campaign.campaign_id) >= campaign.max_concurrent_calls
+                or self._inflight.count() >= self._global_cap
+            ):
+                await self._inflight.changed(min(MAX_NAP, left))
+                continue
+            delay = self._pacer.delay(time.monotonic())
+            if delay > 0:
+                await asyncio.sleep(min(delay, left))
+                continue
+            self._pacer.take(time.monotonic())
+            return True
+        return False

@@ -1,0 +1,202 @@
+"""The dialer's durable state: which contact is next, which attempts are out.
+
+Every transition is one transaction, and an attempt row is committed BEFORE the calls
+row and the Originate (see :mod:`cpaas_daemon.campaigns.dialer`), which is what lets a
+restarted daemon tell "never sent" from "sent, outcome pending".
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+
+from cpaas_daemon.calls.model import CallKind
+from cpaas_daemon.campaigns.model import DND, Campaign, Target
+from cpaas_daemon.store.db import Database
+from cpaas_daemon.timefmt import iso, utc_now
+
+
+@dataclass(frozen=True)
+class OpenAttempt:
+    """An attempt with no outcome yet, and what its calls row says (None: no row)."""
+
+    request_id: str
+    campaign_id: str
+    account_id: str
+    attempt: int
+    call_state: str | None
+    dial_status: str | None
+
+
+class TargetStore:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def next_due(self, campaign_id: str, now: datetime) -> Target | None:
+        """Due retries first (retry_time is a promise), then never-dialled contacts."""
+        row = await self._db.fetchone(
+            "SELECT t.contact_id, t.attempts, c.list_id, c.contact_number, c.contact_fields"
+            " FROM campaign_targets t JOIN campaign_contacts c USING (contact_id)"
+            " WHERE t.campaign_id = ? AND t.state = 'pending'"
+            " AND (t.next_at IS NULL OR t.next_at <= ?)"
+            " ORDER BY t.next_at IS NULL, t.next_at, t.contact_id LIMIT 1",
+            (campaign_id, iso(now)),
+        )
+        if row is None:
+            return None
+        return Target(
+            campaign_id=campaign_id,
+            contact_id=row["contact_id"],
+            list_id=row["list_id"],
+            number=row["contact_number"],
+            fields=json.loads(row["contact_fields"]),
+            attempts=row["attempts"],
+        )
+
+    async def pending(self, campaign_id: str) -> tuple[int, str | None]:
+        """(targets not done yet, earliest retry time among pending ones)."""
+        row = await self._db.fetchone(
+            "SELECT COUNT(*) AS n, MIN(CASE WHEN state = 'pending' THEN next_at END) AS at"
+            " FROM campaign_targets WHERE campaign_id = ? AND state != 'done'",
+            (campaign_id,),
+        )
+        assert row is not None
+        return row["n"], row["at"]
+
+    async def is_dnd(self, dnd_list_id: str | None, number: str) -> bool:
+        """Checked at dial time, so a number added to the DND list later is still spared."""
+        if dnd_list_id is None:
+            return False
+        bare = number.removeprefix("+")
+        return bool(
+            await self._db.fetchone(
+                "SELECT 1 FROM dnd_contacts WHERE dnd_list_id = ? AND dnd_contact_number IN (?, ?)",
+                (dnd_list_id, bare, "+" + bare),
+            )
+        )
+
+    async def record_dnd(self, campaign: Campaign, target: Target, request_id: str) -> None:
+        """A DND contact is not dialled but gets a calls row, as in the seed's CDR example."""
+        now = iso(utc_now())
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO calls (request_id, account_id, kind, direction, dialed_number,"
+                " caller_id, destination_context, campaign_id, list_id, contact_id, is_dnd,"
+                " state, created_at, call_date, dial_status, cdr_at)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,1,'completed',?,?,?,?)",
+                (
+                    request_id,
+                    campaign.account_id,
+                    CallKind.CAMPAIGN.value,
+                    CallKind.CAMPAIGN.direction,
+                    target.number,
+                    campaign.caller_id,
+                    "cpaas-campaign",
+                    campaign.campaign_id,
+                    target.list_id,
+                    target.contact_id,
+                    now,
+                    now,
+                    DND,
+                    now,
+                ),
+            )
+            await conn.execute(
+                "UPDATE campaign_targets SET state = 'done', last_status = ?, finished_at = ?"
+                " WHERE campaign_id = ? AND contact_id = ?",
+                (DND, now, campaign.campaign_id, target.contact_id),
+            )
+
+    async def begin_attempt(self, target: Target, request_id: str) -> None:
+        now = iso(utc_now())
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE campaign_targets SET state = 'dialing', attempts = attempts + 1,"
+                " last_dialed_at = ? WHERE campaign_id = ? AND contact_id = ?",
+                (now, target.campaign_id, target.contact_id),
+            )
+            await conn.execute(
+                "INSERT INTO campaign_attempts"
+                " (request_id, campaign_id, contact_id, attempt, created_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (request_id, target.campaign_id, target.contact_id, target.attempts + 1, now),
+            )
+
+    async def not_sent(self, request_id: str) -> None:
+        """Nothing went out (no calls row): the contact is pending again, no attempt used."""
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE campaign_attempts SET outcome = 'NOT_SENT', finished_at = ?"
+                " WHERE request_id = ? AND outcome IS NULL RETURNING campaign_id, contact_id",
+                (iso(utc_now()), request_id),
+            )
+            row = await cursor.fetchone()
+            if row is not None:
+                await conn.execute(
+                    "UPDATE campaign_targets SET state = 'pending', attempts = attempts - 1"
+                    " WHERE campaign_id = ? AND contact_id = ?",
+                    (row["campaign_id"], row["contact_id"]),
+                )
+
+    async def finish_attempt(
+        self, request_id: str, outcome: str, retry_at: datetime | None
+    ) -> bool:
+        """Close an open attempt: the contact is done, or pending again at ``retry_at``.
+
+        Returns False if the attempt was not open (a duplicate or late report).
+        """
+        now = iso(utc_now())
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE campaign_attempts SET outcome = ?, finished_at = ?"
+                " WHERE request_id = ? AND outcome IS NULL RETURNING campaign_id, contact_id",
+                (outcome, now, request_id),
+            )
+            row = await cursor.fetchone()
+            if row is None:
+                return False
+            await conn.execute(
+                "UPDATE campaign_targets SET state = ?, next_at = ?, last_status = ?,"
+                " answered = answered OR ? = 'ANSWER', finished_at = ?"
+                " WHERE campaign_id = ? AND contact_id = ?",
+                (
+                    "pending" if retry_at is not None else "done",
+                    iso(retry_at) if retry_at is not None else None,
+                    outcome,
+                    outcome,
+                    None if retry_at is not None else now,
+                    row["campaign_id"],
+                    row["contact_id"],
+                ),
+            )
+        return True
+
+    async def attempt_of(self, request_id: str) -> OpenAttempt | None:
+        rows = await self._open("a.request_id = ?", (request_id,))
+        return rows[0] if rows else None
+
+    async def open_attempts(self) -> list[OpenAttempt]:
+        return await self._open("1", ())
+
+    async def _open(self, where: str, params: tuple[str, ...]) -> list[OpenAttempt]:
+        rows: list[sqlite3.Row] = await self._db.fetchall(
+            "SELECT a.request_id, a.campaign_id, a.attempt, m.account_id, k.state,"
+            " k.dial_status FROM campaign_attempts a"
+            " JOIN campaigns m USING (campaign_id)"
+            " LEFT JOIN calls k ON k.request_id = a.request_id"
+            f" WHERE a.outcome IS NULL AND {where} ORDER BY a.created_at",
+            params,
+        )
+        return [
+            OpenAttempt(
+                request_id=row["request_id"],
+                campaign_id=row["campaign_id"],
+                account_id=row["account_id"],
+                attempt=row["attempt"],
+                call_state=row["state"],
+                dial_status=row["dial_status"],
+            )
+            for row in rows
+        ]
