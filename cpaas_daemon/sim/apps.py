@@ -1,8 +1,9 @@
 """Simple dialplan applications: the ones that only touch their own channel.
 
-Timings follow the traces: Answer() on a channel that was ringing waits 0.5 s for media before
-the next priority, SayDigits takes about 0.82 s per digit (stock ``digits/*`` prompts),
-SendDTMF spaces digits by their duration plus 100 ms. Every duration goes through
+Timings follow the traces: Answer() on a channel that was ringing waits about 20 ms for media
+before the next priority (up to 500 ms when the far end sends none; not modelled), SayDigits
+takes about 0.82 s per digit (stock ``digits/*`` prompts), SendDTMF as described in
+``send_dtmf``. Every duration goes through
 ``Channel.sleep`` so it is multiplied by ``time_scale`` and cut short by a hang-up.
 """
 
@@ -16,7 +17,7 @@ from cpaas_daemon.sim.pbx import application, expand, goto, set_variable
 
 SAY_DIGIT_SECONDS = 0.82
 PLAYBACK_SECONDS = 1.0
-ANSWER_MEDIA_WAIT = 0.5
+ANSWER_MEDIA_WAIT = 0.02
 DTMF_GAP = 0.1
 
 
@@ -146,13 +147,22 @@ def dtmf_target(chan: Channel) -> Channel | None:
 
 
 async def send_dtmf(chan: Channel, digits: str, duration_ms: int) -> bool:
-    """Emit DTMFBegin/DTMFEnd on the receiving side and queue the digits for its Read()."""
-    for digit in digits:
+    """Emit DTMFBegin/DTMFEnd on the receiving side and queue the digits for its Read().
+
+    Trace timing: 100 ms before the first digit, each digit's Begin→End is 100 ms on the
+    receiving side, and ``duration`` separates an End from the next Begin (and ends the app).
+    """
+    pause = duration_ms / 1000
+    if not await chan.sleep(DTMF_GAP):
+        return False
+    for index, digit in enumerate(digits):
         target = dtmf_target(chan)
         if target is None or target.gone or chan.stopped:
             return not chan.stopped
+        if index and not await chan.sleep(pause):
+            return False
         target.event("DTMFBegin", [("Digit", digit), ("Direction", "Received")], cls="dtmf")
-        if not await chan.sleep(duration_ms / 1000):
+        if not await chan.sleep(DTMF_GAP):
             return False
         target.event(
             "DTMFEnd",
@@ -160,9 +170,7 @@ async def send_dtmf(chan: Channel, digits: str, duration_ms: int) -> bool:
             cls="dtmf",
         )
         target.dtmf.put_nowait(digit)
-        if not await chan.sleep(DTMF_GAP):
-            return False
-    return True
+    return await chan.sleep(pause)
 
 
 @application("SendDTMF")

@@ -36,6 +36,7 @@ class CdrRecord:
     """The open record of one channel plus the closed records of its failed dial attempts."""
 
     start: float = field(default_factory=time.time)
+    answered: float | None = None
     lastapp: str = ""
     lastdata: str = ""
     userfield: str = ""
@@ -45,7 +46,12 @@ class CdrRecord:
     closed: list[Fields] = field(default_factory=list)
 
     def app(self, name: str, data: str) -> None:
-        """A dialplan application ran: it becomes LastApplication and revives a dormant record."""
+        """A dialplan application ran: it becomes LastApplication and revives a dormant record
+        (which then starts now, answered now if the channel is up)."""
+        if self.dormant:
+            self.start = time.time()
+            if self.answered is not None:
+                self.answered = self.start
         self.lastapp, self.lastdata, self.dormant = name, data, False
 
 
@@ -57,12 +63,10 @@ def _clid(chan: Channel) -> str:
     return f'"{chan.cid_name}" <{chan.cid_num}>'
 
 
-def cdr_fields(
-    chan: Channel, rec: CdrRecord, dstchannel: str, disposition: str, answered: float | None
-) -> Fields:
+def cdr_fields(chan: Channel, rec: CdrRecord, dstchannel: str, disposition: str) -> Fields:
     """The Cdr event body in cdr_manager's field order."""
-    end, scale = time.time(), chan.core.scale
-    billable = 0 if answered is None or disposition != "ANSWERED" else int((end - answered) / scale)
+    end, scale, answered = time.time(), chan.core.scale, rec.answered
+    billable = 0 if answered is None else int((end - answered) / scale)
     return [
         ("AccountCode", chan.accountcode),
         ("Source", chan.cid_num),
@@ -74,7 +78,7 @@ def cdr_fields(
         ("LastApplication", rec.lastapp),
         ("LastData", rec.lastdata),
         ("StartTime", _stamp(rec.start)),
-        ("AnswerTime", _stamp(answered if disposition == "ANSWERED" else None)),
+        ("AnswerTime", _stamp(answered)),
         ("EndTime", _stamp(end)),
         ("Duration", str(int((end - rec.start) / scale))),
         ("BillableSeconds", str(billable)),
@@ -91,7 +95,7 @@ def close_attempt(chan: Channel, callee: str, dialstatus: str) -> None:
     if rec is None:
         return
     disposition = DIAL_DISPOSITION.get(dialstatus, "FAILED")
-    rec.closed.append(cdr_fields(chan, rec, callee, disposition, chan.answered_at))
+    rec.closed.append(cdr_fields(chan, rec, callee, disposition))
     rec.dormant, rec.dstchannel = True, ""
 
 
@@ -102,8 +106,8 @@ def final_records(chan: Channel) -> list[Fields]:
         return []
     records = list(rec.closed)
     if not rec.dormant:
-        disposition = "ANSWERED" if chan.answered_at is not None else rec.unanswered
-        records.append(cdr_fields(chan, rec, rec.dstchannel, disposition, chan.answered_at))
+        disposition = "ANSWERED" if rec.answered is not None else rec.unanswered
+        records.append(cdr_fields(chan, rec, rec.dstchannel, disposition))
     return records
 
 

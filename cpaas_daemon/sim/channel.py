@@ -54,6 +54,7 @@ class Channel:
     dtmf: asyncio.Queue[str] = field(default_factory=asyncio.Queue)
     cdr: CdrRecord | None = None
     mixmonitor: bool = False
+    placeholder: str = ""  # shown instead of the next application (redirected B side)
     dialed: str = ""  # the number this leg was requested for (decides simulated AGI input)
 
     # -- events -------------------------------------------------------------------------
@@ -76,6 +77,8 @@ class Channel:
         self.state = state
         if state == UP and self.answered_at is None:
             self.answered_at = time.time()
+            if self.cdr is not None:
+                self.cdr.answered = self.answered_at
         self.event("Newstate")
 
     def set_callerid(self, num: str, name: str) -> None:

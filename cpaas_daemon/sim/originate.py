@@ -106,6 +106,7 @@ async def _first_leg(core: Core, req: OriginateRequest) -> Channel | str:
     setup = local.Setup(None, req.cid_num, req.cid_name, req.account, req.variables, "AppDial2")
     one, two = local.create(core, target, setup)
     if not core.dialplan.exists(target.context, target.exten):
+        two.partner = None  # the request fails before the halves are linked: no HangupRequest
         two.hangup(0)
         one.hangup(0)
         return "failed"
@@ -126,10 +127,9 @@ async def _first_leg(core: Core, req: OriginateRequest) -> Channel | str:
     if what == "answer":
         core.bus.emit("DialEnd", "call", [*channel_fields(one, "Dest"), ("DialStatus", "ANSWER")])
         return one
-    status = {"busy": "BUSY", "congestion": "CONGESTION", "timeout": "NOANSWER"}.get(
-        what, "CHANUNAVAIL"
-    )
-    core.bus.emit("DialEnd", "call", [*channel_fields(one, "Dest"), ("DialStatus", status)])
+    if what != "timeout":  # a timed-out originate ends without DialEnd (trace)
+        status = {"busy": "BUSY", "congestion": "CONGESTION"}.get(what, "CHANUNAVAIL")
+        core.bus.emit("DialEnd", "call", [*channel_fields(one, "Dest"), ("DialStatus", status)])
     for side in (one, two):
         if side.cdr is not None and what in DISPOSITION:
             side.cdr.unanswered = DISPOSITION[what]
@@ -157,7 +157,7 @@ def _response(core: Core, req: OriginateRequest, chan: Channel | None, reason: i
 
 
 async def _run_first_leg(chan: Channel, req: OriginateRequest) -> None:
-    """After answer: dialplan at Context/Exten, or Application(Data), or just stay up."""
+    """After answer: dialplan at Context/Exten, Application(Data), or the channel's own place."""
     if req.application:
         if chan.cdr is not None:
             chan.cdr.app(req.application, req.data)
@@ -169,9 +169,10 @@ async def _run_first_leg(chan: Channel, req: OriginateRequest) -> None:
         chan.context, chan.exten, chan.priority = req.context or "default", req.exten, req.priority
         await run_pbx(chan)
     else:
-        while not chan.stopped:
-            await chan.sleep(3600)
-        chan.hangup(0)
+        # Neither given: Asterisk starts the PBX where the channel already is, after the
+        # AppDial2 placeholder (trace action_errors, second Originate).
+        chan.priority = 2
+        await run_pbx(chan)
 
 
 def start(

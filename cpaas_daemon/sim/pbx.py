@@ -120,7 +120,11 @@ async def run_pbx(chan: Channel) -> None:
             break
         app_name, raw = step
         data = expand(chan, raw)
-        newexten(chan, app_name, data)
+        if chan.placeholder:
+            newexten(chan, chan.placeholder, "(Outgoing Line)")
+            chan.placeholder = ""
+        else:
+            newexten(chan, app_name, data)
         func = APPLICATIONS.get(app_name.lower())
         keep_going = await func(chan, data) if func is not None else True
         if chan.redirect_to is not None:

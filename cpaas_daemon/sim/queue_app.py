@@ -38,11 +38,13 @@ class Entry:
 def _agent_event(
     event: str, entry: Entry, member: Member, callee: Channel, extra: list[tuple[str, str]]
 ) -> None:
+    # Once the caller hangs up its snapshot is no longer part of the event (AgentComplete).
+    caller = [] if entry.chan.soft_hangup or entry.chan.gone else channel_fields(entry.chan)
     entry.chan.core.bus.emit(
         event,
         "agent",
         [
-            *channel_fields(entry.chan),
+            *caller,
             *channel_fields(callee, "Dest"),
             ("Queue", entry.queue.name),
             ("Interface", member.interface),
@@ -151,6 +153,7 @@ async def _ring_round(entry: Entry, deadline: float | None) -> tuple[Member, Cha
         if callee not in ringing:
             continue
         if what == "ringing":
+            newexten(callee, "AppQueue", "(Outgoing Line)")
             dial_event("DialState", chan, callee, "RINGING")
             _member_status(entry, ringing[callee])
         elif what == "answer":
@@ -178,9 +181,8 @@ def _give_up(
             _log(entry, member.name, "RINGNOANSWER", ms)
         else:
             _log(entry, member.name, "RINGCANCELED", ms)
-    if timed_out:
-        for callee in ringing:
-            dial_event("DialEnd", entry.chan, callee, "NOANSWER")
+    for callee in ringing:
+        dial_event("DialEnd", entry.chan, callee, "NOANSWER" if timed_out else "CANCEL")
     for callee, member in ringing.items():
         dial_event("DialEnd", entry.chan, callee, "CANCEL")
         close_attempt(entry.chan, callee.name, "NOANSWER")
