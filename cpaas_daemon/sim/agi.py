@@ -59,49 +59,49 @@ async def _digits(chan: Channel, maxdigits: int, wait_for: float) -> str | None:
     return await read_digits(chan, maxdigits, wait_for)
 
 
-async def execute(chan: Channel, line: str) -> tuple[str, bool]:
-    """Run one AGI command; returns the reply line and whether the session goes on."""
+async def execute(chan: Channel, line: str) -> str:
+    """Run one AGI command; returns its reply line."""
     try:
         words = shlex.split(line)
     except ValueError:
         words = line.split()
     upper = [w.upper() for w in words]
     if chan.soft_hangup or chan.gone:
-        return "511 Command Not Permitted on a dead channel or intercepted", True
+        return "511 Command Not Permitted on a dead channel or intercepted"
     if upper[:1] == ["ANSWER"]:
-        return f"200 result={0 if await answer_channel(chan) else -1}", True
+        return f"200 result={0 if await answer_channel(chan) else -1}"
     if upper[:2] == ["STREAM", "FILE"]:
         ok = await chan.sleep(PLAYBACK_SECONDS)
-        return ("200 result=0 endpos=8000" if ok else "200 result=-1 endpos=0"), True
+        return "200 result=0 endpos=8000" if ok else "200 result=-1 endpos=0"
     if upper[:2] == ["GET", "DATA"]:
         timeout = int(words[3]) / 1000 if len(words) > 3 and words[3].isdigit() else 5.0
         maxdigits = int(words[4]) if len(words) > 4 and words[4].isdigit() else 0
         await chan.sleep(PLAYBACK_SECONDS)
         got = await _digits(chan, maxdigits, timeout)
         if got is None:
-            return "200 result=-1", True
-        return (f"200 result={got}" if got else "200 result= (timeout)"), True
+            return "200 result=-1"
+        return f"200 result={got}" if got else "200 result= (timeout)"
     if upper[:3] == ["WAIT", "FOR", "DIGIT"]:
         timeout = int(words[3]) / 1000 if len(words) > 3 and words[3].lstrip("-").isdigit() else 5.0
         got = await _digits(chan, 1, max(timeout, 0.0))
-        return f"200 result={ord(got) if got else (-1 if got is None else 0)}", True
+        return f"200 result={ord(got) if got else (-1 if got is None else 0)}"
     if upper[:2] == ["SAY", "DIGITS"]:
         ok = await chan.sleep(SAY_DIGIT_SECONDS * len(words[2] if len(words) > 2 else ""))
-        return f"200 result={0 if ok else -1}", True
+        return f"200 result={0 if ok else -1}"
     if upper[:2] == ["SET", "VARIABLE"] and len(words) >= 4:
         set_variable(chan, words[2], words[3])
-        return "200 result=1", True
+        return "200 result=1"
     if upper[:2] == ["GET", "VARIABLE"] and len(words) >= 3:
         value = expand(chan, f"${{{words[2]}}}") if "(" in words[2] else lookup(chan, words[2])
-        return (f"200 result=1 ({value})" if value else "200 result=0"), True
+        return f"200 result=1 ({value})" if value else "200 result=0"
     if upper[:1] == ["EXEC"] and len(words) >= 2:
-        return await _exec(chan, words[1], " ".join(words[2:])), True
+        return await _exec(chan, words[1], " ".join(words[2:]))
     if upper[:1] == ["VERBOSE"]:
-        return "200 result=1", True
+        return "200 result=1"
     if upper[:1] == ["HANGUP"]:
         chan.request_hangup(16)
-        return "200 result=1", True
-    return "510 Invalid or unknown command", True
+        return "200 result=1"
+    return "510 Invalid or unknown command"
 
 
 async def _exec(chan: Channel, app: str, data: str) -> str:
@@ -132,7 +132,7 @@ async def run_agi(chan: Channel, url: str) -> str:
                 continue
             command_id = str(next(_command_ids))
             chan.event("AGIExecStart", [("Command", line), ("CommandId", command_id)], cls="agi")
-            reply, _ = await execute(chan, line)
+            reply = await execute(chan, line)
             code, _, result = reply.partition(" ")
             chan.event(
                 "AGIExecEnd",

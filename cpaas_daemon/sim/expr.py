@@ -92,10 +92,20 @@ def _apply(op: str, left: str, right: str) -> str:
         if op == "/":
             return str(int(a / b)) if b else "0"
         return str({"+": a + b, "-": a - b, "*": a * b}[op])
-    a: int | str = lnum if numeric and lnum is not None else left
-    b: int | str = rnum if numeric and rnum is not None else right
-    results = {"=": a == b, "!=": a != b, "<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b}  # type: ignore[operator]
-    return "1" if results[op] else "0"
+    if numeric and lnum is not None and rnum is not None:
+        return "1" if _compare(op, lnum, rnum) else "0"
+    return "1" if _compare(op, left, right) else "0"
+
+
+def _compare(op: str, a: int | str, b: int | str) -> bool:
+    """Comparison of two numbers or two strings (never mixed)."""
+    if op == "=":
+        return a == b
+    if op == "!=":
+        return a != b
+    pair = (a, b) if isinstance(a, int) and isinstance(b, int) else (str(a), str(b))
+    less, greater = pair[0] < pair[1], pair[0] > pair[1]  # type: ignore[operator]
+    return {"<": less, ">": greater, "<=": not greater, ">=": not less}[op]
 
 
 def evaluate(expression: str) -> str:
