@@ -22,6 +22,7 @@ from cpaas_daemon.announcements.repository import AnnounceTemplateRepository
 from cpaas_daemon.api.context import context_middleware
 from cpaas_daemon.api.errors import error_middleware
 from cpaas_daemon.api.routes import setup_routes
+from cpaas_daemon.callbacks.service import CallbackService
 from cpaas_daemon.calls.inbound import InboundHook
 from cpaas_daemon.calls.originator import Originator
 from cpaas_daemon.calls.otp import OtpService
@@ -123,7 +124,9 @@ def create_app(config: Config) -> web.Application:
     app[keys.CALL_REPO] = calls = CallRepository(db)
     app[keys.ORIGINATOR] = originator = Originator(ami, calls, tracker, config.dial, metrics)
     app[keys.CALLS] = CallService(ami, originator, calls, tracker, config.dial)
-    app[keys.CDR_INGEST] = CdrIngest(db, bus, metrics, ZoneInfo(config.ami.pbx_timezone))
+    app[keys.CDR_INGEST] = cdr = CdrIngest(db, bus, metrics, ZoneInfo(config.ami.pbx_timezone))
+    app[keys.CALLBACKS] = callbacks = CallbackService(db, app[keys.CALLS], config.callbacks)
+    cdr.on_summary(callbacks.on_cdr_summary)
     app[keys.CDR_QUERIES] = CdrQueries(db)
     app[keys.AGI] = agi = FastAgiServer(config.agi)
     app[keys.INBOUND] = inbound = InboundHook(db, calls, tracker)
@@ -145,6 +148,7 @@ def create_app(config: Config) -> web.Application:
             _tts_ctx,
             _sim_ctx,
             running(keys.AMI),
+            running(keys.CALLBACKS),  # after AMI: a due callback dials at once
             running(keys.CAMPAIGN_DIALER),  # after AMI and CDR ingest: reconciles, dials
         ]
     )

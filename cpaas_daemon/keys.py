@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from cpaas_daemon.ami.client import AmiClient
     from cpaas_daemon.announcements.repository import AnnounceTemplateRepository
     from cpaas_daemon.api.isales import FlowControl
+    from cpaas_daemon.callbacks.service import CallbackService
     from cpaas_daemon.calls.inbound import InboundHook
     from cpaas_daemon.calls.originator import Originator
     from cpaas_daemon.calls.otp import OtpService
@@ -60,3 +61,4 @@ AGENT_DASHBOARD: web.AppKey[AgentDashboard] = web.AppKey("agent_dashboard")
 CAMPAIGNS: web.AppKey[CampaignService] = web.AppKey("campaigns")
 CAMPAIGN_DIALER: web.AppKey[CampaignDialer] = web.AppKey("campaign_dialer")
 ISALES_FLOW: web.AppKey[FlowControl] = web.AppKey("isales_flow")
+CALLBACKS: web.AppKey[CallbackService] = web.AppKey("callbacks")

@@ -7,6 +7,7 @@ from aiohttp import web
 from cpaas_daemon.api import (
     agent_dashboard,
     asternic,
+    cpaas_callbacks,
     cpaas_calls,
     cpaas_campaign_lists,
     cpaas_campaigns,
@@ -28,6 +29,10 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/api/get_cdr_by_request_id", cpaas_calls.cdr_by_request_id)
     app.router.add_get("/api/get_cdr_statistics", cpaas_calls.cdr_statistics)
     app.router.add_get("/api/get_live_call_statistics", cpaas_calls.live_call_statistics)
+    app.router.add_post("/api/callback", cpaas_callbacks.create_callback)
+    app.router.add_patch("/api/callback", cpaas_callbacks.modify_callback)
+    app.router.add_delete("/api/callback", cpaas_callbacks.delete_callback)
+    app.router.add_get("/api/callback", cpaas_callbacks.get_callback)
     app.router.add_post("/api/create_campaign_list", cpaas_campaign_lists.create_campaign_list)
     app.router.add_post("/api/add_contact_to_list", cpaas_campaign_lists.add_contact_to_list)
     app.router.add_post(

@@ -134,6 +134,27 @@ async def redirect(sim: SimulatedAsterisk, session: Session, action: Action) -> 
     return response(action, "Success", "Redirect successful")
 
 
+@handler("Atxfer")
+async def atxfer(sim: SimulatedAsterisk, session: Session, action: Action) -> Fields | None:
+    """Attended transfer, simplified: the consultation call is taken as answered and
+    completed at once, so the transferer's bridge peer runs Exten@Context (the result a
+    real attended transfer reaches when the transferer hangs up on the target)."""
+    name, exten = header(action, "Channel"), header(action, "Exten")
+    if not name:
+        return error(action, "No channel specified")
+    if not exten:
+        return error(action, "No extension specified")
+    chan = sim.core.find_channel(name)
+    if chan is None:
+        return error(action, "Channel specified does not exist")
+    peer = next((m for m in chan.bridge.members if m is not chan), None) if chan.bridge else None
+    session.send(response(action, "Success", "Atxfer successfully queued"))
+    if peer is not None:
+        peer.redirect_to = (header(action, "Context") or chan.context, exten, 1)
+        peer.wake("redirect")
+    return None
+
+
 @handler("MixMonitor")
 async def mixmonitor(sim: SimulatedAsterisk, session: Session, action: Action) -> Fields | None:
     """Start recording; a bare Success like Asterisk."""

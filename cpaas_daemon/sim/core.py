@@ -65,10 +65,19 @@ class Core:
 
     # -- channels -------------------------------------------------------------------------
     def new_channel(
-        self, name: str, context: str, exten: str, linkedid: str | None, state: int = 0
+        self,
+        name: str,
+        context: str,
+        exten: str,
+        linkedid: str | None,
+        state: int = 0,
+        uniqueid: str | None = None,
     ) -> Channel:
-        """Allocate and register a channel and emit Newchannel."""
-        uniqueid = self.next_uniqueid()
+        """Allocate and register a channel and emit Newchannel.
+
+        ``uniqueid`` is Originate's ChannelId / OtherChannelId when the client chose one.
+        """
+        uniqueid = uniqueid or self.next_uniqueid()
         chan = Channel(self, name, uniqueid, linkedid or uniqueid, context, exten, state)
         chan.cdr = CdrRecord()
         self.channels[name] = chan

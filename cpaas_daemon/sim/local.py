@@ -52,14 +52,20 @@ class Setup:
     account: str
     variables: Sequence[tuple[str, str]]
     placeholder_app: str  # AppDial2 (Originate), AppDial (Dial), AppQueue (Queue)
+    uniqueids: tuple[str, str] = ("", "")  # Originate's ChannelId / OtherChannelId
 
 
 def create(core: Core, target: DialTarget, setup: Setup) -> tuple[Channel, Channel]:
     """Allocate the pair for ``target`` and emit what chan_local/chan_pjsip emit on request."""
     suffix = core.next_suffix()
     base = f"Local/{target.exten}@{target.context}-{suffix}"
-    one = core.new_channel(f"{base};1", target.context, target.exten, setup.linkedid)
-    two = core.new_channel(f"{base};2", target.context, target.exten, one.linkedid, RING)
+    one_id, two_id = setup.uniqueids
+    one = core.new_channel(
+        f"{base};1", target.context, target.exten, setup.linkedid, uniqueid=one_id or None
+    )
+    two = core.new_channel(
+        f"{base};2", target.context, target.exten, one.linkedid, RING, uniqueid=two_id or None
+    )
     one.dialed = two.dialed = target.exten
     one.partner, two.partner = two, one
     _configure(one, two, setup)

@@ -49,6 +49,7 @@ class OriginateRequest:
     cid_name: str
     account: str
     variables: list[tuple[str, str]]
+    uniqueids: tuple[str, str]  # ChannelId / OtherChannelId ("" = Asterisk picks)
 
     @classmethod
     def parse(cls, action: Action) -> OriginateRequest | str:
@@ -79,6 +80,7 @@ class OriginateRequest:
             cid_name=cid_name,
             account=header(action, "Account"),
             variables=variables(action),
+            uniqueids=(header(action, "ChannelId"), header(action, "OtherChannelId")),
         )
 
 
@@ -103,7 +105,9 @@ async def _first_leg(core: Core, req: OriginateRequest) -> Channel | str:
     target = local.parse_target(req.channel)
     if target is None:
         return "failed"
-    setup = local.Setup(None, req.cid_num, req.cid_name, req.account, req.variables, "AppDial2")
+    setup = local.Setup(
+        None, req.cid_num, req.cid_name, req.account, req.variables, "AppDial2", req.uniqueids
+    )
     one, two = local.create(core, target, setup)
     if not core.dialplan.exists(target.context, target.exten):
         two.partner = None  # the request fails before the halves are linked: no HangupRequest

@@ -1,0 +1,106 @@
+"""Seed 003 "Callback Request": POST creates, PATCH modifies, DELETE cancels, GET looks up.
+
+Bodies are format-checked here (numbers, on/off, request_id); the time rules (IANA zone,
+DST gap, future-only) are the service's, because a PATCH is judged with stored values.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aiohttp import web
+from pydantic import AfterValidator, ValidationInfo
+
+from cpaas_daemon import keys
+from cpaas_daemon.api.cpaas_base import CpaasModel, account_of, ok, parse_body
+from cpaas_daemon.api.cpaas_calls import ByRequestId
+from cpaas_daemon.callbacks.model import Callback, CallbackSpec
+from cpaas_daemon.calls import dialstring
+from cpaas_daemon.timefmt import iso
+
+
+def _number(value: str, info: ValidationInfo) -> str:
+    return dialstring.phone_number(value, info.field_name or "number")
+
+
+def _on_off(value: str) -> str:
+    if value not in {"on", "off"}:
+        raise ValueError("must be on or off")
+    return value
+
+
+Number = Annotated[str, AfterValidator(_number)]
+OnOff = Annotated[str, AfterValidator(_on_off)]
+
+
+class NewCallback(CpaasModel):
+    """POST body: every field is required."""
+
+    agent_number: Number
+    caller_id: Number
+    destination_number: Number
+    recording_option: OnOff
+    time_zone: str
+    scheduled_at: str
+
+
+class CallbackChanges(ByRequestId):
+    """PATCH body: request_id plus any fields to change; an absent field keeps its value."""
+
+    agent_number: Number | None = None
+    caller_id: Number | None = None
+    destination_number: Number | None = None
+    recording_option: OnOff | None = None
+    time_zone: str | None = None
+    scheduled_at: str | None = None
+
+
+async def create_callback(request: web.Request) -> web.Response:
+    account = await account_of(request)
+    body = await parse_body(request, NewCallback)
+    spec = CallbackSpec(**body.model_dump())
+    return ok(request_id=await request.app[keys.CALLBACKS].create(account, spec))
+
+
+async def modify_callback(request: web.Request) -> web.Response:
+    account = await account_of(request)
+    body = await parse_body(request, CallbackChanges)
+    changes = body.model_dump(exclude_none=True, exclude={"request_id"})
+    await request.app[keys.CALLBACKS].modify(account, body.request_id, changes)
+    return ok(message="callback data modified successfully", request_id=body.request_id)
+
+
+async def delete_callback(request: web.Request) -> web.Response:
+    account = await account_of(request)
+    body = await parse_body(request, ByRequestId)
+    await request.app[keys.CALLBACKS].cancel(account, body.request_id)
+    return ok(message="callback request deleted successfully", request_id=body.request_id)
+
+
+async def get_callback(request: web.Request) -> web.Response:
+    """``GET /api/callback?request_id=...``: where the callback is in its life."""
+    account = await account_of(request)
+    request_id = dialstring.request_id(request.query.get("request_id"))
+    callback = await request.app[keys.CALLBACKS].get(account, request_id)
+    return ok(message="callback found", result=callback_json(callback))
+
+
+def callback_json(callback: Callback) -> dict[str, str]:
+    """Strings throughout, like every value in the seed's examples."""
+    body = {
+        "request_id": callback.request_id,
+        "state": callback.state.value,
+        "agent_number": callback.spec.agent_number,
+        "caller_id": callback.spec.caller_id,
+        "destination_number": callback.spec.destination_number,
+        "recording_option": callback.spec.recording_option,
+        "time_zone": callback.spec.time_zone,
+        "scheduled_at": callback.spec.scheduled_at,
+        "scheduled_at_utc": iso(callback.due_at),
+        "attempts": str(callback.attempts),
+    }
+    if callback.dial_status is not None:
+        body["dial_status"] = callback.dial_status
+    if callback.reason:
+        body["reason"] = callback.reason
+    return body
