@@ -20,6 +20,13 @@ system-deps:
 	     (apt-get update -qq >/dev/null && apt-get install -y -qq espeak-ng sox >/dev/null)) \
 	    || echo "warning: espeak-ng/sox not installed; OTP falls back to SayDigits"; \
 	  else echo "warning: install espeak-ng and sox for spoken OTP (SayDigits fallback in use)"; fi; }
+	@# Headless Chromium drives the wallboard's browser test (skipped without it).
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get install -y -qq chromium >/dev/null 2>&1 || \
+	     (apt-get update -qq >/dev/null && apt-get install -y -qq chromium >/dev/null)) \
+	    || echo "warning: chromium not installed; the wallboard browser test is skipped"; \
+	  else echo "warning: install chromium to run the wallboard browser test"; fi; }
 
 run: $(STAMP)
 	$(VENV)/bin/cpaas-daemon run --simulate --config config/cpaas.toml

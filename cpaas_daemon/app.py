@@ -41,6 +41,7 @@ from cpaas_daemon.stats.agents import AgentDashboard
 from cpaas_daemon.stats.ecounters import Ecounters
 from cpaas_daemon.store.db import Database
 from cpaas_daemon.tts import TtsRenderer
+from cpaas_daemon.wallboard.wiring import setup_wallboard, wallboard_ctx
 
 log = structlog.get_logger(__name__)
 
@@ -154,5 +155,7 @@ def create_app(config: Config) -> web.Application:
     )
     setup_queue_log(app, config, db, ami)  # after the store: the tailer writes to it
     app.cleanup_ctx.append(queue_log_ctx)
+    setup_wallboard(app)  # after the queue stats service it reads
+    app.cleanup_ctx.append(wallboard_ctx)
     setup_routes(app)
     return app

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from cpaas_daemon.stats.ecounters import Ecounters
     from cpaas_daemon.store.db import Database
     from cpaas_daemon.tts.renderer import TtsRenderer
+    from cpaas_daemon.wallboard.hub import WallboardHub
 
 CONFIG: web.AppKey[Config] = web.AppKey("config")
 DB: web.AppKey[Database] = web.AppKey("db")
@@ -62,3 +63,4 @@ CAMPAIGNS: web.AppKey[CampaignService] = web.AppKey("campaigns")
 CAMPAIGN_DIALER: web.AppKey[CampaignDialer] = web.AppKey("campaign_dialer")
 ISALES_FLOW: web.AppKey[FlowControl] = web.AppKey("isales_flow")
 CALLBACKS: web.AppKey[CallbackService] = web.AppKey("callbacks")
+WALLBOARD: web.AppKey[WallboardHub] = web.AppKey("wallboard")

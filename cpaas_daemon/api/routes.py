@@ -14,6 +14,7 @@ from cpaas_daemon.api import (
     ecounters,
     health,
     isales,
+    wallboard,
 )
 
 
@@ -67,3 +68,9 @@ def setup_routes(app: web.Application) -> None:
 
     # Seed 004: Asternic Call Center Stats PRO REST (HTTP Basic, stats_users).
     app.router.add_get(asternic.PATH, asternic.stats_rest)
+
+    # Live wallboard (same HTTP Basic stats_users; docs/wallboard.md).
+    app.router.add_get(wallboard.PATH, wallboard.page)
+    app.router.add_get(f"{wallboard.PATH}/snapshot", wallboard.snapshot)
+    app.router.add_get(f"{wallboard.PATH}/events", wallboard.events)
+    app.router.add_static(wallboard.STATIC_PATH, wallboard.STATIC_DIR)

@@ -71,6 +71,7 @@ class Core:
         exten: str,
         linkedid: str | None,
         state: int = 0,
+        *,
         uniqueid: str | None = None,
     ) -> Channel:
         """Allocate and register a channel and emit Newchannel.

@@ -49,7 +49,7 @@ class OriginateRequest:
     cid_name: str
     account: str
     variables: list[tuple[str, str]]
-    uniqueids: tuple[str, str]  # ChannelId / OtherChannelId ("" = Asterisk picks)
+    uniqueids: tuple[str, str] = ("", "")  # ChannelId / OtherChannelId ("" = Asterisk picks)
 
     @classmethod
     def parse(cls, action: Action) -> OriginateRequest | str:
