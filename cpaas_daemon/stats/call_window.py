@@ -1,10 +1,13 @@
-"""SQL shared by the window counters: which calls are in the window, and their outcome.
+"""SQL shared by the window counters: the window's calls, one row each, with their outcome.
 
 Every call of the window has exactly one outcome (docs/counters.md, "Outcomes"):
 ``dnd``, ``ghost``, ``pending``, ``connected`` or ``missed``. An inbound call is answered
 by the IVR before it queues, so its CDR says ANSWER even when nobody took it; whether an
 agent did is in ``queue_calls`` (its callid is the Uniqueid of the channel that ran
 Queue(), the ``uniqueid`` the CDR summary keeps).
+
+The CTE is MATERIALIZED and joins ``queue_calls`` once per call: inlined, SQLite would
+re-run the queue lookups for every expression that mentions the outcome.
 """
 
 from __future__ import annotations
@@ -19,30 +22,34 @@ from cpaas_daemon.stats.scope import placeholders
 SHORT_CALL_SECONDS = 5
 """A connected call talking less than this counts in CHSR (hung up short)."""
 
-_QUEUE = "SELECT {what} FROM queue_calls q WHERE q.callid = c.uniqueid"
 _TRANSFER_EVENTS = ", ".join(f"'{e}'" for e in sorted(ANSWERED_END) if "TRANSFER" in e)
 
-OUTCOME = f"""CASE
-    WHEN c.dial_status = 'DND' THEN 'dnd'
-    WHEN c.cdr_at IS NULL AND c.state IN ('refused', 'uncertain') THEN 'ghost'
-    WHEN c.cdr_at IS NULL THEN 'pending'
-    WHEN c.kind = 'inbound' THEN CASE
-        WHEN EXISTS ({_QUEUE.format(what="1")} AND q.status = 'answered') THEN 'connected'
-        ELSE 'missed' END
-    WHEN c.dial_status = 'ANSWER' THEN 'connected'
-    ELSE 'missed' END"""
-
-TALK = f"""CASE WHEN c.kind = 'inbound'
-    THEN IFNULL(({_QUEUE.format(what="SUM(q.talk)")}), 0) ELSE IFNULL(c.billsec, 0) END"""
-
-TRANSFERRED = f"""(EXISTS (SELECT 1 FROM cdr_legs l WHERE l.request_id = c.request_id
-        AND l.destination_context = '{TRANSFER_CONTEXT}')
-    OR (c.kind = 'inbound'
-        AND EXISTS ({_QUEUE.format(what="1")} AND q.event IN ({_TRANSFER_EVENTS}))))"""
-
-QUEUE_WAIT = f"""CASE WHEN c.kind = 'inbound'
-    THEN ({_QUEUE.format(what="SUM(q.wait)")} AND q.status != 'pending') END"""
-"""Seconds an inbound call waited in queues; NULL when it never queued."""
+_PER_CALL = f"""per_call AS MATERIALIZED (
+    SELECT c.id, c.created_at, c.kind, c.campaign_id, c.dial_status, c.dtmf_inputs,
+        c.customer_number,
+        CASE c.kind WHEN 'inbound' THEN c.dialed_number ELSE '' END AS did,
+        CASE
+            WHEN c.dial_status = 'DND' THEN 'dnd'
+            WHEN c.cdr_at IS NULL AND c.state IN ('refused', 'uncertain') THEN 'ghost'
+            WHEN c.cdr_at IS NULL THEN 'pending'
+            WHEN c.kind = 'inbound' THEN CASE WHEN MAX(q.status = 'answered')
+                THEN 'connected' ELSE 'missed' END
+            WHEN c.dial_status = 'ANSWER' THEN 'connected'
+            ELSE 'missed' END AS outcome,
+        IFNULL(MAX(q.event IN ({_TRANSFER_EVENTS})), 0) OR EXISTS (
+            SELECT 1 FROM cdr_legs l WHERE l.request_id = c.request_id
+            AND l.destination_context = '{TRANSFER_CONTEXT}') AS transferred,
+        CASE WHEN c.kind = 'inbound' THEN IFNULL(SUM(q.talk), 0)
+            ELSE IFNULL(c.billsec, 0) END AS talk,
+        SUM(CASE WHEN q.status != 'pending' THEN q.wait END) AS wait,
+        CASE WHEN c.cdr_at IS NOT NULL
+            THEN MAX(IFNULL(c.call_duration, 0) - IFNULL(c.billsec, 0), 0) END AS ring
+    FROM calls c
+    LEFT JOIN queue_calls q ON c.kind = 'inbound' AND q.callid = c.uniqueid
+    WHERE {{where}}
+    GROUP BY c.id
+)"""
+"""One row per call of the window. ``wait`` is NULL for a call that never queued."""
 
 
 def where(account_id: str, query: CounterQuery) -> tuple[str, list[Any]]:
@@ -58,3 +65,9 @@ def where(account_id: str, query: CounterQuery) -> tuple[str, list[Any]]:
         sql += f" AND c.campaign_id IN ({placeholders(campaigns)})"
         params.extend(campaigns)
     return sql, params
+
+
+def per_call(account_id: str, query: CounterQuery) -> tuple[str, list[Any]]:
+    """``WITH per_call AS (...)`` for the query's window and filters, and its parameters."""
+    sql, params = where(account_id, query)
+    return "WITH " + _PER_CALL.format(where=sql), params

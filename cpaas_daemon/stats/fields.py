@@ -19,11 +19,10 @@ from cpaas_daemon.store.db import Database
 
 _CM, _PM, _CA = "m > 0 AND a = 0", "m > 0 AND a > 0", "a > 0 AND m = 0"
 
-_PER_NUMBER = f"""
-WITH w AS (
-    SELECT c.customer_number AS num, {call_window.OUTCOME} AS outcome,
-        ROW_NUMBER() OVER (PARTITION BY c.customer_number ORDER BY c.created_at, c.id) AS seq
-    FROM calls c WHERE {{where}} AND c.customer_number != ''
+_PER_NUMBER = f""", w AS (
+    SELECT customer_number AS num, outcome,
+        ROW_NUMBER() OVER (PARTITION BY customer_number ORDER BY created_at, id) AS seq
+    FROM per_call WHERE customer_number != ''
 ), per AS (
     SELECT COUNT(*) AS k, SUM(outcome = 'connected') AS a, SUM(outcome = 'missed') AS m,
         SUM(outcome = 'ghost') AS g, SUM(seq > 1 AND outcome = 'connected') AS ra,
@@ -67,8 +66,8 @@ async def field_counters(
     """The requested Fields, in the order asked; the per-number query runs only if needed."""
     values = _time_and_totals(totals)
     if any(name in NUMBER_FIELDS for name in query.fields):
-        where, params = call_window.where(account_id, query)
-        row = await db.fetchone(_PER_NUMBER.format(where=where), params)
+        cte, params = call_window.per_call(account_id, query)
+        row = await db.fetchone(cte + _PER_NUMBER, params)
         if row is not None:
             values.update({name: row[name] or 0 for name in NUMBER_FIELDS})
     return {name: values[name] for name in query.fields}

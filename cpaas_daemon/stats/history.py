@@ -23,24 +23,13 @@ INVALID_DTMF = re.compile(r"[^0-9*#]")
 """A DTMF input holding anything but keypad keys (a timeout marker, say) is invalid."""
 
 _GROUPED = f"""
-WITH w AS (
-    SELECT c.kind, c.campaign_id, c.dial_status, c.dtmf_inputs,
-        CASE c.kind WHEN 'inbound' THEN c.dialed_number ELSE '' END AS did,
-        {call_window.OUTCOME} AS outcome,
-        {call_window.TRANSFERRED} AS transferred,
-        {call_window.TALK} AS talk,
-        {call_window.QUEUE_WAIT} AS wait,
-        CASE WHEN c.cdr_at IS NOT NULL
-            THEN MAX(IFNULL(c.call_duration, 0) - IFNULL(c.billsec, 0), 0) END AS ring
-    FROM calls c WHERE {{where}}
-)
 SELECT kind, outcome, dial_status, campaign_id, did, dtmf_inputs, transferred,
     COUNT(*) AS n,
     SUM(CASE WHEN outcome = 'connected' THEN talk ELSE 0 END) AS talk,
     SUM(outcome = 'connected' AND talk < {call_window.SHORT_CALL_SECONDS}) AS short,
     COUNT(wait) AS queued, IFNULL(SUM(wait), 0) AS wait,
     COUNT(ring) AS rung, IFNULL(SUM(ring), 0) AS ring
-FROM w GROUP BY kind, outcome, dial_status, campaign_id, did, dtmf_inputs, transferred
+FROM per_call GROUP BY kind, outcome, dial_status, campaign_id, did, dtmf_inputs, transferred
 """
 
 _NUMBERS = """SELECT COUNT(*), COUNT(DISTINCT c.customer_number) FROM calls c
@@ -84,10 +73,11 @@ class WindowTotals:
 
 
 async def window_totals(db: Database, account_id: str, query: CounterQuery) -> WindowTotals:
-    where, params = call_window.where(account_id, query)
+    cte, params = call_window.per_call(account_id, query)
     totals = WindowTotals()
-    for row in await db.fetchall(_GROUPED.format(where=where), params):
+    for row in await db.fetchall(cte + _GROUPED, params):
         totals.add(row)
+    where, params = call_window.where(account_id, query)
     calls, numbers = await db.fetchone(_NUMBERS.format(where=where), params) or (0, 0)
     totals.counts["fresh"] = numbers
     totals.counts["repeat"] = calls - numbers
