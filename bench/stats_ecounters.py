@@ -13,6 +13,7 @@ import json
 import random
 import sqlite3
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -20,6 +21,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
+
+import structlog
 
 from cpaas_daemon.ami.bus import EventBus
 from cpaas_daemon.calls.tracker import CallTracker
@@ -151,4 +154,5 @@ def run() -> dict[str, Any]:
 
 
 if __name__ == "__main__":
+    structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))  # JSON alone
     print(json.dumps(run(), indent=2))
