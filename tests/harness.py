@@ -147,7 +147,8 @@ async def running_daemon(config: Config, connect: bool = True) -> AsyncIterator[
     daemon = Daemon(app, runner, f"http://127.0.0.1:{port}", session)
     try:
         for account, secret in ACCOUNTS.items():
-            await app[keys.ACCOUNTS].add(account, secret)
+            if account not in await app[keys.ACCOUNTS].list_ids():  # a restart reuses the db
+                await app[keys.ACCOUNTS].add(account, secret)
             daemon.accounts[account] = secret
         if connect:
             async with asyncio.timeout(10):

@@ -2,7 +2,8 @@
 
 It sits between the daemon and the simulated Asterisk, forwards bytes both ways, and
 drops the connection right after it forwarded a client frame matching ``cut_after``
-(the action reaches Asterisk, its response never comes back).
+(the action reaches Asterisk, its response never comes back), or, with ``blackhole``,
+silently stops delivering anything while the sockets stay open (a dead peer).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ class FaultyLink:
         self.upstream_port = upstream_port
         self.cut_after: bytes | None = None
         self.cuts = 0
+        self.blackhole = False  # swallow bytes both ways, keep the sockets open (dead peer)
+        self.connections = 0
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -42,6 +45,7 @@ class FaultyLink:
         except OSError:
             writer.close()
             return
+        self.connections += 1
         cut = asyncio.Event()
         down = asyncio.create_task(self._pipe(up_reader, writer, cut, watch=False))
         up = asyncio.create_task(self._pipe(reader, up_writer, cut, watch=True))
@@ -62,6 +66,8 @@ class FaultyLink:
     ) -> None:
         try:
             while data := await reader.read(65536):
+                if self.blackhole:
+                    continue
                 writer.write(data)
                 await writer.drain()
                 if watch and self.cut_after is not None and self.cut_after in data:

@@ -195,6 +195,7 @@ class AmiClient:
             self._protocol.transport.close()
             self._protocol = None
         self._logged_in.clear()
+        self.metrics.ami_connected.set(0)
 
     async def _supervise(self) -> None:
         delay = self.config.reconnect_min

@@ -1,0 +1,69 @@
+"""The AMI link survives what production throws at it: restarts, dead peers, refusals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cpaas_daemon import keys
+from cpaas_daemon.sim.server import SimulatedAsterisk
+from tests.harness import Daemon, daemon_config, running_daemon
+from tests.integration.test_click2call import SEED_BODY, originates
+from tests.netfault import FaultyLink
+
+
+async def reconnected(daemon: Daemon, times: int = 1) -> bool:
+    """What an operator's Prometheus sees: the reconnect counter moved and AMI is up."""
+    async with daemon.session.get(daemon.url + "/metrics") as response:
+        text = await response.text()
+    return f"cpaas_ami_reconnects_total {times}.0" in text and "cpaas_ami_connected 1.0" in text
+
+
+async def connected(daemon: Daemon) -> bool:
+    return daemon.app[keys.AMI].connected
+
+
+async def disconnected(daemon: Daemon) -> bool:
+    return not daemon.app[keys.AMI].connected
+
+
+async def test_asterisk_restart_shutdown_eof_refusal_then_reconnect(
+    daemon: Daemon, sim: SimulatedAsterisk
+) -> None:
+    """As `restart_reconnect` in the traces: Shutdown, EOF, ~1 s of refused connects."""
+    await sim.restart(down_for=1.0)
+    await daemon.wait_for(lambda: disconnected(daemon), within=2)
+    status, body = await daemon.post("/api/click2call", SEED_BODY)
+    assert status == 503  # nothing is queued for later while Asterisk is down
+    assert originates(sim) == []
+    await daemon.wait_for(lambda: connected(daemon), within=10)
+    status, body = await daemon.post("/api/click2call", SEED_BODY)
+    assert status == 200
+    [cdr] = await daemon.cdr(body["response"]["request_id"])
+    assert cdr["call_status"] == "ANSWERED"
+    assert len(originates(sim)) == 1
+
+
+async def test_dead_peer_is_detected_by_the_missed_pong(
+    tmp_path: Path, sim: SimulatedAsterisk, agi_port: int
+) -> None:
+    link = FaultyLink(sim.port)
+    await link.start()
+    try:
+        async with running_daemon(daemon_config(tmp_path, link.port, agi_port)) as daemon:
+            assert link.connections == 1
+            link.blackhole = True  # TCP stays up, nothing comes back: only a Ping can tell
+            await daemon.wait_for(lambda: disconnected(daemon), within=5)
+            link.blackhole = False
+            await daemon.wait_for(lambda: reconnected(daemon), within=5)
+            assert link.connections == 2
+    finally:
+        await link.stop()
+
+
+async def test_simulator_dropping_the_socket_is_survived(
+    daemon: Daemon, sim: SimulatedAsterisk
+) -> None:
+    sim.drop_connections()
+    await daemon.wait_for(lambda: reconnected(daemon), within=5)
+    status, _ = await daemon.post("/api/click2call", SEED_BODY)
+    assert status == 200
