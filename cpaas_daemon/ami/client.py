@@ -52,7 +52,7 @@ def as_event(message: Message) -> dict[str, str]:
     }
 
 
-class _Manager(Manager):  # type: ignore[misc]
+class _Manager(Manager):
     """panoramisk Manager whose connection lifecycle is driven by :class:`AmiClient`."""
 
     def __init__(self, client: AmiClient, **config: Any) -> None:
@@ -152,7 +152,7 @@ class AmiClient:
         caller sets ``ChannelId`` so those events can be correlated from the first one.
         """
         merged = {**dict(fields), "Action": "Originate", "Async": "true"}
-        return await self.send(merged, as_list=False)  # type: ignore[no-any-return]
+        return await self.send(merged, as_list=False)
 
     def on_message(self, message: Message) -> None:
         self.metrics.ami_events.inc()

@@ -79,7 +79,7 @@ class CdrIngest:
         self._queue.put_nowait(dict(event))
 
     def _drain(self) -> list[dict[str, str]]:
-        batch = []
+        batch: list[dict[str, str]] = []
         while not self._queue.empty() and len(batch) < BATCH_SIZE:
             batch.append(self._queue.get_nowait())
         return batch
@@ -97,7 +97,7 @@ class CdrIngest:
                     self._queue.put_nowait(event)
                 await asyncio.sleep(1.0)
 
-    def _row(self, event: Mapping[str, str], received: str) -> tuple[object, ...]:
+    def _row(self, event: Mapping[str, str], received: str) -> tuple[str | int | None, ...]:
         return (
             leg_key(event),
             leg_request_id(event),
@@ -118,7 +118,7 @@ class CdrIngest:
             return
         received = iso(utc_now())
         rows = [self._row(event, received) for event in batch]
-        touched = {row[1] for row in rows if row[1]}
+        touched = {request_id for event in batch if (request_id := leg_request_id(event))}
         summaries: list[tuple[str, str]] = []
         async with self._db.transaction() as conn:
             await conn.executemany(
@@ -148,7 +148,7 @@ class CdrIngest:
         async with conn.execute(
             "SELECT * FROM cdr_legs WHERE request_id = ? ORDER BY id", (request_id,)
         ) as cursor:
-            legs = await cursor.fetchall()
+            legs = list(await cursor.fetchall())
         summary = summarise(request_id, CallKind(call["kind"]), legs)
         if summary is None:
             return None

@@ -15,9 +15,9 @@ The far halves of Local channels (``-2``) and the destination's own legs are kep
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from cpaas_daemon.calls.model import CallKind, channel_id_for
 
@@ -29,6 +29,12 @@ DIAL_STATUS = {
     "CONGESTION": "CONGESTION",
     "FAILED": "CHANUNAVAIL",
 }
+
+
+class Leg(Protocol):
+    """A stored leg: an ``sqlite3.Row`` of cdr_legs, or a dict with the same keys."""
+
+    def __getitem__(self, key: str) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -44,7 +50,7 @@ class CdrSummary:
 
 
 def summarise(
-    request_id: str, kind: CallKind, legs: Sequence[Mapping[str, Any]]
+    request_id: str, kind: CallKind, legs: Sequence[Leg]
 ) -> CdrSummary | None:
     """The summary, or None while the deciding leg has not been reported yet."""
     own_id = channel_id_for(request_id)
