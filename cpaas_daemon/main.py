@@ -34,10 +34,23 @@ EXIT_OK, EXIT_CONFIG, EXIT_START, EXIT_INTERRUPTED = 0, 2, 3, 130
 log = structlog.get_logger(__name__)
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cpaas-daemon", description=__doc__)
+def _global_options(add_help: bool = True) -> argparse.ArgumentParser:
+    """``--config`` and ``--db`` apply to every command, before or after its name."""
+    parser = argparse.ArgumentParser(prog="cpaas-daemon", description=__doc__, add_help=add_help)
     parser.add_argument("--config", type=Path, help="TOML file (see config/cpaas.toml)")
     parser.add_argument("--db", type=Path, help="SQLite file (overrides store.path)")
+    return parser
+
+
+def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    options, rest = _global_options(add_help=False).parse_known_args(argv)
+    args = _parser().parse_args(rest)
+    args.config, args.db = options.config, options.db
+    return args
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _global_options()
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="serve HTTP, AMI, FastAGI and the schedulers")
     run.add_argument("--simulate", action="store_true", help="start the simulated PBX too")
@@ -124,7 +137,7 @@ async def _accounts(config: Config, args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = _parse(argv)
     try:
         config = load_config(args.config, overrides=_overrides(args))
     except ConfigError as exc:

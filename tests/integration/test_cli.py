@@ -21,8 +21,8 @@ async def test_run_simulate_serves_health_within_10_seconds(tmp_path: Path) -> N
     port = free_port()
     env = {**os.environ, "CPAAS_AGI__PORT": str(free_port()), "CPAAS_LOG__FORMAT": "json"}
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "cpaas_daemon", "--config", str(REPO / "config" / "cpaas.toml"),
-        "run", "--simulate", "--http-port", str(port),
+        sys.executable, "-m", "cpaas_daemon", "run", "--simulate",
+        "--config", str(REPO / "config" / "cpaas.toml"), "--http-port", str(port),
         cwd=tmp_path, env=env, stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
@@ -58,6 +58,8 @@ def test_accounts_add_prints_a_generated_secret_once_and_stores_a_hash(
     assert secret.encode() not in db.read_bytes()
     assert main(["--db", str(db), "accounts", "add", "acme"]) == 2  # already exists
     assert main(["--db", str(db), "accounts", "add", "other", "--auth", "short"]) == 2
+    assert main(["accounts", "list", "--db", str(db)]) == 0  # options after the command too
+    assert capsys.readouterr().out.split() == ["acme"]  # type: ignore[attr-defined]
 
 
 def test_check_config_rejects_bad_values_with_exit_2(tmp_path: Path, capsys: object) -> None:
