@@ -52,15 +52,15 @@ class FlowControl:
         window: float = WINDOW,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._limit, self._window, self._clock = limit, window, clock
+        self.limit, self.window, self._clock = limit, window, clock
         self._windows: dict[str, tuple[float, int]] = {}
 
     def check(self, client: str) -> None:
         now = self._clock()
         started, count = self._windows.get(client, (now, 0))
-        if now - started >= self._window:
+        if now - started >= self.window:
             started, count = now, 0
-        if count >= self._limit:
+        if count >= self.limit:
             raise TooManyRequests(BUSY_MESSAGE)
         self._windows[client] = (started, count + 1)
 

@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Coroutine
+from contextvars import Context
 from datetime import timedelta
 from typing import Any
 
@@ -107,7 +108,10 @@ class CampaignDialer:
             ami=self._ami,
             global_cap=self._config.max_concurrent_calls,
         )
-        task = asyncio.create_task(self._guarded(run), name=f"campaign-{campaign.campaign_id}")
+        # A fresh context: the run must not log under the HTTP request that created it.
+        task = asyncio.create_task(
+            self._guarded(run), name=f"campaign-{campaign.campaign_id}", context=Context()
+        )
         self._runs[campaign.campaign_id] = (run, task)
 
     async def _guarded(self, run: CampaignRun) -> None:
