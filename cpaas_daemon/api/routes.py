@@ -14,6 +14,7 @@ from cpaas_daemon.api import (
     ecounters,
     health,
     isales,
+    openapi,
     wallboard,
 )
 
@@ -21,6 +22,7 @@ from cpaas_daemon.api import (
 def setup_routes(app: web.Application) -> None:
     app.router.add_get("/health", health.health)
     app.router.add_get("/metrics", health.metrics)
+    app.router.add_get("/openapi.json", openapi.openapi_json)
 
     # Seed 003: CPaaS calls and CDRs (`account` + `auth` headers).
     app.router.add_post("/api/click2call", cpaas_calls.click2call)
@@ -53,9 +55,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/api/stop_campaign", cpaas_campaigns.stop_campaign)
     app.router.add_get("/api/get_campaign_details", cpaas_campaigns.get_campaign_details)
     app.router.add_post("/api/get_cdr_by_campaign_id", cpaas_campaigns.cdr_by_campaign_id)
-    app.router.add_post(
-        "/api/get_campaign_cdr_statistics", cpaas_campaigns.campaign_cdr_statistics
-    )
+    app.router.add_post("/api/get_campaign_cdr_statistics", cpaas_campaigns.campaign_cdr_statistics)
 
     # Seed 002: iSales outbound campaign statistics (HTTP Basic over the accounts).
     app.router.add_get(
