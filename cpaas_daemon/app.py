@@ -23,6 +23,7 @@ from cpaas_daemon.api.context import context_middleware
 from cpaas_daemon.api.errors import error_middleware
 from cpaas_daemon.api.routes import setup_routes
 from cpaas_daemon.callbacks.service import CallbackService
+from cpaas_daemon.calls.dids import DidRepository
 from cpaas_daemon.calls.inbound import InboundHook
 from cpaas_daemon.calls.originator import Originator
 from cpaas_daemon.calls.otp import OtpService
@@ -130,7 +131,8 @@ def create_app(config: Config) -> web.Application:
     cdr.on_summary(callbacks.on_cdr_summary)
     app[keys.CDR_QUERIES] = CdrQueries(db)
     app[keys.AGI] = agi = FastAgiServer(config.agi)
-    app[keys.INBOUND] = inbound = InboundHook(db, calls, tracker)
+    app[keys.DIDS] = dids = DidRepository(db)
+    app[keys.INBOUND] = inbound = InboundHook(dids, calls, tracker)
     agi.route("inbound", inbound)
     app[keys.TTS] = tts = TtsRenderer.from_config(config.tts)
     app[keys.ANNOUNCEMENTS] = templates = AnnounceTemplateRepository(db)

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from cpaas_daemon.announcements.repository import AnnounceTemplateRepository
     from cpaas_daemon.api.isales import FlowControl
     from cpaas_daemon.callbacks.service import CallbackService
+    from cpaas_daemon.calls.dids import DidRepository
     from cpaas_daemon.calls.inbound import InboundHook
     from cpaas_daemon.calls.originator import Originator
     from cpaas_daemon.calls.otp import OtpService
@@ -56,11 +57,12 @@ QUEUE_STATS: web.AppKey[QueueStats] = web.AppKey("queue_stats")
 QUEUE_LOG_TAILER: web.AppKey[QueueLogTailer] = web.AppKey("queue_log_tailer")
 OTP: web.AppKey[OtpService] = web.AppKey("otp")
 ANNOUNCEMENTS: web.AppKey[AnnounceTemplateRepository] = web.AppKey("announcements")
+CALLBACKS: web.AppKey[CallbackService] = web.AppKey("callbacks")
 STATS_ACCESS: web.AppKey[StatsAccess] = web.AppKey("stats_access")
 ECOUNTERS: web.AppKey[Ecounters] = web.AppKey("ecounters")
 AGENT_DASHBOARD: web.AppKey[AgentDashboard] = web.AppKey("agent_dashboard")
 CAMPAIGNS: web.AppKey[CampaignService] = web.AppKey("campaigns")
 CAMPAIGN_DIALER: web.AppKey[CampaignDialer] = web.AppKey("campaign_dialer")
 ISALES_FLOW: web.AppKey[FlowControl] = web.AppKey("isales_flow")
-CALLBACKS: web.AppKey[CallbackService] = web.AppKey("callbacks")
 WALLBOARD: web.AppKey[WallboardHub] = web.AppKey("wallboard")
+DIDS: web.AppKey[DidRepository] = web.AppKey("dids")

@@ -22,6 +22,7 @@ from cpaas_daemon import keys
 from cpaas_daemon.accounts.repository import AccountRepository
 from cpaas_daemon.announcements import cli as announcements_cli
 from cpaas_daemon.app import create_app
+from cpaas_daemon.calls import dids as dids_cli
 from cpaas_daemon.config import Config, ConfigError, load_config
 from cpaas_daemon.errors import ApiError
 from cpaas_daemon.log import setup_logging
@@ -64,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     acc_sub.add_parser("list", help="list account ids")
     announcements_cli.add_parser(sub)
     stats_users_cli.add_parser(sub)
+    dids_cli.add_parser(sub)
     sub.add_parser("check-config", help="validate the configuration and print it")
     return parser
 
@@ -152,6 +154,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_accounts(config, args))
         if args.command == "announcements":
             return asyncio.run(_with_db(config, lambda db: announcements_cli.run(db, args)))
+        if args.command == "dids":
+            return asyncio.run(_with_db(config, lambda db: dids_cli.run(db, args)))
         if args.command == "stats-users":
             return asyncio.run(_with_db(config, lambda db: stats_users_cli.run(db, args)))
         return asyncio.run(_serve(config))

@@ -8,41 +8,29 @@ DID is left alone: the dialplan's defaults queue it, and no account sees it.
 
 from __future__ import annotations
 
-import re
-
 import structlog
 
 from cpaas_daemon.agi.server import AgiRequest
 from cpaas_daemon.calls.dialstring import new_request_id
+from cpaas_daemon.calls.dids import DID, DidRepository
 from cpaas_daemon.calls.model import CallKind, CallRequest, CallState
 from cpaas_daemon.calls.repository import CallRepository
 from cpaas_daemon.calls.tracker import CallTracker, RequestInfo
-from cpaas_daemon.store.db import Database
 
 log = structlog.get_logger(__name__)
 
-_DIGITS = re.compile(r"^\+?[0-9]{2,15}$")
-
 
 class InboundHook:
-    def __init__(self, db: Database, calls: CallRepository, tracker: CallTracker) -> None:
-        self._db = db
+    def __init__(self, dids: DidRepository, calls: CallRepository, tracker: CallTracker) -> None:
+        self._dids = dids
         self._calls = calls
         self._tracker = tracker
-
-    async def add_did(self, did: str, account_id: str, queue: str) -> None:
-        await self._db.execute(
-            "INSERT INTO dids (did, account_id, queue) VALUES (?, ?, ?)"
-            " ON CONFLICT (did) DO UPDATE SET account_id = excluded.account_id,"
-            " queue = excluded.queue",
-            (did, account_id, queue),
-        )
 
     async def __call__(self, agi: AgiRequest) -> None:
         did = agi.headers.get("agi_extension", "")
         caller = agi.headers.get("agi_callerid", "")
-        row = await self._db.fetchone("SELECT account_id, queue FROM dids WHERE did = ?", (did,))
-        if row is None or not _DIGITS.match(did):
+        row = await self._dids.route(did)
+        if row is None:
             log.info("inbound.unknown_did", did=did)
             return
         request_id = new_request_id()
@@ -55,8 +43,8 @@ class InboundHook:
                 channel=agi.channel,
                 context=agi.headers.get("agi_context", ""),
                 exten=did,
-                caller_id=caller if _DIGITS.match(caller) else "",
-                customer_number=caller if _DIGITS.match(caller) else "",
+                caller_id=caller if DID.match(caller) else "",
+                customer_number=caller if DID.match(caller) else "",
                 dialed_number=did,
             ),
             CallState.ORIGINATED,

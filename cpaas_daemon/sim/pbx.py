@@ -46,7 +46,7 @@ def lookup(chan: Channel, name: str) -> str:
 
 
 def call_function(chan: Channel, name: str, args: str) -> str:
-    """Dialplan functions used by the shipped dialplans: IF, CALLERID, CDR, LEN."""
+    """Dialplan functions used by the shipped dialplans: IF, CALLERID, CDR, CHANNEL, LEN."""
     if name == "IF":
         cond, _, branches = args.partition("?")
         yes, _, no = branches.partition(":")
@@ -60,6 +60,13 @@ def call_function(chan: Channel, name: str, args: str) -> str:
         if args.strip().lower() == "userfield" and chan.cdr is not None:
             return chan.cdr.userfield
         return ""
+    if name == "CHANNEL":  # func_channel's read-only items the daemon's hooks use
+        return {
+            "linkedid": chan.linkedid,
+            "uniqueid": chan.uniqueid,
+            "name": chan.name,
+            "accountcode": chan.accountcode,
+        }.get(args.strip().lower(), "")
     if name == "LEN":
         return str(len(args))
     return ""
@@ -75,6 +82,9 @@ def set_variable(chan: Channel, name: str, value: str) -> None:
     if name.upper() == "CDR(USERFIELD)":
         if chan.cdr is not None:
             chan.cdr.userfield = value
+        return
+    if name.upper() == "CHANNEL(ACCOUNTCODE)":
+        chan.set_account(value)
         return
     chan.set_var(name, value)
 
