@@ -71,33 +71,49 @@ class AttemptPlacer:
             contact_id=target.contact_id,
         )
 
-    async def place(self, campaign: Campaign, target: Target) -> None:
-        """One attempt; never raises for a per-contact failure (it is recorded instead).
+    async def prepare(self, campaign: Campaign, target: Target) -> CallRequest | None:
+        """Steps that take variable time (attempt row, TTS) happen before the pacer's
+        slot, so that the slot is followed by the Originate alone. None: the prompt could
+        not be produced and the contact is recorded as NOT_DIALED."""
+        request_id = new_request_id()
+        await self._targets.begin_attempt(target, request_id)
+        try:
+            prompt = await self._prompts.for_contact(campaign, target.fields)
+        except ApiError as exc:
+            await self._give_up(request_id, campaign.campaign_id, exc.message)
+            return None
+        return self.request(campaign, target, request_id, prompt)
+
+    async def withdraw(self, call: CallRequest) -> None:
+        """The window closed before the slot came: the attempt never happened."""
+        await self._targets.not_sent(call.request_id)
+
+    async def fire(self, call: CallRequest) -> None:
+        """Place a prepared attempt; a per-contact failure is recorded, not raised.
 
         Raises PbxUnavailable only when nothing was sent, after undoing the attempt, so
         the caller can pause until the PBX is back.
         """
-        request_id = new_request_id()
-        bound = log.bind(campaign_id=campaign.campaign_id, request_id=request_id)
-        await self._targets.begin_attempt(target, request_id)
+        campaign_id = call.campaign_id or ""
+        self._inflight.add(call.request_id, campaign_id)
         try:
-            prompt = await self._prompts.for_contact(campaign, target.fields)
-            call = self.request(campaign, target, request_id, prompt)
-            self._inflight.add(request_id, campaign.campaign_id)
             await self._originator.place(call)
         except AmiError as exc:  # Asterisk refused it: nothing rang
-            await self._give_up(request_id, bound, exc.message)
+            await self._give_up(call.request_id, campaign_id, exc.message)
         except PbxUnavailable:
-            attempt = await self._targets.attempt_of(request_id)
+            attempt = await self._targets.attempt_of(call.request_id)
             if attempt is not None and attempt.call_state is None:
-                self._inflight.pop(request_id)
-                await self._targets.not_sent(request_id)
+                self._inflight.pop(call.request_id)
+                await self._targets.not_sent(call.request_id)
                 raise
-            bound.warning("campaign.attempt_uncertain")  # the CDR, or the sweep, decides
-        except (ApiError, ValueError) as exc:  # prompt unavailable, unsafe value
-            await self._give_up(request_id, bound, str(exc))
+            # The link dropped after sending: the CDR, or the dialer's sweep, decides.
+            log.warning("campaign.attempt_uncertain", request_id=call.request_id)
+        except ValueError as exc:  # a value the Originator refuses to put on the wire
+            await self._give_up(call.request_id, campaign_id, str(exc))
 
-    async def _give_up(self, request_id: str, bound: structlog.BoundLogger, reason: str) -> None:
+    async def _give_up(self, request_id: str, campaign_id: str, reason: str) -> None:
         self._inflight.pop(request_id)
         await self._targets.finish_attempt(request_id, NOT_DIALED, None)
-        bound.error("campaign.not_dialed", reason=reason)
+        log.error(
+            "campaign.not_dialed", campaign_id=campaign_id, request_id=request_id, reason=reason
+        )

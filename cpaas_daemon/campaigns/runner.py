@@ -19,7 +19,7 @@ from cpaas_daemon.ami.client import AmiClient
 from cpaas_daemon.calls.dialstring import new_request_id
 from cpaas_daemon.campaigns.attempts import AttemptPlacer
 from cpaas_daemon.campaigns.inflight import InFlight
-from cpaas_daemon.campaigns.model import Campaign, StoredStatus
+from cpaas_daemon.campaigns.model import Campaign, StoredStatus, Target
 from cpaas_daemon.campaigns.pacing import Pacer
 from cpaas_daemon.campaigns.repository import CampaignRepository
 from cpaas_daemon.campaigns.targets import TargetStore
@@ -81,9 +81,18 @@ class CampaignRun:
                 await self._inflight.changed(self._nap(next_retry))
             elif await self._targets.is_dnd(campaign.dnd_list_id, target.number):
                 await self._targets.record_dnd(campaign, target, new_request_id())
-            elif await self._turn():
-                with contextlib.suppress(PbxUnavailable):  # undone; the next turn waits
-                    await self._placer.place(campaign, target)
+            else:
+                await self._dial(target)
+
+    async def _dial(self, target: Target) -> None:
+        call = await self._placer.prepare(self.campaign, target)
+        if call is None:
+            return
+        if not await self._turn():
+            await self._placer.withdraw(call)
+            return
+        with contextlib.suppress(PbxUnavailable):  # undone; the next turn waits for the PBX
+            await self._placer.fire(call)
 
     def _nap(self, next_retry: str | None) -> float:
         limits = [MAX_NAP, _seconds_until(self.campaign.end_at)]
