@@ -6,19 +6,48 @@ so requests accept strings (or plain JSON numbers) and responses keep the string
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import structlog
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    ValidationError,
+    ValidationInfo,
+)
 
 from cpaas_daemon import keys
 from cpaas_daemon.api.errors import register_dialect
+from cpaas_daemon.calls import dialstring
 from cpaas_daemon.errors import ApiError, Unauthorized, ValidationFailed
 
 Model = TypeVar("Model", bound=BaseModel)
 
 MAX_BODY = 1 << 20
+
+
+def _number(value: str, info: ValidationInfo) -> str:
+    return dialstring.phone_number(value, info.field_name or "number")
+
+
+def _on_off(value: str) -> str:
+    if value not in {"on", "off"}:
+        raise ValueError("must be on or off")
+    return value
+
+
+def _as_text(value: object) -> object:
+    """The seed sends numbers as strings; accept a bare JSON integer too."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+# Field types shared by the dialect's request models.
+Number = Annotated[str, AfterValidator(_number)]  # a phone number, never a dial string
+OnOff = Annotated[str, AfterValidator(_on_off)]
+Text = Annotated[str, BeforeValidator(_as_text)]  # "1" or 1
 
 
 class CpaasModel(BaseModel):

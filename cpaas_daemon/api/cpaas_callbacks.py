@@ -6,31 +6,14 @@ DST gap, future-only) are the service's, because a PATCH is judged with stored v
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from aiohttp import web
-from pydantic import AfterValidator, ValidationInfo
 
 from cpaas_daemon import keys
-from cpaas_daemon.api.cpaas_base import CpaasModel, account_of, ok, parse_body
+from cpaas_daemon.api.cpaas_base import CpaasModel, Number, OnOff, account_of, ok, parse_body
 from cpaas_daemon.api.cpaas_calls import ByRequestId
 from cpaas_daemon.callbacks.model import Callback, CallbackSpec
 from cpaas_daemon.calls import dialstring
 from cpaas_daemon.timefmt import iso
-
-
-def _number(value: str, info: ValidationInfo) -> str:
-    return dialstring.phone_number(value, info.field_name or "number")
-
-
-def _on_off(value: str) -> str:
-    if value not in {"on", "off"}:
-        raise ValueError("must be on or off")
-    return value
-
-
-Number = Annotated[str, AfterValidator(_number)]
-OnOff = Annotated[str, AfterValidator(_on_off)]
 
 
 class NewCallback(CpaasModel):

@@ -9,11 +9,19 @@ from datetime import date
 from typing import Annotated
 
 from aiohttp import web
-from pydantic import BeforeValidator, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from cpaas_daemon import keys
 from cpaas_daemon.announcements.templates import validate_otp
-from cpaas_daemon.api.cpaas_base import CpaasModel, account_of, ok, parse_body
+from cpaas_daemon.api.cpaas_base import (
+    CpaasModel,
+    Number,
+    OnOff,
+    Text,
+    account_of,
+    ok,
+    parse_body,
+)
 from cpaas_daemon.calls import dialstring
 from cpaas_daemon.calls.model import CallKind
 from cpaas_daemon.calls.otp import OtpCall
@@ -22,27 +30,15 @@ from cpaas_daemon.cdr.queries import cdr_json
 from cpaas_daemon.errors import NotFound, ValidationFailed
 from cpaas_daemon.tts import tts_options
 
-
-def _as_text(value: object) -> object:
-    """The seed sends numbers as strings; accept a bare JSON integer too."""
-    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
-
-
-Text = Annotated[str, BeforeValidator(_as_text)]
 RECORDING_OPTIONS = {"both", "agent", "customer", "off", "on"}
 
 
 class Click2Call(CpaasModel):
-    agent_number: str
-    destination_number: str
-    caller_id: str
+    agent_number: Number
+    destination_number: Number
+    caller_id: Number
     recording_option: str = "off"
-    transcript: str = "off"
-
-    @field_validator("agent_number", "destination_number", "caller_id")
-    @classmethod
-    def _number(cls, value: str, info: object) -> str:
-        return dialstring.phone_number(value, getattr(info, "field_name", "number"))
+    transcript: OnOff = "off"
 
     @field_validator("recording_option")
     @classmethod
@@ -50,13 +46,6 @@ class Click2Call(CpaasModel):
         if value not in RECORDING_OPTIONS:
             raise ValueError("must be one of both, agent, customer, off")
         return "both" if value == "on" else value  # seed example sends "on"
-
-    @field_validator("transcript")
-    @classmethod
-    def _transcript(cls, value: str) -> str:
-        if value not in {"on", "off"}:
-            raise ValueError("must be on or off")
-        return value
 
 
 async def click2call(request: web.Request) -> web.Response:
@@ -76,16 +65,11 @@ async def click2call(request: web.Request) -> web.Response:
 
 
 class OutboundCall(CpaasModel):
-    customer_number: str
+    customer_number: Number
     otp: Text
     announce_template_id: str
     repeat: Annotated[int, Field(ge=1, le=5)] = 1
-    caller_id: str
-
-    @field_validator("customer_number", "caller_id")
-    @classmethod
-    def _number(cls, value: str, info: object) -> str:
-        return dialstring.phone_number(value, getattr(info, "field_name", "number"))
+    caller_id: Number
 
     @field_validator("otp")
     @classmethod
