@@ -20,15 +20,13 @@ from cpaas_daemon.calls.dialstring import dial_string, new_request_id
 from cpaas_daemon.calls.model import CallKind, CallRequest
 from cpaas_daemon.calls.originator import Originator
 from cpaas_daemon.campaigns.inflight import InFlight
-from cpaas_daemon.campaigns.model import NOT_DIALED, Campaign, Target
+from cpaas_daemon.campaigns.model import CAMPAIGN_CONTEXT, NOT_DIALED, Campaign, Target
 from cpaas_daemon.campaigns.prompts import Prompts
 from cpaas_daemon.campaigns.targets import TargetStore
 from cpaas_daemon.config import DialConfig
 from cpaas_daemon.errors import ApiError, PbxUnavailable
 
 log = structlog.get_logger(__name__)
-
-CAMPAIGN_CONTEXT = "cpaas-campaign"
 
 
 class AttemptPlacer:

@@ -11,6 +11,7 @@ from enum import IntEnum, StrEnum
 from cpaas_daemon.errors import ValidationFailed
 
 LIST_PREFIX, DND_PREFIX, CAMPAIGN_PREFIX = "LS", "DN", "CM"
+CAMPAIGN_CONTEXT = "cpaas-campaign"  # the dialplan context every campaign call runs
 _ID = re.compile(r"^(LS|DN|CM)[0-9a-f]{10}$")
 
 
@@ -50,17 +51,11 @@ class StatusCode(IntEnum):
     STOPPED = 4
 
 
-class TargetState(StrEnum):
-    PENDING = "pending"
-    DIALING = "dialing"
-    DONE = "done"
-
-
 # Outcomes that are not an Asterisk DIALSTATUS. DND: on the DND list, never dialled.
-# UNKNOWN: the call went out but its CDR never came (see docs/campaigns.md, "restarts");
-# it is never re-dialled. NOT_DIALED: the prompt could not be produced (TTS failed).
+# UNKNOWN: the call went out but its CDR never came (docs/campaigns.md, "Restarts");
+# never re-dialled. NOT_DIALED: the prompt could not be produced or Asterisk refused the
+# Originate. (An attempt undone before anything was sent is closed as NOT_SENT.)
 DND, UNKNOWN, NOT_DIALED = "DND", "UNKNOWN", "NOT_DIALED"
-DIAL_STATUSES = ("ANSWER", "BUSY", "NOANSWER", "CONGESTION", "CHANUNAVAIL", "CANCEL")
 DEFAULT_RETRY_ON = ("BUSY", "NOANSWER")
 
 

@@ -88,7 +88,12 @@ class CampaignRun:
         call = await self._placer.prepare(self.campaign, target)
         if call is None:
             return
-        if not await self._turn():
+        try:
+            turn = await self._turn()
+        except asyncio.CancelledError:  # stop_campaign or shutdown while waiting
+            await self._placer.withdraw(call)
+            raise
+        if not turn:
             await self._placer.withdraw(call)
             return
         with contextlib.suppress(PbxUnavailable):  # undone; the next turn waits for the PBX

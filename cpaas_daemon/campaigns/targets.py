@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cpaas_daemon.calls.model import CallKind
-from cpaas_daemon.campaigns.model import DND, Campaign, Target
+from cpaas_daemon.campaigns.model import CAMPAIGN_CONTEXT, DND, Campaign, Target
 from cpaas_daemon.store.db import Database
 from cpaas_daemon.timefmt import iso, utc_now
 
@@ -93,7 +93,7 @@ class TargetStore:
                     CallKind.CAMPAIGN.direction,
                     target.number,
                     campaign.caller_id,
-                    "cpaas-campaign",
+                    CAMPAIGN_CONTEXT,
                     campaign.campaign_id,
                     target.list_id,
                     target.contact_id,

@@ -3,6 +3,7 @@ create_campaign examples, stop, details, CDRs, statistics, validation and isolat
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from tests.campaigns.helpers import (
     create_campaign,
     new_dnd_list,
     new_list,
+    originates,
     upload_prompt,
     wait_completed,
     window,
@@ -228,3 +230,23 @@ async def test_another_accounts_campaign_is_not_found(daemon: Daemon, prompt: No
     # account_2 cannot run a campaign on account_1's list either
     status, _ = await daemon.post("/api/create_campaign", campaign_body(list_id), "account_2")
     assert status == 404
+
+
+async def test_stop_a_running_campaign_dials_no_more(
+    daemon: Daemon, sim: SimulatedAsterisk, prompt: None
+) -> None:
+    numbers = [f"91997927{i:04d}" for i in range(0, 300, 10)]  # all answer
+    list_id = await new_list(daemon, numbers)
+    campaign_id = await create_campaign(daemon, campaign_body(list_id, calls_per_minute="120"))
+
+    async def two_dialled() -> bool:
+        return sum(originates(sim.actions).values()) >= 2
+
+    await daemon.wait_for(two_dialled)
+    status, _ = await daemon.post("/api/stop_campaign", {"campaign_id": campaign_id})
+    assert status == 200
+    at_stop = sum(originates(sim.actions).values())
+    await asyncio.sleep(1.5)  # three more slots at 120/min
+    assert sum(originates(sim.actions).values()) == at_stop
+    _, details = await daemon.get(f"/api/get_campaign_details?campaign_id={campaign_id}")
+    assert details["response"]["result"][0]["campaign_status"] == "4"
