@@ -14,9 +14,8 @@ from typing import Any
 from aiohttp import web
 
 from cpaas_daemon import keys
-from cpaas_daemon.api.cpaas_base import CpaasModel, account_of, ok, parse_body
-from cpaas_daemon.api.cpaas_calls import Text, found
-from cpaas_daemon.calls.dialstring import phone_number
+from cpaas_daemon.api.cpaas_base import CpaasModel, Number, Text, account_of, ok, parse_body
+from cpaas_daemon.api.cpaas_calls import found
 from cpaas_daemon.campaigns.model import (
     CAMPAIGN_PREFIX,
     DEFAULT_RETRY_ON,
@@ -62,7 +61,7 @@ class CreateCampaign(CpaasModel):
     dnd_list_id: str = ""
     campaign_name: str
     campaign_type: Text
-    campaign_caller_id: Text
+    campaign_caller_id: Number
     dynamic_announcement: Text = "0"
     recorded_filename: str = ""
     announcement_text: str = ""
@@ -113,7 +112,7 @@ class CreateCampaign(CpaasModel):
             if self.dnd_list_id
             else None,
             campaign_type=_flag(self.campaign_type, "campaign_type", "0 (announce) or 1 (IVR)"),
-            caller_id=phone_number(self.campaign_caller_id, "campaign_caller_id"),
+            caller_id=self.campaign_caller_id,
             dynamic_announcement=bool(dynamic),
             recorded_filename="" if dynamic else self.recorded_filename,
             announcement_text=self.announcement_text if dynamic else "",
