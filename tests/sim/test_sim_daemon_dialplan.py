@@ -154,6 +154,29 @@ async def test_otp_says_the_digits_repeat_times(sim: SimulatedAsterisk, client: 
     assert get(otp_leg, "LastApplication") == "Hangup"
 
 
+async def test_campaign_announcement_plays_repeat_times(
+    sim: SimulatedAsterisk, client: AmiClient
+) -> None:
+    """cpaas-campaign type 0 plays the prompt CPAAS_REPEAT times, then hangs up."""
+    originate(
+        client,
+        "cmp",
+        "Local/5550101@sim-endpoints",
+        "cpaas-campaign",
+        "s",
+        SIM_WAIT="30",
+        CPAAS_REQUEST_ID="cmp-1",
+        CPAAS_CAMPAIGN_TYPE="0",
+        CPAAS_PROMPT="/var/lib/cpaas/prompt",
+        CPAAS_REPEAT="3",
+    )
+    frames = await finish(sim, client, "cmp")
+    played = [
+        get(f, "AppData") for f in named(frames, "Newexten") if get(f, "Application") == "Playback"
+    ]
+    assert played == ["/var/lib/cpaas/prompt"] * 3
+
+
 async def test_endpoint_8_is_unavailable(sim: SimulatedAsterisk, client: AmiClient) -> None:
     """Product rule (deviation from the rig): numbers ending in 8 are channel-unavailable."""
     originate(client, "u1", "Local/1008@sim-endpoints", "click2call", "1002")
