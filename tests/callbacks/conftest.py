@@ -10,9 +10,6 @@ from cpaas_daemon.sim.server import SimulatedAsterisk
 from cpaas_daemon.store.db import Database
 from cpaas_daemon.timefmt import WALL_FORMAT, utc_now, zone
 from tests.harness import Daemon
-from tests.integration.conftest import agi_port, daemon, sim
-
-__all__ = ["agi_port", "daemon", "sim"]
 
 KOLKATA = "Asia/Kolkata"
 

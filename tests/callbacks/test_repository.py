@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -19,14 +17,6 @@ from cpaas_daemon.timefmt import utc_now
 SPEC = CallbackSpec(
     "919979270010", "15168148111", "918000680020", "off", "Asia/Kolkata", "2030-01-01 10:00:00"
 )
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "cpaas.sqlite3")
-    await database.open()
-    yield database
-    await database.close()
 
 
 @pytest.fixture

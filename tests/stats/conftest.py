@@ -20,9 +20,6 @@ from cpaas_daemon.queue_log.parser import parse_line
 from cpaas_daemon.queue_log.repository import FileState, QueueLogRepository
 from cpaas_daemon.stats.window import Window
 from cpaas_daemon.store.db import Database
-from tests.integration.conftest import agi_port, daemon, sim
-
-__all__ = ["agi_port", "daemon", "sim"]  # the simulator fixtures, for the live test
 
 DAY = date(2026, 11, 22)
 UTC_DAY = Window.days(DAY, DAY, ZoneInfo("UTC"))

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-
 from cpaas_daemon.accounts.repository import AccountRepository
 from cpaas_daemon.store.db import Database
 from cpaas_daemon.wallboard.campaigns import CampaignProgress
@@ -18,14 +13,6 @@ _CAMPAIGN = (
     " status, finished_at) VALUES (?, 'acme', ?, 'LS0000000001', 0, '100', 0, 1, 0, 60,"
     " 'BUSY', 10, 2, 'UTC', '2026-01-01T00:00:00.000Z', '2099-01-01T00:00:00.000Z', ?, ?)"
 )
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "store.sqlite3")
-    await database.open()
-    yield database
-    await database.close()
 
 
 async def test_progress_counts_targets_of_live_and_recent_campaigns(db: Database) -> None:

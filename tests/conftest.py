@@ -1,4 +1,4 @@
-"""Shared fixtures: a simulated Asterisk and a daemon connected to it over TCP."""
+"""Fixtures every test directory shares: a store, a simulated Asterisk, a running daemon."""
 
 from __future__ import annotations
 
@@ -8,7 +8,17 @@ from pathlib import Path
 import pytest
 
 from cpaas_daemon.sim.server import SimulatedAsterisk
+from cpaas_daemon.store.db import Database
 from tests.harness import Daemon, daemon_config, free_port, running_daemon, running_sim
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    """A migrated, empty SQLite store."""
+    database = Database(tmp_path / "store.sqlite3")
+    await database.open()
+    yield database
+    await database.close()
 
 
 @pytest.fixture
