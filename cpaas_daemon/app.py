@@ -31,6 +31,7 @@ from cpaas_daemon.calls.repository import CallRepository
 from cpaas_daemon.calls.service import CallService
 from cpaas_daemon.calls.tracker import CallTracker
 from cpaas_daemon.campaigns.wiring import setup_campaigns
+from cpaas_daemon.cdr.csv_backfill import CdrCsvBackfill
 from cpaas_daemon.cdr.ingest import CdrIngest
 from cpaas_daemon.cdr.queries import CdrQueries
 from cpaas_daemon.config import Config
@@ -108,6 +109,7 @@ def _simulator(config: Config) -> SimulatedAsterisk:
             time_scale=config.sim.time_scale,
             globals={"CPAAS_AGI": f"agi://127.0.0.1:{config.agi.port}"},
             queue_log_path=config.sim.queue_log_path,
+            cdr_csv_path=config.sim.cdr_csv_path,
         )
     )
 
@@ -130,6 +132,9 @@ def create_app(config: Config) -> web.Application:
     app[keys.CALLBACKS] = callbacks = CallbackService(db, app[keys.CALLS], config.callbacks)
     cdr.on_summary(callbacks.on_cdr_summary)
     app[keys.CDR_QUERIES] = CdrQueries(db)
+    csv_path = config.cdr.csv_path or (config.sim.cdr_csv_path if config.simulate else None)
+    if csv_path is not None:
+        app[keys.CDR_CSV] = CdrCsvBackfill(csv_path, db, cdr, config.cdr.poll_interval)
     app[keys.AGI] = agi = FastAgiServer(config.agi)
     app[keys.DIDS] = dids = DidRepository(db)
     app[keys.INBOUND] = inbound = InboundHook(dids, calls, tracker)
@@ -150,6 +155,7 @@ def create_app(config: Config) -> web.Application:
             running(keys.AGI),
             _tts_ctx,
             _sim_ctx,
+            *([running(keys.CDR_CSV)] if keys.CDR_CSV in app else []),  # before reconciling
             running(keys.AMI),
             running(keys.CALLBACKS),  # after AMI: a due callback dials at once
             running(keys.CAMPAIGN_DIALER),  # after AMI and CDR ingest: reconciles, dials

@@ -81,6 +81,14 @@ class SimConfigSection(_Section):
 
     time_scale: float = Field(1.0, gt=0)
     queue_log_path: Path = Path("var/sim/queue_log")
+    cdr_csv_path: Path = Path("var/sim/Master.csv")
+
+
+class CdrConfig(_Section):
+    """Asterisk's cdr_csv file, read to recover CDRs the AMI link missed (None = off)."""
+
+    csv_path: Path | None = None
+    poll_interval: float = Field(2.0, gt=0)
 
 
 class QueueLogConfig(_Section):
@@ -116,6 +124,7 @@ class Config(_Section):
     simulate: bool = False
     sim: SimConfigSection = SimConfigSection()
     queue_log: QueueLogConfig = QueueLogConfig()
+    cdr: CdrConfig = CdrConfig()
     callbacks: CallbacksConfig = CallbacksConfig()
     tts: TtsConfig = TtsConfig()
     campaigns: CampaignsConfig = CampaignsConfig()

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from cpaas_daemon.calls.tracker import CallTracker
     from cpaas_daemon.campaigns.dialer import CampaignDialer
     from cpaas_daemon.campaigns.service import CampaignService
+    from cpaas_daemon.cdr.csv_backfill import CdrCsvBackfill
     from cpaas_daemon.cdr.ingest import CdrIngest
     from cpaas_daemon.cdr.queries import CdrQueries
     from cpaas_daemon.config import Config
@@ -66,3 +67,4 @@ CAMPAIGN_DIALER: web.AppKey[CampaignDialer] = web.AppKey("campaign_dialer")
 ISALES_FLOW: web.AppKey[FlowControl] = web.AppKey("isales_flow")
 WALLBOARD: web.AppKey[WallboardHub] = web.AppKey("wallboard")
 DIDS: web.AppKey[DidRepository] = web.AppKey("dids")
+CDR_CSV: web.AppKey[CdrCsvBackfill] = web.AppKey("cdr_csv")

@@ -54,6 +54,7 @@ def daemon_config(tmp_path: Path, ami_port: int, agi_port: int, **overrides: Any
         "tts": {"cache_dir": str(tmp_path / "tts")},
         "campaigns": {"uploads_dir": str(tmp_path / "uploads")},
         "queue_log": {"path": str(tmp_path / "queue_log"), "poll_interval": 0.05},
+        "cdr": {"csv_path": str(tmp_path / "Master.csv"), "poll_interval": 0.2},
         "log": {"format": "console", "level": "warning"},
     }
     for section, values in overrides.items():
@@ -125,6 +126,7 @@ async def running_sim(
             time_scale=options.pop("time_scale", TIME_SCALE),
             globals={"CPAAS_AGI": f"agi://127.0.0.1:{agi_port}"},
             queue_log_path=tmp_path / "queue_log",
+            cdr_csv_path=tmp_path / "Master.csv",
             **options,
         )
     )

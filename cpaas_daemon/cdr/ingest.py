@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from zoneinfo import ZoneInfo
 
 import aiosqlite
@@ -77,6 +77,11 @@ class CdrIngest:
 
     def _on_cdr(self, event: Event) -> None:
         self._queue.put_nowait(dict(event))
+
+    async def store(self, events: Iterable[Mapping[str, str]]) -> None:
+        """Store CDRs from another source (Master.csv) now, in one transaction; rows the
+        AMI already delivered have the same leg digest and are ignored."""
+        await self._flush([dict(event) for event in events])
 
     def _drain(self) -> list[dict[str, str]]:
         batch: list[dict[str, str]] = []
