@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from cpaas_daemon import keys
-from tests.callbacks.conftest import create, new_callback, state_of, wall_in
+from tests.callbacks.helpers import create, new_callback, state_of, wall_in
 from tests.harness import Daemon
 
 NOT_FOUND = {"response": {"success": "false", "message": "callback request not found"}}

@@ -12,9 +12,8 @@ from cpaas_daemon.callbacks.recovery import NOT_PLACED
 from cpaas_daemon.config import Config
 from cpaas_daemon.sim.server import SimulatedAsterisk
 from cpaas_daemon.timefmt import parse_iso, utc_now
-from tests.callbacks.conftest import (
+from tests.callbacks.helpers import (
     create,
-    forget_test_accounts,
     new_callback,
     originates_for,
     state_of,
@@ -31,7 +30,6 @@ async def created_then_stopped(config: Config) -> tuple[str, datetime]:
     async with running_daemon(config) as first:
         request_id = await create(first, new_callback(1))
         due = parse_iso((await state_of(first, request_id))["scheduled_at_utc"])
-    await forget_test_accounts(config)
     return request_id, due
 
 
@@ -115,7 +113,6 @@ async def test_claimed_callback_is_reconciled_not_redialled_after_a_crash(
         await first.app[keys.DB].execute(
             "UPDATE callbacks SET state='dialing', attempts=1 WHERE request_id=?", (request_id,)
         )
-    await forget_test_accounts(config)
 
     async with running_daemon(config) as second:
         view = await state_of(second, request_id)

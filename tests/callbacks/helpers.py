@@ -1,13 +1,11 @@
-"""Callback tests reuse the integration fixtures (simulator over TCP, daemon over HTTP)."""
+"""Building blocks for callback tests: bodies due at a given time, state polling, dials."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
-from cpaas_daemon.config import Config
 from cpaas_daemon.sim.server import SimulatedAsterisk
-from cpaas_daemon.store.db import Database
 from cpaas_daemon.timefmt import WALL_FORMAT, utc_now, zone
 from tests.harness import Daemon
 
@@ -64,14 +62,3 @@ async def wait_state(daemon: Daemon, request_id: str, *states: str) -> dict[str,
         return current if current["state"] in states else None
 
     return await daemon.wait_for(probe, within=15)
-
-
-async def forget_test_accounts(config: Config) -> None:
-    """``running_daemon`` registers the test accounts on every start and refuses existing
-    ones; drop them between two runs on the same store so the second can start."""
-    db = Database(config.store.path)
-    await db.open()
-    try:
-        await db.execute("DELETE FROM accounts")
-    finally:
-        await db.close()
