@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 
 import structlog
 from aiohttp import web
+from aiohttp.http_exceptions import BadHttpMessage
 
 from cpaas_daemon.errors import ApiError
 
@@ -62,6 +63,9 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return render(request.path, _http_error_as_api_error(exc))
     except json.JSONDecodeError:
         return render(request.path, ApiError("request body is not valid JSON"))
+    except BadHttpMessage as exc:  # e.g. a multipart part whose headers hold control bytes
+        log.info("request.malformed", reason=exc.message)
+        return render(request.path, ApiError("malformed request body", error_id="malformed"))
     except Exception:
         log.exception("request.failed")
         return render(request.path, ApiError("internal error", status=500, error_id="internal"))

@@ -93,7 +93,7 @@ async def authenticated(request: web.Request) -> V2Request:
     raw = await request.read()
     try:
         body = json.loads(raw or b"{}")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # too deeply nested: also junk
         raise InvalidParameter("request body is not valid JSON") from None
     if not isinstance(body, dict):
         raise InvalidType("request body must be a JSON object")
