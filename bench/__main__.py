@@ -1,7 +1,12 @@
 """Run every benchmark module and write ``bench/REPORT.md`` with the figures and machine.
 
 Each benchmark runs in its own subprocess (``python -m bench.<name>``, which prints one
-JSON object) so one benchmark's memory or event loop never skews another's figures.
+JSON object on its last stdout line) so one benchmark's memory or event loop never skews
+another's figures. Modules whose name starts with ``_`` are helpers, not benchmarks.
+
+The report opens with a summary (figure | measured | target | peer) built from
+:data:`SUMMARY`, then the machine (with its load average: these machines are shared, so
+a busy neighbour shows there), then every figure of every module.
 """
 
 from __future__ import annotations
@@ -12,11 +17,78 @@ import platform
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
 TIMEOUT = 900
+
+
+@dataclass(frozen=True)
+class Row:
+    """One summary line: ``key`` (dotted for nested figures) of module ``bench``.
+
+    ``target`` is ``(">=" | "<=", number)`` or None; ``peer`` is a key of the same module's
+    figures (measured in the same run) or, when it starts with ``=``, literal text.
+    """
+
+    bench: str
+    figure: str
+    key: str
+    unit: str = ""
+    target: tuple[str, float] | None = None
+    peer: str | None = None
+
+
+DOCUMENTED = "=Twilio 1/s per account; VICIdial 20/s per server (documented defaults, not measured)"
+SUMMARY = (
+    Row("originate_rate", "click2call Originates/s (HTTP, 20 clients)",
+        "c2c_sim_originates_per_s", "/s", (">=", 200), DOCUMENTED),
+    Row("originate_rate", "click2call projected on an idle core (1000 / daemon CPU ms per call)",
+        "c2c_projected_per_s_on_own_core", "/s", (">=", 200)),
+    Row("originate_rate", "click2call HTTP p99 under that load", "c2c_http_p99_ms", " ms"),
+    Row("originate_rate", "campaign Originates/s (10 campaigns x 1,200/min)",
+        "campaign_originates_per_s", "/s", (">=", 200), DOCUMENTED),
+    Row("ami_events", "AMI events/s parsed, published, tracked, stored",
+        "daemon_events_per_s", "/s", (">=", 50_000), "peer_panoramisk_events_per_s"),
+    Row("ami_events", "AMI events per CPU-second (the rate on a core of its own)",
+        "daemon_events_per_cpu_s", "/s", (">=", 50_000), "peer_panoramisk_events_per_cpu_s"),
+    Row("ami_events", "CDR rows/s stored, calls we placed (2 legs each)",
+        "cdr_rows_per_s_our_calls", "/s", (">=", 400), "peer_aiosqlite_rows_per_s"),
+    Row("memory_calls", "daemon RSS idle", "rss_idle_mib", " MiB"),
+    Row("memory_calls", "daemon RSS with 1,000 calls up", "rss_at_1000_calls_mib", " MiB"),
+    Row("memory_calls", "daemon RSS per extra live call", "rss_per_call_kib", " KiB"),
+    Row("cdr_statistics", "GET get_cdr_statistics p99 (1M rows)", "statistics_p99_ms", " ms",
+        ("<=", 50)),
+    Row("cdr_statistics", "POST get_cdr_by_date 1,000 records p99 (1M rows)",
+        "by_date_1000_p99_ms", " ms", ("<=", 50)),
+    Row("stats_ecounters", "Ecounters today p99 (1M rows)", "today.p99_ms", " ms", ("<=", 50)),
+    Row("queue_log_ingest", "queue_log lines/s ingested", "ingest_lines_per_s", "/s"),
+    Row("campaign_pacing", "campaign pacing: gap error p99", "gap_error_p99_pct", " %"),
+)  # fmt: skip
+PEER_NOTES = {
+    "peer_panoramisk_events_per_s": "panoramisk AMIProtocol parse-only, same bytes, same run",
+    "peer_panoramisk_events_per_cpu_s": "panoramisk parse-only per CPU-second, same run",
+    "peer_aiosqlite_rows_per_s": "aiosqlite executemany of the same rows, same run",
+}
+
+
+def _git() -> str:
+    def git(*args: str) -> str:
+        out = subprocess.run(
+            ["git", *args], cwd=HERE.parent, capture_output=True, text=True, check=False
+        )
+        return out.stdout.strip()
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = [line for line in git("status", "--porcelain").splitlines() if line]
+    return commit + (f" plus {len(dirty)} uncommitted paths" if dirty else "")
+
+
+def _load() -> str:
+    with open("/proc/loadavg", encoding="ascii") as loadavg:
+        return " ".join(loadavg.read().split()[:3])
 
 
 def machine() -> dict[str, str]:
@@ -32,6 +104,8 @@ def machine() -> dict[str, str]:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "date": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+        "commit": _git(),
+        "load average (1/5/15 min) before": _load(),
     }
 
 
@@ -48,28 +122,89 @@ def run_one(name: str) -> dict[str, Any]:
     elapsed = round(time.perf_counter() - started, 1)
     if proc.returncode != 0:
         return {"error": proc.stderr.strip().splitlines()[-1:] or ["failed"], "seconds": elapsed}
-    figures: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    lines = proc.stdout.strip().splitlines()
+    if not lines:
+        return {"error": ["printed no JSON on stdout"], "seconds": elapsed}
+    figures: dict[str, Any] = json.loads(lines[-1])
     figures["seconds"] = elapsed
     return figures
 
 
-def report(results: dict[str, dict[str, Any]]) -> str:
-    lines = ["# Benchmark report", "", "Written by `make bench`.", "", "## Machine", ""]
-    lines += [f"- {key}: {value}" for key, value in machine().items()]
+def flatten(figures: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested figures as dotted keys (``today.p99_ms``)."""
+    flat: dict[str, Any] = {}
+    for key, value in figures.items():
+        if isinstance(value, dict):
+            flat |= flatten(value, f"{prefix}{key}.")
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return f"{value:,}" if isinstance(value, int | float) else str(value)
+
+
+def summary(results: dict[str, dict[str, Any]]) -> list[str]:
+    lines = ["| figure | measured | target | met | peer |", "|---|---|---|---|---|"]
+    for row in SUMMARY:
+        if row.bench not in results:
+            continue
+        figures = flatten(results[row.bench])
+        value = figures.get(row.key, "error" if "error" in figures else "n/a")
+        measured = _number(value) + (row.unit if isinstance(value, int | float) else "")
+        target, met = "", ""
+        if row.target is not None:
+            op, bound = row.target
+            target = f"{'≥' if op == '>=' else '≤'} {_number(bound)}{row.unit}"
+            if isinstance(value, int | float):
+                met = "yes" if (value >= bound if op == ">=" else value <= bound) else "**no**"
+        peer = ""
+        if row.peer and row.peer.startswith("="):
+            peer = row.peer[1:]
+        elif row.peer and row.peer in figures:
+            peer = f"{_number(figures[row.peer])}{row.unit} ({PEER_NOTES.get(row.peer, row.peer)})"
+        lines.append(f"| {row.figure} (`{row.bench}`) | {measured} | {target} | {met} | {peer} |")
+    return lines
+
+
+def report(results: dict[str, dict[str, Any]], before: dict[str, str]) -> str:
+    lines = ["# Benchmark report", "", "Written by `make bench`; how each figure is measured"]
+    lines += ["and how to read it: `docs/benchmarks.md`.", "", "## Summary", ""]
+    lines += summary(results)
+    cores = os.cpu_count() or 1
+    loads = [
+        float(before["load average (1/5/15 min) before"].split()[0]),
+        float(_load().split()[0]),
+    ]
+    if max(loads) > cores:
+        lines += [
+            "",
+            f"Note: the 1-minute load average was {loads[0]:g} before and {loads[1]:g} after"
+            f" on {cores} cores: other work shared the machine, so wall-clock rates and"
+            " latencies are lower than on an idle one. The CPU-normalised lines (per"
+            " CPU-second, projected) are measured in CPU time and depend far less on that.",
+        ]
+    lines += ["", "## Machine", ""]
+    lines += [f"- {key}: {value}" for key, value in before.items()]
+    lines.append(f"- load average (1/5/15 min) after: {_load()}")
     for name, figures in results.items():
         lines += ["", f"## {name}", "", "| figure | value |", "|---|---|"]
-        lines += [f"| {key} | {value} |" for key, value in figures.items()]
+        lines += [f"| {key} | {_number(value)} |" for key, value in flatten(figures).items()]
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str]) -> int:
     names = argv or sorted(p.stem for p in HERE.glob("*.py") if not p.stem.startswith("_"))
+    before = machine()
     results = {}
     for name in names:
         print(f"bench: {name} ...", flush=True)
         results[name] = run_one(name)
         print(f"bench: {name}: {json.dumps(results[name])}", flush=True)
-    (HERE / "REPORT.md").write_text(report(results), encoding="utf-8")
+    (HERE / "REPORT.md").write_text(report(results, before), encoding="utf-8")
     print(f"bench: wrote {HERE / 'REPORT.md'}")
     return 1 if any("error" in r for r in results.values()) else 0
 
