@@ -186,13 +186,15 @@ async def read_digits(chan: Channel, maxdigits: int, silence: float) -> str | No
     while maxdigits <= 0 or len(digits) < maxdigits:
         getter = asyncio.ensure_future(chan.dtmf.get())
         stopper = asyncio.ensure_future(_stopped(chan))
-        done, _ = await asyncio.wait(
-            {getter, stopper},
-            timeout=silence * chan.core.scale,
-            return_when=asyncio.FIRST_COMPLETED,
-        )
-        for pending in (getter, stopper):
-            pending.cancel()
+        try:
+            done, _ = await asyncio.wait(
+                {getter, stopper},
+                timeout=silence * chan.core.scale,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+        finally:  # also when the call task is cancelled (stop, restart)
+            for pending in (getter, stopper):
+                pending.cancel()
         if getter in done:
             digit = getter.result()
             if digit == "#":

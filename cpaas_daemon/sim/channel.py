@@ -175,13 +175,16 @@ async def wait_indication(
         getter = asyncio.ensure_future(queue.get())
         caller.interrupt.clear()
         stopper = asyncio.ensure_future(caller.interrupt.wait())
-        done, _ = await asyncio.wait(
-            {getter, stopper}, timeout=remaining, return_when=asyncio.FIRST_COMPLETED
-        )
-        stopper.cancel()
+        try:
+            done, _ = await asyncio.wait(
+                {getter, stopper}, timeout=remaining, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:  # also when the call task is cancelled (stop, restart)
+            stopper.cancel()
+            if not getter.done():
+                getter.cancel()
         if getter in done:
             return getter.result()
-        getter.cancel()
         if not done:
             return None
     return caller, "stopped"
