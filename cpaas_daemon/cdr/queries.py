@@ -93,14 +93,19 @@ class CdrQueries:
         )
 
     async def statistics(self, account_id: str, campaign_id: str | None = None) -> dict[str, int]:
-        """Counts by dial_status; ``total_calls`` counts every call with a CDR."""
-        where = "account_id = ? AND cdr_at IS NOT NULL"
+        """Counts by dial_status; ``total_calls`` counts every call with a CDR.
+
+        Read from ``stats_cdr_status`` (calls with a CDR per account, campaign and
+        dial_status, kept by the triggers of migration 0401): a few rows, not every CDR.
+        """
+        where = "account_id = ?"
         params: list[Any] = [account_id]
         if campaign_id is not None:
-            where += " AND campaign_id = ?"
-            params.append(campaign_id)
+            where += " AND campaign_key = ?"
+            params.append("=" + campaign_id)
         rows = await self._db.fetchall(
-            f"SELECT dial_status, COUNT(*) AS n FROM calls WHERE {where} GROUP BY dial_status",
+            f"SELECT dial_status, SUM(n) AS n FROM stats_cdr_status WHERE {where}"
+            " GROUP BY dial_status",
             params,
         )
         counts = dict.fromkeys(STAT_KEYS.values(), 0)
