@@ -3,7 +3,10 @@
 ``run()`` fills a fresh store with 1,000,000 calls of 4 accounts spread over the last
 30 days (about 8,300 calls per account per day: click2call, OTP, campaign with DTMF,
 inbound with queue calls, transfers), then times the Ecounters service for today (the
-default window) without and with every Field, and for a 7-day range.
+default window) without and with every Field, and for a 7-day range, and
+``CdrQueries.statistics`` (get_cdr_statistics). ``per_call_reference`` times the same
+counters computed from every call of the window (the queries Ecounters ran before the
+rollups of migration 0401) on the same data, so one run shows both under the same load.
 """
 
 from __future__ import annotations
@@ -26,11 +29,14 @@ import structlog
 
 from cpaas_daemon.ami.bus import EventBus
 from cpaas_daemon.calls.tracker import CallTracker
+from cpaas_daemon.cdr.queries import CdrQueries
 from cpaas_daemon.metrics import Metrics
+from cpaas_daemon.stats import call_window
 from cpaas_daemon.stats.agents import AgentDashboard
 from cpaas_daemon.stats.codes import FIELDS
 from cpaas_daemon.stats.ecounters import Ecounters
-from cpaas_daemon.stats.query import parse_query
+from cpaas_daemon.stats.history import detail_rows
+from cpaas_daemon.stats.query import CounterQuery, parse_query
 from cpaas_daemon.store.db import Database
 
 ROWS = 1_000_000
@@ -113,6 +119,35 @@ async def _timed(runs: int, call: Callable[[], Awaitable[Any]]) -> dict[str, flo
     }
 
 
+_PER_NUMBER_REFERENCE = """, w AS (SELECT customer_number AS num, outcome,
+    ROW_NUMBER() OVER (PARTITION BY customer_number ORDER BY created_at, id) AS seq
+    FROM per_call WHERE customer_number != '')
+SELECT COUNT(DISTINCT num), SUM(seq > 1) FROM w"""
+
+
+async def _per_call_reference(db: Database, query: CounterQuery) -> None:
+    """The window counters as computed before migration 0401: from every call."""
+    await detail_rows(db, "acc1", query)
+    where, params = call_window.where("acc1", query)
+    await db.fetchone(
+        "SELECT COUNT(*), COUNT(DISTINCT c.customer_number) FROM calls c"
+        f" WHERE {where} AND c.customer_number != ''",
+        params,
+    )
+    if query.fields:
+        cte, params = call_window.per_call("acc1", query)
+        await db.fetchone(cte + _PER_NUMBER_REFERENCE, params)
+
+
+async def _cdr_statistics_reference(db: Database) -> None:
+    """get_cdr_statistics as it read before migration 0401: every CDR of the account."""
+    await db.fetchall(
+        "SELECT dial_status, COUNT(*) AS n FROM calls WHERE account_id = ?"
+        " AND cdr_at IS NOT NULL GROUP BY dial_status",
+        ("acc1",),
+    )
+
+
 async def _measure(path: Path) -> dict[str, Any]:
     db = Database(path)
     await db.open()
@@ -132,7 +167,14 @@ async def _measure(path: Path) -> dict[str, Any]:
             "today_calls_per_account": sample["TC"],
             "today": await _timed(RUNS, lambda: service.message("acc1", today)),
             "today_all_fields": await _timed(RUNS, lambda: service.message("acc1", every_field)),
-            "seven_days": await _timed(20, lambda: service.message("acc1", week)),
+            "seven_days": await _timed(RUNS, lambda: service.message("acc1", week)),
+            "cdr_statistics": await _timed(RUNS, lambda: CdrQueries(db).statistics("acc1")),
+            "per_call_reference": {
+                "today": await _timed(20, lambda: _per_call_reference(db, today)),
+                "today_all_fields": await _timed(20, lambda: _per_call_reference(db, every_field)),
+                "seven_days": await _timed(10, lambda: _per_call_reference(db, week)),
+                "cdr_statistics": await _timed(20, lambda: _cdr_statistics_reference(db)),
+            },
         }
     finally:
         await db.close()
