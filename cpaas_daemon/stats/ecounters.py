@@ -6,6 +6,7 @@ from typing import Any
 
 from cpaas_daemon.calls.tracker import CallTracker
 from cpaas_daemon.stats.agents import AgentDashboard
+from cpaas_daemon.stats.codes import NUMBER_FIELDS
 from cpaas_daemon.stats.errors import PermissionDenied
 from cpaas_daemon.stats.fields import field_counters
 from cpaas_daemon.stats.history import base_counters, window_totals
@@ -35,7 +36,8 @@ class Ecounters:
         if ssid is not None and await self._agents.is_agent(account_id, ssid):
             raise PermissionDenied("the overall counters are not open to an agent session")
         live = await self._live.counters(account_id, query)
-        totals = await window_totals(self._db, account_id, query)
-        merged = {**live, **base_counters(totals)}
+        per_number = any(name in NUMBER_FIELDS for name in query.fields)
+        totals = await window_totals(self._db, account_id, query, numbers=not per_number)
         extra = await field_counters(self._db, account_id, query, totals)
+        merged = {**live, **base_counters(totals)}
         return {**{key: merged[key] for key in KEY_ORDER}, **extra}

@@ -74,11 +74,13 @@ def _time_and_totals(totals: WindowTotals) -> dict[str, Any]:
 async def field_counters(
     db: Database, account_id: str, query: CounterQuery, totals: WindowTotals
 ) -> dict[str, Any]:
-    """The requested Fields, in the order asked; the per-number query runs only if needed."""
+    """The requested Fields, in the order asked; the per-number query runs only if needed,
+    and then also sets ``totals``' freshCall (= UC) and repeatCall (= FR_UC_N)."""
     values = _time_and_totals(totals)
     if any(name in NUMBER_FIELDS for name in query.fields):
         where, params = rollup.window_where(account_id, query)
         row = await db.fetchone(_PER_NUMBER.format(where=where), params)
         if row is not None:
             values.update({name: row[name] or 0 for name in NUMBER_FIELDS})
+            totals.counts["fresh"], totals.counts["repeat"] = values["UC"], values["FR_UC_N"]
     return {name: values[name] for name in query.fields}

@@ -90,15 +90,21 @@ async def rollup_rows(db: Database, account_id: str, query: CounterQuery) -> lis
     return [{**dict(row), "campaign_id": rollup.campaign_of(row["campaign_key"])} for row in rows]
 
 
-async def window_totals(db: Database, account_id: str, query: CounterQuery) -> WindowTotals:
+async def window_totals(
+    db: Database, account_id: str, query: CounterQuery, numbers: bool = True
+) -> WindowTotals:
+    """The window's counters; ``numbers=False`` leaves freshCall/repeatCall to the
+    per-number Fields query, which counts them on the way (fields.field_counters)."""
     rows = await rollup_rows(db, account_id, query)
     totals = WindowTotals()
     for row in rows if rows is not None else await detail_rows(db, account_id, query):
         totals.add(row)
+    if not numbers:
+        return totals
     where, params = rollup.window_where(account_id, query)
-    calls, numbers = await db.fetchone(_NUMBERS.format(where=where), params) or (0, 0)
-    totals.counts["fresh"] = numbers
-    totals.counts["repeat"] = calls - numbers
+    calls, distinct = await db.fetchone(_NUMBERS.format(where=where), params) or (0, 0)
+    totals.counts["fresh"] = distinct
+    totals.counts["repeat"] = calls - distinct
     return totals
 
 

@@ -84,7 +84,12 @@ async def expected(db: Database, account_id: str, query: CounterQuery) -> dict[s
 async def actual(db: Database, account_id: str, query: CounterQuery) -> dict[str, Any]:
     assert await rollup_rows(db, account_id, query) is not None, "the window should align"
     totals = await window_totals(db, account_id, query)
-    return {**base_counters(totals), **await field_counters(db, account_id, query, totals)}
+    found = {**base_counters(totals), **await field_counters(db, account_id, query, totals)}
+    # As Ecounters asks when per-number Fields are wanted: freshCall/repeatCall from them.
+    lean = await window_totals(db, account_id, query, numbers=False)
+    fields = await field_counters(db, account_id, query, lean)
+    assert {**base_counters(lean), **fields} == found
+    return found
 
 
 async def assert_consistent(db: Database) -> None:
