@@ -49,9 +49,7 @@ class CdrSummary:
     uniqueid: str
 
 
-def summarise(
-    request_id: str, kind: CallKind, legs: Sequence[Leg]
-) -> CdrSummary | None:
+def summarise(request_id: str, kind: CallKind, legs: Sequence[Leg]) -> CdrSummary | None:
     """The summary, or None while the deciding leg has not been reported yet."""
     own_id = channel_id_for(request_id)
     own = [
