@@ -29,6 +29,7 @@ from cpaas_daemon.campaigns.prompts import PROMPT_SUFFIXES
 from cpaas_daemon.campaigns.repository import CampaignSettings
 from cpaas_daemon.campaigns.uploads import file_name
 from cpaas_daemon.errors import ValidationFailed
+from cpaas_daemon.parsing import whole_number
 from cpaas_daemon.timefmt import http_date, iso, utc_now, wall_to_utc, zone
 from cpaas_daemon.tts.options import tts_options
 
@@ -38,9 +39,10 @@ _GLUED_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(\d{2}:\d{2}:\d{2})$")
 
 
 def _int(value: str, field: str, low: int, high: int) -> int:
-    if not value.isdigit() or not low <= int(value) <= high:
+    number = whole_number(value)
+    if number is None or not low <= number <= high:
         raise ValidationFailed(f"{field} must be a whole number from {low} to {high}")
-    return int(value)
+    return number
 
 
 def _flag(value: str, field: str, meanings: str) -> int:

@@ -23,6 +23,7 @@ from cpaas_daemon import keys
 from cpaas_daemon.api.errors import register_dialect
 from cpaas_daemon.campaigns.model import CAMPAIGN_PREFIX, parse_id
 from cpaas_daemon.errors import ApiError, NotFound, TooManyRequests, Unauthorized, ValidationFailed
+from cpaas_daemon.parsing import whole_number
 
 LIMIT, WINDOW = 100, 300.0
 BUSY_MESSAGE = "Do not perform this operation frequently. Please try again later."
@@ -92,11 +93,12 @@ def _text_param(request: web.Request, name: str) -> str | None:
 
 
 def _vdn(raw: str) -> int:
-    if not raw.lstrip("-").isdigit():
+    vdn = whole_number(raw)
+    if vdn is None:
         raise param_error("02000006", "vdnId must be an integer")
-    if not 1 <= int(raw) <= 9999:
+    if not 1 <= vdn <= 9999:
         raise param_error("02000007", "vdnId must be from 1 to 9999")
-    return int(raw)
+    return vdn
 
 
 async def campaign_statistics(request: web.Request) -> web.Response:

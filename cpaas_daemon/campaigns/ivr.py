@@ -16,6 +16,7 @@ import structlog
 from cpaas_daemon.agi.server import AgiRequest
 from cpaas_daemon.calls.dialstring import request_id as parse_request_id
 from cpaas_daemon.errors import ValidationFailed
+from cpaas_daemon.parsing import whole_number
 from cpaas_daemon.store.db import Database
 
 log = structlog.get_logger(__name__)
@@ -39,7 +40,7 @@ class CampaignIvr:
             return
         prompt = await agi.get_variable("CPAAS_PROMPT") or "beep"
         repeat = await agi.get_variable("CPAAS_REPEAT")
-        plays = min(int(repeat), MAX_REPEAT) if repeat.isdigit() and int(repeat) > 0 else 1
+        plays = min(max(whole_number(repeat) or 1, 1), MAX_REPEAT)
         digits = ""
         for _ in range(plays):
             digits = await agi.get_data(prompt, DIGIT_TIMEOUT_MS, MAX_DIGITS)

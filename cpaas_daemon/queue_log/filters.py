@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from cpaas_daemon.errors import ValidationFailed
+from cpaas_daemon.parsing import whole_number
 
 DAY = 86400
 UTC = ZoneInfo("UTC")
@@ -124,9 +125,10 @@ def _seconds(query: Mapping[str, str], name: str, default: int) -> int:
     value = query.get(name, "").strip()
     if not value:
         return default
-    if not value.isdigit():
+    seconds = whole_number(value)
+    if seconds is None or seconds < 0:
         raise ValidationFailed(f"{name} must be seconds since midnight (0-86400)")
-    return min(int(value), DAY)
+    return min(seconds, DAY)
 
 
 def _names(value: str) -> tuple[str, ...]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cpaas_daemon.errors import ValidationFailed
+from cpaas_daemon.parsing import whole_number
 
 DEFAULT_ROWS = 100
 MAX_ROWS = 1000
@@ -51,6 +52,7 @@ class Page:
 def _positive(name: str, value: str | None, default: int) -> int:
     if value is None or value == "":
         return default
-    if not value.isdigit() or int(value) < 1:
+    number = whole_number(value)
+    if number is None or number < 1:
         raise ValidationFailed(f"{name} must be a positive integer")
-    return int(value)
+    return number

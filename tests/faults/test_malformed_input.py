@@ -1,8 +1,8 @@
 """Malformed input the fuzzer found: each must be a 4xx in the endpoint's dialect.
 
-Two were fixed where the brief allows (api/ error handling); the rest are daemon bugs
-outside that scope, kept here as strict xfails so they turn red when someone fixes them
-(then delete the matching entry in tests/faults/test_fuzz.py KNOWN_BUGS).
+Each was a 500 once (a nested body too deep for json, a broken multipart part, numbers
+that ``str.isdigit()`` accepts but ``int()`` refuses, such as ``"²"``); they stay here as
+regressions.
 """
 
 from __future__ import annotations
@@ -67,10 +67,6 @@ async def test_v2_body_nested_deeper_than_the_json_parser_allows_is_a_400(
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="api/cpaas_campaigns.py _int: '²'.isdigit() is True, int('²') raises -> 500",
-)
 @pytest.mark.parametrize("field", ["max_retries", "retry_time", "calls_per_minute", "repeat"])
 async def test_create_campaign_with_a_superscript_digit_is_a_400(
     daemon: Daemon, field: str
@@ -83,10 +79,6 @@ async def test_create_campaign_with_a_superscript_digit_is_a_400(
     assert 400 <= status < 500, (status, answer)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="api/isales.py _vdn: '--5'.lstrip('-') and '²' pass isdigit(), int() raises -> 500",
-)
 @pytest.mark.parametrize("vdn", ["%C2%B2", "--5"])
 async def test_isales_vdn_id_that_isdigit_accepts_but_int_refuses_is_a_400(
     daemon: Daemon, vdn: str
@@ -98,10 +90,6 @@ async def test_isales_vdn_id_that_isdigit_accepts_but_int_refuses_is_a_400(
         assert_in_dialect("isales_campaign_statistics", response.status, await response.read())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="queue_log/paging.py _positive and filters.py _seconds: isdigit() then int() -> 500",
-)
 @pytest.mark.parametrize("param", ["page", "rows", "secondsstart", "secondsend"])
 async def test_asternic_paging_and_seconds_with_a_superscript_digit_are_a_400(
     daemon: Daemon, param: str
