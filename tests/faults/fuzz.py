@@ -449,13 +449,28 @@ STATIC_FILES: set[str] = set()  # filled by the test from the real directory
 
 @st.composite
 def static_probe(draw: st.DrawFn, method: str, path: str, op: dict[str, Any]) -> Probe:
-    name = draw(
+    """Names that are not assets: any text (percent-encoded, as a browser would send it) or
+    a traversal attempt sent verbatim (ASCII, so the HTTP parser accepts the line)."""
+    encoded = draw(
         st.one_of(
-            st.text(min_size=1, max_size=30),
-            st.sampled_from(["../app.py", "..%2f..%2fetc%2fpasswd", "%00", ".", "~", "a/../../x"]),
-        ).filter(lambda n: n.strip("/") not in STATIC_FILES and "\x00" not in n)
+            st.text(min_size=1, max_size=30)
+            .filter(lambda n: n.strip("/") not in STATIC_FILES)
+            .map(lambda n: quote(n, safe="/.")),
+            st.sampled_from(
+                [
+                    "../app.py",
+                    "..%2f..%2fetc%2fpasswd",
+                    "%00",
+                    ".",
+                    "~",
+                    "a/../../x",
+                    "%zz",
+                    "%",
+                    "wallboard.js%00.png",
+                ]
+            ),
+        )
     )
-    encoded = name if "%" in name else quote(name, safe="/.")
     url = path.replace("{filename}", encoded)
     return Probe(op["operationId"], method, url, "no such asset", expect="missing")
 
