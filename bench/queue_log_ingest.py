@@ -8,6 +8,7 @@ self-contained so the project's ``make bench`` harness can import and call it.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import random
@@ -17,6 +18,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from cpaas_daemon.queue_log.filters import ReportFilter
 from cpaas_daemon.queue_log.paging import PageRequest
@@ -29,6 +31,14 @@ QUEUES = ("sales", "support", "billing", "2000", "2001")
 AGENTS = tuple(f"Agent {n}" for n in range(201, 231))
 START = 1_790_000_000  # 2026-09-21 UTC; the log spans 30 days
 SPAN = 30 * 86400
+REPORTS = (
+    "answered_calls_by_queue",
+    "answered_calls_by_agent",
+    "answered_calls_by_holdtime",
+    "answered_calls_by_event",
+    "unanswered_calls_by_queue",
+)
+PARIS = ZoneInfo("Europe/Paris")
 
 
 def _call_lines(rng: random.Random, number: int, now: int) -> Iterator[str]:
@@ -97,9 +107,16 @@ async def _bench(directory: Path, lines: int, repeats: int) -> dict[str, Any]:
         reports = Reports(db)
         month = ReportFilter.from_epochs(START, START + SPAN)
         day = ReportFilter.from_epochs(START + 86400 * 10, START + 86400 * 11)
+        # 30 local days in Paris (UTC+2: a partial UTC day at each end) and 30 days of
+        # 09:00-17:00 only (a time-of-day filter).
+        paris = ReportFilter.from_query(
+            {"start": "2026-09-22", "end": "2026-10-21"}, PARIS, month.scope
+        )
+        office = ReportFilter(START, START + SPAN, seconds=(9 * 3600, 17 * 3600))
+        windows = (("30d", month), ("1d", day), ("30d Paris", paris), ("30d 9-17h", office))
         latency: dict[str, dict[str, float]] = {}
-        for label, window in (("30d", month), ("1d", day)):
-            for name in ("answered_calls_by_queue", "answered_calls_by_agent"):
+        for label, window in windows:
+            for name in REPORTS if label == "30d" else REPORTS[:2]:
                 samples = []
                 for _ in range(repeats):
                     began = time.perf_counter()
@@ -127,4 +144,8 @@ def run(lines: int = 1_000_000, repeats: int = 100) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    print(json.dumps(run()))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--repeats", type=int, default=100)
+    args = parser.parse_args()
+    print(json.dumps(run(args.lines, args.repeats)))
