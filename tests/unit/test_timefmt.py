@@ -1,6 +1,6 @@
 """Wall-clock input in IANA zones: DST gaps refused, folds resolved to the first time."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -48,3 +48,10 @@ def test_seed_http_date() -> None:
     assert http_date(iso(datetime(2023, 7, 7, 6, 8, 9, tzinfo=UTC))) == (
         "Fri, 07 Jul 2023 06:08:09 GMT"
     )
+
+
+def test_seed_http_date_over_a_leap_year_and_every_weekday() -> None:
+    start = datetime(2024, 2, 26, 23, 59, 59, tzinfo=UTC)
+    for day in range(9):
+        moment = start + timedelta(days=day)
+        assert http_date(iso(moment)) == moment.strftime("%a, %d %b %Y %H:%M:%S GMT")
