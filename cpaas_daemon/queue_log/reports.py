@@ -1,23 +1,28 @@
 """The Asternic reports, computed from the materialised ``queue_calls`` table.
 
-One row per (call, queue) is kept up to date at ingest, so every report is a single
-indexed scan of ``queue_calls`` over the date range (status, enter_epoch, queue), never
-a pass over the raw queue_log. Column names are Asternic's (seed 004); values are
-native types and the API renders them as strings.
+One row per (call, queue) is kept up to date at ingest, so no report reads the raw
+queue_log. The grouped reports by queue, agent, event and holdtime read the whole UTC
+days of their range from the daily rollup ``queue_calls_daily`` and only the partial
+days at its edges (a zone's midnight is rarely UTC's) from ``queue_calls``, all in one
+statement; with a time-of-day filter, or grouped by url or did, they scan
+``queue_calls`` over the range by its (status, enter_epoch, ...) index. Column names are
+Asternic's (seed 004); values are native types and the API renders them as strings.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from cpaas_daemon.errors import NotFound
+from cpaas_daemon.queue_log.calls import DAY, HOLD_BUCKET_LAST, HOLD_BUCKETS
 from cpaas_daemon.queue_log.filters import ReportFilter
 from cpaas_daemon.queue_log.localtime import DAY_FIRST, local
 from cpaas_daemon.queue_log.paging import Page, PageRequest
 from cpaas_daemon.store.db import Database
 
-HOLD_BUCKETS = (15, 30, 45, 60, 75, 90)
 CAUSES = {
     "COMPLETEAGENT": "Agent hung up",
     "COMPLETECALLER": "Caller hung up",
@@ -30,6 +35,35 @@ _DETAIL_COLUMNS = (
     "callid, queue, agent, callerid, event, enter_epoch, end_epoch, wait, ring, talk, url, did,"
     " position, end_position"
 )
+
+
+# What each grouping reads in queue_calls_daily (None: not rolled up) and in queue_calls.
+_ROLLUP_KEYS = {"queue": "queue", "agent": "agent", "event": "event", "bucket": "hold"}
+_DETAIL_KEYS = {
+    "queue": "queue",
+    "agent": "agent",
+    "event": "event",
+    "bucket": f"MIN(MAX((wait + 14) / 15, 1), {HOLD_BUCKET_LAST})",
+    "url": "url",
+    "did": "did",
+}
+
+
+def split_days(flt: ReportFilter) -> tuple[ReportFilter | None, list[ReportFilter]]:
+    """The whole UTC days of ``flt`` (None if it has none, or a time-of-day filter) and the
+    partial days before and after them."""
+    if flt.seconds is not None:
+        return None, [flt]
+    first = -(-flt.start // DAY) * DAY
+    last = flt.end // DAY * DAY
+    if first >= last:
+        return None, [flt]
+    edges = []
+    if flt.start < first:
+        edges.append(replace(flt, end=first))
+    if last < flt.end:
+        edges.append(replace(flt, start=last))
+    return replace(flt, start=first, end=last), edges
 
 
 def callflow_link(callid: str) -> str:
@@ -74,12 +108,7 @@ class Reports:
         """Calls grouped by one column, with each group's share of the total."""
 
         async def report(flt: ReportFilter, page: PageRequest) -> Page:
-            where, params = flt.where()
-            rows = await self._db.fetchall(
-                f"SELECT {column} AS k, COUNT(*) AS n FROM queue_calls"
-                f" WHERE status = ? AND {where} GROUP BY k ORDER BY k",
-                [status, *params],
-            )
+            rows = await self._grouped(status, column, flt)
             total = sum(row["n"] for row in rows)
             result = [
                 {label: row["k"], count_label: row["n"], "% Calls": percent(row["n"], total)}
@@ -89,18 +118,42 @@ class Reports:
 
         return report
 
+    async def _grouped(self, status: str, key: str, flt: ReportFilter) -> list[sqlite3.Row]:
+        """(k, n, talk, wait) of ``status`` calls per ``key``, ordered by k; no empty group."""
+        days, edges = split_days(flt) if key in _ROLLUP_KEYS else (None, [flt])
+        parts: list[str] = []
+        params: list[object] = []
+        if days is not None:
+            where, extra = days.where("day")
+            parts.append(
+                f"SELECT {_ROLLUP_KEYS[key]} AS k, SUM(calls) AS n, SUM(talk) AS talk,"
+                f" SUM(wait) AS wait FROM queue_calls_daily WHERE status = ? AND {where}"
+                " GROUP BY k"
+            )
+            params += [status, *extra]
+        for edge in edges:
+            where, extra = edge.where()
+            parts.append(
+                f"SELECT {_DETAIL_KEYS[key]} AS k, COUNT(*) AS n, SUM(talk) AS talk,"
+                f" SUM(wait) AS wait FROM queue_calls WHERE status = ? AND {where} GROUP BY k"
+            )
+            params += [status, *extra]
+        if len(parts) == 1 and days is None:
+            sql = f"{parts[0]} ORDER BY k"
+        else:
+            sql = (
+                "SELECT k, SUM(n) AS n, SUM(talk) AS talk, SUM(wait) AS wait"
+                f" FROM ({' UNION ALL '.join(parts)}) GROUP BY k HAVING SUM(n) > 0 ORDER BY k"
+            )
+        return await self._db.fetchall(sql, params)
+
     async def _by_agent(self, flt: ReportFilter, page: PageRequest) -> Page:
-        where, params = flt.where()
-        rows = await self._db.fetchall(
-            "SELECT agent, COUNT(*) AS n, SUM(talk) AS talk, SUM(wait) AS wait FROM queue_calls"
-            f" WHERE status = 'answered' AND {where} GROUP BY agent ORDER BY agent",
-            params,
-        )
+        rows = await self._grouped("answered", "agent", flt)
         calls = sum(row["n"] for row in rows)
         talk = sum(row["talk"] for row in rows)
         result = [
             {
-                "Agent": row["agent"],
+                "Agent": row["k"],
                 "Calls": row["n"],
                 "% Calls": percent(row["n"], calls),
                 "Call Time": row["talk"],
@@ -115,14 +168,8 @@ class Reports:
 
     async def _by_holdtime(self, flt: ReportFilter, page: PageRequest) -> Page:
         """Service level: calls answered within 15, 30 ... 90 s (cumulative), then the rest."""
-        where, params = flt.where()
-        last = len(HOLD_BUCKETS) + 1
-        rows = await self._db.fetchall(
-            f"SELECT MIN(MAX((wait + 14) / 15, 1), {last}) AS bucket, COUNT(*) AS n"
-            f" FROM queue_calls WHERE status = 'answered' AND {where} GROUP BY bucket",
-            params,
-        )
-        counts = {row["bucket"]: row["n"] for row in rows}
+        rows = await self._grouped("answered", "bucket", flt)
+        counts = {row["k"]: row["n"] for row in rows}
         total = sum(counts.values())
         labels = [f"{limit} secs" for limit in HOLD_BUCKETS] + [f"+{HOLD_BUCKETS[-1]} secs"]
         result, cumulative = [], 0
@@ -140,17 +187,12 @@ class Reports:
         return Page.slice(page, result)
 
     async def _by_event(self, flt: ReportFilter, page: PageRequest) -> Page:
-        where, params = flt.where()
-        rows = await self._db.fetchall(
-            "SELECT event, COUNT(*) AS n FROM queue_calls"
-            f" WHERE status = 'answered' AND {where} GROUP BY event ORDER BY event",
-            params,
-        )
+        rows = await self._grouped("answered", "event", flt)
         total = sum(row["n"] for row in rows)
         result = [
             {
-                "Event": row["event"],
-                "Cause": CAUSES.get(row["event"], row["event"]),
+                "Event": row["k"],
+                "Cause": CAUSES.get(row["k"], row["k"]),
                 "Count": row["n"],
                 "% Calls": percent(row["n"], total),
             }

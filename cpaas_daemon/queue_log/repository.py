@@ -2,19 +2,25 @@
 
 Everything a batch changes is written in one transaction, so the stored offset is
 always exactly the end of the lines stored from that file: a crash or a restart
-resumes without a gap or a repeat. ``INSERT OR IGNORE`` on (file_id, offset) makes
-re-reading a file (a lost offset, a rotated file found again) harmless too, and the
-queue_calls upserts only read rows with a new id, so an ignored line changes nothing.
+resumes without a gap or a repeat. Lines are keyed by (file_id, offset): the batch's
+lines already stored (a lost offset, a rotated file found again) are left out before
+anything is written, so re-reading a file changes nothing.
+
+The per-call rows are merged in Python (:mod:`cpaas_daemon.queue_log.calls`) and written
+with one ``executemany`` per table: the calls' stored rows are read once by primary key,
+the new and changed rows written once each, and the daily rollup gets its deltas.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import aiosqlite
 
-from cpaas_daemon.queue_log.parser import ANSWERED_END, MEMBER_NAME_EVENTS, UNANSWERED_END
+from cpaas_daemon.queue_log.calls import COLUMNS, Changes, Key, Row, merge, plan
+from cpaas_daemon.queue_log.parser import QueueLogLine
 from cpaas_daemon.store.db import Database
 
 
@@ -27,65 +33,41 @@ class FileState:
     first_line_hash: int | None
 
 
-def _in(values: frozenset[str]) -> str:
-    return ", ".join(f"'{value}'" for value in sorted(values))
-
-
+# file_id is written into the statement (an int, or NULL) so that executemany binds the
+# parsed lines as they are: no tuple per line to build (and for the GC to track).
 _INSERT_LINE = (
     "INSERT OR IGNORE INTO queue_log (file_id, offset, epoch, callid, queue, agent, event,"
     " data1, data2, data3, data4, data5, extra, wait, talk, ring)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " VALUES ({file_id}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-
-# Applied in lifecycle order to the rows of one batch (``id > ?``), so a call whose
-# DID, ENTERQUEUE, CONNECT and COMPLETE lines arrive together ends up complete. Each
-# statement inserts when an earlier line is missing (tailing began mid-call), deriving
-# the enter time from the durations the line carries.
-_MATERIALISE = (
-    # DID precedes ENTERQUEUE (Asternic's dialplan convention); the call is "pending".
-    """INSERT INTO queue_calls (callid, queue, enter_epoch, status, event, did)
-    SELECT callid, queue, epoch, 'pending', 'DID', data1 FROM queue_log
-    WHERE id > ? AND event = 'DID'
-    ON CONFLICT (callid, queue) DO UPDATE SET did = excluded.did""",
-    """INSERT INTO queue_calls (callid, queue, enter_epoch, status, event, url, callerid, position)
-    SELECT callid, queue, epoch, 'waiting', 'ENTERQUEUE', data1, data2, CAST(data3 AS INTEGER)
-    FROM queue_log WHERE id > ? AND event = 'ENTERQUEUE'
-    ON CONFLICT (callid, queue) DO UPDATE SET enter_epoch = excluded.enter_epoch,
-        url = excluded.url, callerid = excluded.callerid, position = excluded.position,
-        status = CASE status WHEN 'pending' THEN 'waiting' ELSE status END,
-        event = CASE status WHEN 'pending' THEN 'ENTERQUEUE' ELSE event END""",
-    """INSERT INTO queue_calls (callid, queue, enter_epoch, status, event, agent, wait, ring)
-    SELECT callid, queue, epoch - IFNULL(wait, 0), 'answered', 'CONNECT', agent,
-        IFNULL(wait, 0), IFNULL(ring, 0)
-    FROM queue_log WHERE id > ? AND event = 'CONNECT'
-    ON CONFLICT (callid, queue) DO UPDATE SET status = 'answered', agent = excluded.agent,
-        wait = excluded.wait, ring = excluded.ring,
-        event = CASE WHEN end_epoch IS NULL THEN 'CONNECT' ELSE event END""",
-    f"""INSERT INTO queue_calls
-        (callid, queue, enter_epoch, end_epoch, status, event, agent, wait, talk)
-    SELECT callid, queue, epoch - IFNULL(wait, 0) - IFNULL(talk, 0), epoch, 'answered',
-        event, agent, IFNULL(wait, 0), IFNULL(talk, 0)
-    FROM queue_log WHERE id > ? AND event IN ({_in(ANSWERED_END)})
-    ON CONFLICT (callid, queue) DO UPDATE SET status = 'answered', event = excluded.event,
-        end_epoch = excluded.end_epoch, agent = excluded.agent, wait = excluded.wait,
-        talk = excluded.talk""",
-    f"""INSERT INTO queue_calls (callid, queue, enter_epoch, end_epoch, status, event, wait,
-        end_position)
-    SELECT callid, queue, epoch - IFNULL(wait, 0), epoch, 'unanswered', event, IFNULL(wait, 0),
-        CAST(CASE event WHEN 'EXITWITHKEY' THEN data2 ELSE data1 END AS INTEGER)
-    FROM queue_log WHERE id > ? AND event IN ({_in(UNANSWERED_END)})
-    ON CONFLICT (callid, queue) DO UPDATE SET status = 'unanswered', event = excluded.event,
-        end_epoch = excluded.end_epoch, wait = excluded.wait,
-        end_position = excluded.end_position""",
-    """INSERT OR IGNORE INTO queue_names (name)
-    SELECT DISTINCT queue FROM queue_log WHERE id > ? AND queue != ''""",
-    f"""INSERT OR IGNORE INTO agent_names (name)
-    SELECT DISTINCT agent FROM queue_log
-    WHERE id > ? AND event IN ({_in(MEMBER_NAME_EVENTS)}) AND agent NOT IN ('', 'NONE')""",
-    f"""INSERT OR IGNORE INTO agent_queues (agent_id, queue_id)
-    SELECT DISTINCT a.agent_id, q.queue_id FROM queue_log l
-    JOIN agent_names a ON a.name = l.agent JOIN queue_names q ON q.name = l.queue
-    WHERE l.id > ? AND l.event IN ({_in(MEMBER_NAME_EVENTS)})""",
+_STORED_OFFSETS = "SELECT offset FROM queue_log WHERE file_id = ? AND offset BETWEEN ? AND ?"
+_STORED_CALLS = (
+    f"SELECT {', '.join(COLUMNS)} FROM queue_calls WHERE callid IN (SELECT value FROM json_each(?))"
+)
+_INSERT_CALL = (
+    f"INSERT INTO queue_calls ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+)
+_UPDATE_CALL = (
+    f"UPDATE queue_calls SET {', '.join(f'{column} = ?' for column in COLUMNS[2:])}"
+    " WHERE callid = ? AND queue = ?"
+)
+_ROLLUP_KEY = "day, status, queue, agent, event, hold"
+_ADD_ROLLUP = (
+    f"INSERT INTO queue_calls_daily ({_ROLLUP_KEY}, calls, wait, talk)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    f" ON CONFLICT ({_ROLLUP_KEY}) DO UPDATE SET calls = calls + excluded.calls,"
+    " wait = wait + excluded.wait, talk = talk + excluded.talk"
+)
+_DROP_EMPTY_ROLLUP = (
+    "DELETE FROM queue_calls_daily WHERE day = ? AND status = ? AND queue = ? AND agent = ?"
+    " AND event = ? AND hold = ? AND calls = 0"
+)
+_INSERT_QUEUE = "INSERT OR IGNORE INTO queue_names (name) VALUES (?)"
+_INSERT_AGENT = "INSERT OR IGNORE INTO agent_names (name) VALUES (?)"
+_INSERT_AGENT_QUEUE = (
+    "INSERT OR IGNORE INTO agent_queues (agent_id, queue_id)"
+    " SELECT a.agent_id, q.queue_id FROM agent_names a, queue_names q"
+    " WHERE a.name = ? AND q.name = ?"
 )
 
 
@@ -101,7 +83,11 @@ class QueueLogRepository:
         return None if row is None else FileState(row[0], row[1], row[2])
 
     async def store(
-        self, path: str, state: FileState, file_id: int | None, rows: Sequence[tuple[object, ...]]
+        self,
+        path: str,
+        state: FileState,
+        file_id: int | None,
+        rows: Sequence[QueueLogLine],
     ) -> None:
         """Store a batch of lines read from the file ``file_id`` and the new offset, at once."""
         async with self._db.transaction() as conn:
@@ -117,11 +103,61 @@ class QueueLogRepository:
 
     @staticmethod
     async def _ingest(
-        conn: aiosqlite.Connection, file_id: int | None, rows: Sequence[tuple[object, ...]]
+        conn: aiosqlite.Connection,
+        file_id: int | None,
+        rows: Sequence[QueueLogLine],
     ) -> None:
-        async with conn.execute("SELECT IFNULL(MAX(id), 0) FROM queue_log") as cursor:
-            row = await cursor.fetchone()
-        last_id = row[0] if row else 0
-        await conn.executemany(_INSERT_LINE, ((file_id, *row) for row in rows))
-        for statement in _MATERIALISE:
-            await conn.execute(statement, (last_id,))
+        offsets = [row.offset for row in rows]
+        async with conn.execute(_STORED_OFFSETS, (file_id, min(offsets), max(offsets))) as cursor:
+            seen = {row[0] for row in await cursor.fetchall()}
+        if seen or len(set(offsets)) != len(offsets):
+            rows = _unseen(rows, seen)  # read again: only the lines not stored yet count
+            if not rows:
+                return
+        literal = "NULL" if file_id is None else str(int(file_id))
+        await conn.executemany(_INSERT_LINE.format(file_id=literal), rows)
+        batch = plan(rows)
+        if batch.calls:
+            changes = merge(batch.calls, await _stored_calls(conn, batch.calls))
+            await _write_calls(conn, changes)
+        if batch.queues:
+            await conn.executemany(_INSERT_QUEUE, ((name,) for name in batch.queues))
+        if batch.agents:
+            await conn.executemany(_INSERT_AGENT, ((name,) for name in batch.agents))
+        if batch.agent_queues:
+            await conn.executemany(_INSERT_AGENT_QUEUE, batch.agent_queues)
+
+
+def _unseen(rows: Sequence[QueueLogLine], seen: set[int]) -> list[QueueLogLine]:
+    """The lines whose offset is neither stored nor taken by an earlier line of the batch
+    (what INSERT OR IGNORE keeps)."""
+    kept = []
+    taken = set(seen)
+    for row in rows:
+        if row.offset not in taken:
+            taken.add(row.offset)
+            kept.append(row)
+    return kept
+
+
+async def _stored_calls(conn: aiosqlite.Connection, calls: Mapping[Key, object]) -> dict[Key, Row]:
+    """The stored rows of the batch's calls, by (callid, queue)."""
+    callids = json.dumps(list({callid for callid, _ in calls}))
+    async with conn.execute(_STORED_CALLS, (callids,)) as cursor:
+        found = await cursor.fetchall()
+    return {key: list(row) for row in found if (key := (row[0], row[1])) in calls}
+
+
+async def _write_calls(conn: aiosqlite.Connection, changes: Changes) -> None:
+    if changes.inserts:
+        await conn.executemany(_INSERT_CALL, changes.inserts)
+    if changes.updates:
+        await conn.executemany(
+            _UPDATE_CALL, ([*row[2:], row[0], row[1]] for row in changes.updates)
+        )
+    deltas = [(*key, *sums) for key, sums in changes.rollup.items() if any(sums)]
+    if deltas:
+        await conn.executemany(_ADD_ROLLUP, deltas)
+        emptied = [key for key, sums in changes.rollup.items() if sums[0] < 0]
+        if emptied:
+            await conn.executemany(_DROP_EMPTY_ROLLUP, emptied)

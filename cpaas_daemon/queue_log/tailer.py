@@ -27,7 +27,7 @@ from pathlib import Path
 import structlog
 
 from cpaas_daemon.errors import ApiError
-from cpaas_daemon.queue_log.parser import parse_line
+from cpaas_daemon.queue_log.parser import QueueLogLine, parse_line
 from cpaas_daemon.queue_log.repository import FileState, QueueLogRepository
 
 log = structlog.get_logger(__name__)
@@ -51,7 +51,7 @@ class _Probe:
 
 @dataclass(frozen=True)
 class _Chunk:
-    rows: list[tuple[object, ...]]
+    rows: list[QueueLogLine]
     end: int
     first_line_hash: int | None
     rejected: int
@@ -93,7 +93,7 @@ def _read_chunk(path: Path, inode: int, offset: int, limit: int) -> _Chunk | Non
         raw_lines = body.split(b"\n")
         lines = [raw.decode("utf-8", "replace") for raw in raw_lines]
         sizes = [len(raw) for raw in raw_lines]
-    rows: list[tuple[object, ...]] = []
+    rows: list[QueueLogLine] = []
     position = offset
     for index, line in enumerate(lines):
         parsed = parse_line(line, position)
