@@ -1,8 +1,9 @@
 """Run every benchmark module and write ``bench/REPORT.md`` with the figures and machine.
 
 Each benchmark runs in its own subprocess (``python -m bench.<name>``, which prints one
-JSON object on its last stdout line) so one benchmark's memory or event loop never skews
-another's figures. Modules whose name starts with ``_`` are helpers, not benchmarks.
+JSON object on its last stdout line; a pretty-printed one is accepted too) so one
+benchmark's memory or event loop never skews another's figures. Modules whose name
+starts with ``_`` are helpers, not benchmarks.
 
 The report opens with a summary (figure | measured | target | peer) built from
 :data:`SUMMARY`, then the machine (with its load average: these machines are shared, so
@@ -122,12 +123,25 @@ def run_one(name: str) -> dict[str, Any]:
     elapsed = round(time.perf_counter() - started, 1)
     if proc.returncode != 0:
         return {"error": proc.stderr.strip().splitlines()[-1:] or ["failed"], "seconds": elapsed}
-    lines = proc.stdout.strip().splitlines()
-    if not lines:
-        return {"error": ["printed no JSON on stdout"], "seconds": elapsed}
-    figures: dict[str, Any] = json.loads(lines[-1])
+    figures = last_json(proc.stdout)
+    if figures is None:
+        return {"error": ["printed no JSON object on stdout"], "seconds": elapsed}
     figures["seconds"] = elapsed
     return figures
+
+
+def last_json(stdout: str) -> dict[str, Any] | None:
+    """The JSON object on the last stdout line, or (for a module that pretty-prints)
+    the last one that starts at the beginning of a line and runs to the end."""
+    lines = stdout.strip().splitlines()
+    for start in range(len(lines) - 1, -1, -1):
+        if lines[start].startswith("{"):
+            try:
+                value = json.loads("\n".join(lines[start:]))
+            except ValueError:
+                continue
+            return value if isinstance(value, dict) else None
+    return None
 
 
 def flatten(figures: dict[str, Any], prefix: str = "") -> dict[str, Any]:
