@@ -4,7 +4,7 @@ The daemon runs as its own process (``python -m cpaas_daemon run``, configured b
 ``CPAAS_`` variables as in production); the simulated Asterisk runs in this process so
 that the receive time of every Originate can be recorded (``time.monotonic()`` as the
 action is read off the AMI socket). One campaign of ``CALLS`` contacts at ``CPM`` calls
-per minute (by default 600 calls at 300 per minute: two real minutes) is created over
+per minute (by default 3,000 calls at 300 per minute: a ten-minute campaign) is created over
 HTTP, and the gaps between consecutive Originates are compared with the ideal interval
 60 / cpm:
 
@@ -37,7 +37,7 @@ import aiohttp
 from cpaas_daemon.sim.protocol import Action
 from cpaas_daemon.sim.server import SimConfig, SimulatedAsterisk
 
-CALLS = int(os.environ.get("CAMPAIGN_PACING_CALLS", "600"))
+CALLS = int(os.environ.get("CAMPAIGN_PACING_CALLS", "3000"))
 CPM = int(os.environ.get("CAMPAIGN_PACING_CPM", "300"))
 TIME_SCALE = 0.05  # simulated calls last 3 s -> 0.15 s: concurrency stays low
 WALL = "%Y-%m-%d %H:%M:%S"
