@@ -23,16 +23,32 @@ ANY = "*"
 class EventBus:
     def __init__(self) -> None:
         self._handlers: dict[str, list[EventHandler]] = defaultdict(list)
+        self._wanted: frozenset[str] = frozenset()
+        self._any = False
 
     def subscribe(self, handler: EventHandler, *names: str) -> None:
         """Call ``handler`` for each event named in ``names`` (or every event with ``*``)."""
         for name in names or (ANY,):
             self._handlers[name].append(handler)
+        self._refresh()
 
     def unsubscribe(self, handler: EventHandler) -> None:
         for handlers in self._handlers.values():
             if handler in handlers:
                 handlers.remove(handler)
+        self._refresh()
+
+    def wants(self, name: str) -> bool:
+        """Whether publishing an event called ``name`` would reach any handler.
+
+        The AMI reader asks this before parsing a frame: most of Asterisk's stream
+        (VarSet, Newexten, ...) has no subscriber and is only counted.
+        """
+        return self._any or name in self._wanted
+
+    def _refresh(self) -> None:
+        self._wanted = frozenset(name for name, handlers in self._handlers.items() if handlers)
+        self._any = ANY in self._wanted
 
     def publish(self, event: Event) -> None:
         name = event.get("Event", "")

@@ -28,6 +28,7 @@ from panoramisk.actions import Action
 from panoramisk.message import Message
 
 from cpaas_daemon.ami.bus import EventBus
+from cpaas_daemon.ami.protocol import EventProtocol
 from cpaas_daemon.config import AmiConfig
 from cpaas_daemon.errors import PbxUnavailable
 from cpaas_daemon.metrics import Metrics
@@ -84,6 +85,7 @@ class AmiClient:
             username=config.username,
             secret=config.secret,
             forgetable_actions=(),
+            protocol_factory=EventProtocol,
         )
         self._protocol: Any = None
         self._lost = asyncio.Event()
@@ -92,6 +94,7 @@ class AmiClient:
         self._ids = itertools.count(1)
         self._id_prefix = f"cpaas-{os.getpid()}-{id(self) & 0xFFFF:04x}"
         self._on_login: list[Callable[[], Awaitable[None]]] = []
+        self._stopping = False
 
     def on_login(self, hook: Callable[[], Awaitable[None]]) -> None:
         """Run ``hook`` after every successful login (state resync after a reconnect)."""
@@ -109,10 +112,15 @@ class AmiClient:
         return f"{self._id_prefix}-{next(self._ids)}"
 
     async def start(self) -> None:
+        self._stopping = False
         self._supervisor = asyncio.create_task(self._supervise(), name="ami-supervisor")
 
     async def stop(self) -> None:
         if self._supervisor is not None:
+            # Python 3.11's wait_for can swallow a cancel that lands as a connect attempt
+            # fails (gh-86296); the flag ends the reconnect loop then (tests hung on it).
+            self._stopping = True
+            self._lost.set()  # and ends a watch such a cancel would have left running
             self._supervisor.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._supervisor
@@ -155,6 +163,7 @@ class AmiClient:
         return await self.send(merged, as_list=False)
 
     def on_message(self, message: Message) -> None:
+        """An event panoramisk parsed (most take :class:`EventProtocol`'s fast path)."""
         self.metrics.ami_events.inc()
         self.bus.publish(as_event(message))
 
@@ -199,7 +208,7 @@ class AmiClient:
 
     async def _supervise(self) -> None:
         delay = self.config.reconnect_min
-        while True:
+        while not self._stopping:
             try:
                 await self._connect_and_login()
             except (OSError, PbxUnavailable, TimeoutError) as exc:
@@ -226,6 +235,7 @@ class AmiClient:
         protocol.factory = self._manager
         protocol.log = self._manager.log
         protocol.encoding = "utf8"
+        protocol.bus, protocol.metrics = self.bus, self.metrics  # its fast path for events
         self._protocol = protocol
         login = Action(
             {
