@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Literal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, Literal
 
 import structlog
 
@@ -53,6 +56,9 @@ def setup_logging(fmt: Literal["auto", "json", "console"] = "auto", level: str =
             renderer,
         ],
     )
+    # Every line is rendered from structlog's event dict, never from the LogRecord's
+    # thread or process fields; not collecting them saves ~25 us a line (a third).
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(formatter)
     root = logging.getLogger()
@@ -60,3 +66,38 @@ def setup_logging(fmt: Literal["auto", "json", "console"] = "auto", level: str =
     root.setLevel(level.upper())
     # aiohttp's access log duplicates our own request line.
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+
+
+class RequestLine:
+    """Fields for the one line an HTTP request logs when it ends (``http.request``)."""
+
+    __slots__ = ("fields", "open")
+
+    def __init__(self) -> None:
+        self.fields: dict[str, Any] = {}
+        self.open = True
+
+
+_REQUEST_LINE: ContextVar[RequestLine | None] = ContextVar("request_line", default=None)
+
+
+@contextmanager
+def request_line() -> Iterator[RequestLine]:
+    """Collect what the code serving one HTTP request adds with :func:`add_to_request_line`."""
+    line = RequestLine()
+    token = _REQUEST_LINE.set(line)
+    try:
+        yield line
+    finally:
+        line.open = False  # a task started by the request and still running logs its own
+        _REQUEST_LINE.reset(token)
+
+
+def add_to_request_line(**fields: Any) -> bool:
+    """Put ``fields`` on the current HTTP request's line; False outside a request, where
+    the caller logs a line of its own. (One line per request, not one per step.)"""
+    line = _REQUEST_LINE.get()
+    if line is None or not line.open:
+        return False
+    line.fields.update(fields)
+    return True

@@ -1,4 +1,9 @@
-"""Per-request log context: every line of a request carries its request_id and path."""
+"""Per-request log context: every line of a request carries its request_id and path.
+
+A request logs one ``http.request`` line when it ends; what the services did on the way
+(e.g. the call placed: request_id, kind, channel) rides on it rather than on lines of
+their own (:func:`cpaas_daemon.log.add_to_request_line`).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ import structlog
 from aiohttp import web
 
 from cpaas_daemon.api.errors import Handler
+from cpaas_daemon.log import request_line
 
 log = structlog.get_logger(__name__)
 
@@ -22,7 +28,8 @@ async def context_middleware(request: web.Request, handler: Handler) -> web.Stre
     structlog.contextvars.clear_contextvars()
     structlog.contextvars.bind_contextvars(http_request_id=request_id)
     started = time.perf_counter()
-    response = await handler(request)
+    with request_line() as line:  # what the services add (a placed call's request_id ...)
+        response = await handler(request)
     response.headers[REQUEST_ID_HEADER] = request_id
     log.info(
         "http.request",
@@ -30,5 +37,6 @@ async def context_middleware(request: web.Request, handler: Handler) -> web.Stre
         path=request.path,
         status=response.status,
         ms=round((time.perf_counter() - started) * 1000, 2),
+        **line.fields,
     )
     return response

@@ -18,6 +18,7 @@ from cpaas_daemon.calls.repository import CallRepository
 from cpaas_daemon.calls.tracker import CallTracker, RequestInfo
 from cpaas_daemon.config import DialConfig
 from cpaas_daemon.errors import PbxUnavailable
+from cpaas_daemon.log import add_to_request_line
 from cpaas_daemon.metrics import Metrics
 
 log = structlog.get_logger(__name__)
@@ -90,6 +91,9 @@ class Originator:
                 "connection to the PBX was lost while placing the call; it was not retried",
                 details={"request_id": call.request_id},
             ) from exc
-        await self._calls.set_state(call.request_id, CallState.ORIGINATED)
+        self._calls.mark_originated(call.request_id)  # written behind, batched
         self._metrics.originates.labels(call.kind.value, "queued").inc()
-        bound.info("call.originated", channel=call.channel)
+        if not add_to_request_line(
+            request_id=call.request_id, kind=call.kind, channel=call.channel
+        ):  # placed by a campaign or a callback: no HTTP request line to ride on
+            bound.info("call.originated", channel=call.channel)

@@ -47,6 +47,16 @@ class CallRepository:
             (state.value, request_id),
         )
 
+    def mark_originated(self, request_id: str) -> None:
+        """``queued`` -> ``originated`` once Asterisk has accepted the Originate, written
+        behind (batched with other calls'): the row already exists, and a crash that
+        dropped this update would leave the call ``queued``, which its CDR still completes.
+        """
+        self._db.defer(
+            "UPDATE calls SET state = ? WHERE request_id = ? AND state != 'completed'",
+            (CallState.ORIGINATED.value, request_id),
+        )
+
     async def set_recording(self, request_id: str, name: str) -> None:
         await self._db.execute(
             "UPDATE calls SET recording_name = ? WHERE request_id = ?", (name, request_id)

@@ -9,6 +9,9 @@ hop (~0.2 ms here), which is why repositories batch with ``executemany``.
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import itertools
+import operator
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -38,6 +41,8 @@ class Database:
         self.path = Path(path) if str(path) != ":memory:" else path
         self._conn: aiosqlite.Connection | None = None
         self._write_lock = asyncio.Lock()
+        self._deferred: list[tuple[str, Params]] = []
+        self._deferring: asyncio.Task[None] | None = None
 
     @property
     def conn(self) -> aiosqlite.Connection:
@@ -60,6 +65,9 @@ class Database:
         await self.migrate()
 
     async def close(self) -> None:
+        """Write what :meth:`defer` still holds, then close."""
+        if self._deferring is not None:
+            await self._deferring
         if self._conn is not None:
             await self._conn.close()
             self._conn = None
@@ -84,10 +92,16 @@ class Database:
                 raise _translate(exc) from exc
 
     async def execute(self, sql: str, params: Params = ()) -> int:
-        """One write statement in its own transaction; returns the rows changed."""
+        """One write statement in its own transaction; returns the rows changed.
+
+        The connection is in autocommit mode, so SQLite runs a lone statement as its own
+        transaction (all or nothing, the write lock taken up front with busy_timeout, as
+        BEGIN IMMEDIATE would): one thread hop instead of three. The write lock keeps it
+        from landing inside another coroutine's open transaction.
+        """
         try:
-            async with self.transaction() as conn:
-                cursor = await conn.execute(sql, params)
+            async with self._write_lock:
+                cursor = await self.conn.execute(sql, params)
                 return cursor.rowcount
         except sqlite3.Error as exc:
             raise _translate(exc) from exc
@@ -100,6 +114,35 @@ class Database:
                 return cursor.rowcount
         except sqlite3.Error as exc:
             raise _translate(exc) from exc
+
+    def defer(self, sql: str, params: Params) -> None:
+        """Write this soon, batched with the other deferred writes, and do not wait.
+
+        For updates whose caller must not pay a transaction of its own and loses nothing
+        if a crash drops them (a call's ``queued`` -> ``originated``): they are written in
+        order, consecutive ones with the same SQL in one ``executemany``, one transaction
+        per batch; :meth:`close` writes what is left. A failure is logged, not raised.
+        """
+        self._deferred.append((sql, params))
+        if self._deferring is None:
+            self._deferring = asyncio.get_running_loop().create_task(
+                self._write_deferred(),
+                name="store-deferred-writes",
+                context=contextvars.Context(),  # not the log context of whoever deferred first
+            )
+
+    async def _write_deferred(self) -> None:
+        try:
+            while self._deferred:
+                batch, self._deferred = self._deferred, []
+                try:
+                    async with self.transaction() as conn:
+                        for sql, group in itertools.groupby(batch, key=operator.itemgetter(0)):
+                            await conn.executemany(sql, [params for _, params in group])
+                except (sqlite3.Error, StoreUnavailable):
+                    log.exception("store.deferred_write_failed", statements=len(batch))
+        finally:
+            self._deferring = None
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         try:
