@@ -1,8 +1,7 @@
-"""A fresh migrated store and a tailer on a queue_log file in tmp_path."""
+"""A tailer on a queue_log file in tmp_path, writing to the root conftest's ``db``."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -10,14 +9,6 @@ import pytest
 from cpaas_daemon.queue_log.repository import QueueLogRepository
 from cpaas_daemon.queue_log.tailer import QueueLogTailer
 from cpaas_daemon.store.db import Database
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "store.sqlite3")
-    await database.open()
-    yield database
-    await database.close()
 
 
 @pytest.fixture
