@@ -7,6 +7,7 @@ AMI (and FastAGI). Nothing is mocked; the simulator is the project's Asterisk mo
 from __future__ import annotations
 
 import asyncio
+import random
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -27,9 +28,17 @@ ACCOUNTS = {"account_1": "secret-one-123456", "account_2": "secret-two-123456"}
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A port that is free now and outside Linux's ephemeral range (32768-60999), so an
+    outgoing connection cannot take it before the server that was given it binds."""
+    for _ in range(200):
+        port = random.randint(20000, 32000)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port in 20000-32000")
 
 
 def daemon_config(tmp_path: Path, ami_port: int, agi_port: int, **overrides: Any) -> Config:

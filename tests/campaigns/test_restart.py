@@ -3,6 +3,7 @@ campaign finishes and no contact is dialled more often than its retries allow.""
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import sqlite3
 from pathlib import Path
@@ -46,7 +47,7 @@ async def start_campaign(client: Client, numbers: list[str]) -> str:
 
 
 def calls_without_cdr(database: Path, campaign_id: str) -> set[str]:
-    with sqlite3.connect(database) as db:
+    with contextlib.closing(sqlite3.connect(database)) as db:
         rows = db.execute(
             "SELECT dialed_number FROM calls WHERE campaign_id = ? AND cdr_at IS NULL",
             (campaign_id,),

@@ -11,6 +11,7 @@ included.
 
 from __future__ import annotations
 
+import atexit
 import random
 import shutil
 import sqlite3
@@ -31,6 +32,10 @@ from cpaas_daemon.queue_log.repository import FileState, QueueLogRepository
 from cpaas_daemon.queue_log.tailer import QueueLogTailer
 from cpaas_daemon.store.db import Database
 from tests.fixtures import ASTERISK
+
+# One in-memory SQLite for reference casts, closed when the module is unloaded.
+_SQLITE = sqlite3.connect(":memory:")
+atexit.register(_SQLITE.close)
 
 
 def _in(values: frozenset[str]) -> str:
@@ -272,13 +277,13 @@ async def test_the_migration_fills_the_rollup_from_stored_calls(tmp_path):
      "99999999999999999999", "-99999999999999999999", "９"],
 )  # fmt: skip
 def test_sql_int_is_sqlites_cast_as_integer(text):
-    expected = sqlite3.connect(":memory:").execute("SELECT CAST(? AS INTEGER)", (text,))
+    expected = _SQLITE.execute("SELECT CAST(? AS INTEGER)", (text,))
     assert sql_int(text) == expected.fetchone()[0]
 
 
 @pytest.mark.parametrize("wait", [-20, -1, 0, 1, 15, 16, 30, 31, 90, 91, 10_000])
 def test_hold_bucket_is_the_reports_sql_bucket(wait):
-    expected = sqlite3.connect(":memory:").execute("SELECT MIN(MAX((? + 14) / 15, 1), 7)", (wait,))
+    expected = _SQLITE.execute("SELECT MIN(MAX((? + 14) / 15, 1), 7)", (wait,))
     assert hold_bucket(wait) == expected.fetchone()[0]
 
 
