@@ -22,11 +22,11 @@ from cpaas_daemon.campaigns.model import (
     DND_PREFIX,
     LIST_PREFIX,
     Campaign,
+    CampaignSettings,
     StatusCode,
     parse_id,
 )
 from cpaas_daemon.campaigns.prompts import PROMPT_SUFFIXES
-from cpaas_daemon.campaigns.repository import CampaignSettings
 from cpaas_daemon.campaigns.uploads import file_name
 from cpaas_daemon.errors import ValidationFailed
 from cpaas_daemon.parsing import whole_number

@@ -60,9 +60,10 @@ DEFAULT_RETRY_ON = ("BUSY", "NOANSWER")
 
 
 @dataclass(frozen=True)
-class Campaign:
-    campaign_id: str
-    account_id: str
+class CampaignSettings:
+    """What a client chose in create_campaign, validated; the ``campaigns`` columns
+    of the same names hold it."""
+
     campaign_name: str
     list_id: str
     dnd_list_id: str | None
@@ -81,6 +82,14 @@ class Campaign:
     time_zone: str
     start_at: datetime
     end_at: datetime
+
+
+@dataclass(frozen=True)
+class Campaign(CampaignSettings):
+    """A stored campaign: its settings plus who owns it and where the dialer is."""
+
+    campaign_id: str
+    account_id: str
     status: StoredStatus
 
     @property

@@ -5,12 +5,13 @@ create time, so contacts added later cannot change a running campaign's totals."
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import astuple, dataclass
-from datetime import datetime
+from dataclasses import fields
+from typing import Any
 
 from cpaas_daemon.campaigns.model import (
     CAMPAIGN_PREFIX,
     Campaign,
+    CampaignSettings,
     StoredStatus,
     new_id,
 )
@@ -18,61 +19,30 @@ from cpaas_daemon.errors import Conflict, NotFound
 from cpaas_daemon.store.db import Database
 from cpaas_daemon.timefmt import iso, parse_iso, utc_now
 
-
-@dataclass(frozen=True)
-class CampaignSettings:
-    """A validated create_campaign body; field order is the INSERT's column order."""
-
-    campaign_name: str
-    list_id: str
-    dnd_list_id: str | None
-    campaign_type: int
-    caller_id: str
-    dynamic_announcement: bool
-    recorded_filename: str
-    announcement_text: str
-    tts_options: str
-    repeat_count: int
-    max_retries: int
-    retry_time: int
-    retry_on_statuses: tuple[str, ...]
-    calls_per_minute: int
-    max_concurrent_calls: int
-    time_zone: str
-    start_at: datetime
-    end_at: datetime
+_SETTINGS = tuple(field.name for field in fields(CampaignSettings))
 
 
-_COLUMNS = (
-    "campaign_name, list_id, dnd_list_id, campaign_type, caller_id, dynamic_announcement,"
-    " recorded_filename, announcement_text, tts_options, repeat_count, max_retries, retry_time,"
-    " retry_on_statuses, calls_per_minute, max_concurrent_calls, time_zone, start_at, end_at"
-)
+def _settings_row(settings: CampaignSettings) -> dict[str, Any]:
+    """The ``campaigns`` columns of the settings: times as ISO text, statuses comma-joined."""
+    return {name: getattr(settings, name) for name in _SETTINGS} | {
+        "retry_on_statuses": ",".join(settings.retry_on_statuses),
+        "start_at": iso(settings.start_at),
+        "end_at": iso(settings.end_at),
+    }
 
 
 def campaign_from_row(row: sqlite3.Row) -> Campaign:
+    """The inverse of :func:`_settings_row`, plus the dialer's own columns."""
+    values = {field.name: row[field.name] for field in fields(Campaign)}
     return Campaign(
-        campaign_id=row["campaign_id"],
-        account_id=row["account_id"],
-        campaign_name=row["campaign_name"],
-        list_id=row["list_id"],
-        dnd_list_id=row["dnd_list_id"],
-        campaign_type=row["campaign_type"],
-        caller_id=row["caller_id"],
-        dynamic_announcement=bool(row["dynamic_announcement"]),
-        recorded_filename=row["recorded_filename"],
-        announcement_text=row["announcement_text"],
-        tts_options=row["tts_options"],
-        repeat_count=row["repeat_count"],
-        max_retries=row["max_retries"],
-        retry_time=row["retry_time"],
-        retry_on_statuses=tuple(filter(None, row["retry_on_statuses"].split(","))),
-        calls_per_minute=row["calls_per_minute"],
-        max_concurrent_calls=row["max_concurrent_calls"],
-        time_zone=row["time_zone"],
-        start_at=parse_iso(row["start_at"]),
-        end_at=parse_iso(row["end_at"]),
-        status=StoredStatus(row["status"]),
+        **values
+        | {
+            "dynamic_announcement": bool(values["dynamic_announcement"]),
+            "retry_on_statuses": tuple(filter(None, values["retry_on_statuses"].split(","))),
+            "start_at": parse_iso(values["start_at"]),
+            "end_at": parse_iso(values["end_at"]),
+            "status": StoredStatus(values["status"]),
+        }
     )
 
 
@@ -82,21 +52,13 @@ class CampaignRepository:
 
     async def create(self, account_id: str, settings: CampaignSettings) -> str:
         campaign_id = new_id(CAMPAIGN_PREFIX)
-        values = (
-            *astuple(settings)[:12],
-            ",".join(settings.retry_on_statuses),
-            settings.calls_per_minute,
-            settings.max_concurrent_calls,
-            settings.time_zone,
-            iso(settings.start_at),
-            iso(settings.end_at),
-        )
+        row = _settings_row(settings) | {"campaign_id": campaign_id, "account_id": account_id}
         async with self._db.transaction() as conn:
             cursor = await conn.execute(
-                f"INSERT INTO campaigns (campaign_id, account_id, status, {_COLUMNS})"
-                f" VALUES (?, ?, 'scheduled', {', '.join('?' * len(values))})"
+                f"INSERT INTO campaigns (status, {', '.join(row)})"
+                f" VALUES ('scheduled', {', '.join(':' + name for name in row)})"
                 " ON CONFLICT DO NOTHING",
-                (campaign_id, account_id, *values),
+                row,
             )
             if cursor.rowcount == 0:
                 raise Conflict(f"campaign_name {settings.campaign_name} already exists")

@@ -9,10 +9,10 @@ from cpaas_daemon.announcements.text import placeholders
 from cpaas_daemon.campaigns.contacts import RowError, read_csv
 from cpaas_daemon.campaigns.dialer import CampaignDialer
 from cpaas_daemon.campaigns.lists import ListRepository
-from cpaas_daemon.campaigns.model import Campaign, StatusCode
+from cpaas_daemon.campaigns.model import Campaign, CampaignSettings, StatusCode
 from cpaas_daemon.campaigns.progress import CampaignProgress
 from cpaas_daemon.campaigns.prompts import Prompts, announcement
-from cpaas_daemon.campaigns.repository import CampaignRepository, CampaignSettings
+from cpaas_daemon.campaigns.repository import CampaignRepository
 from cpaas_daemon.campaigns.uploads import Uploads
 from cpaas_daemon.errors import NotFound
 
