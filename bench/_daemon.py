@@ -29,37 +29,24 @@ from aiohttp import web
 from bench._live import ACCOUNT, SECRET
 from cpaas_daemon import keys
 from cpaas_daemon.app import create_app
-from cpaas_daemon.config import Config, load_config
+from cpaas_daemon.config import Config
 from cpaas_daemon.log import setup_logging
+from cpaas_daemon.sim.daemon_config import daemon_config
+
+# What production runs under systemd (JSON logs at info level, no TTS engine to spawn)
+# and AMI timings that a loaded benchmark machine cannot trip by accident.
+_BENCH = {
+    "ami": {"ping_interval": 5.0, "ping_timeout": 5.0, "action_timeout": 10.0},
+    "tts": {"engine": "none"},
+    "queue_log": {"poll_interval": 0.5},
+    "log": {"format": "json", "level": "info"},
+}
 
 
 def config(tmp: Path, ami_port: int, agi_port: int, extra: dict[str, Any]) -> Config:
-    base: dict[str, Any] = {
-        "http": {"host": "127.0.0.1", "port": 0},
-        "ami": {
-            "host": "127.0.0.1",
-            "port": ami_port,
-            "reconnect_min": 0.05,
-            "reconnect_max": 0.5,
-            "ping_interval": 5.0,
-            "ping_timeout": 5.0,
-            "action_timeout": 10.0,
-        },
-        "agi": {"host": "127.0.0.1", "port": agi_port},
-        "store": {"path": str(tmp / "cpaas.sqlite3")},
-        "dial": {
-            "outbound_template": "Local/{number}@sim-endpoints",
-            "extension_template": "Local/{number}@sim-endpoints",
-            "recordings_dir": str(tmp / "recordings"),
-        },
-        "tts": {"cache_dir": str(tmp / "tts"), "engine": "none"},
-        "campaigns": {"uploads_dir": str(tmp / "uploads")},
-        "queue_log": {"path": str(tmp / "queue_log"), "poll_interval": 0.5},
-        "log": {"format": "json", "level": "info"},  # production's defaults under systemd
-    }
-    for section, values in extra.items():
-        base[section] = {**base.get(section, {}), **values} if isinstance(values, dict) else values
-    return load_config(None, environ={}, overrides=base)
+    sections = _BENCH.keys() | extra.keys()
+    overrides = {name: {**_BENCH.get(name, {}), **extra.get(name, {})} for name in sections}
+    return daemon_config(tmp, ami_port, agi_port, **overrides)
 
 
 def _status() -> dict[str, int]:

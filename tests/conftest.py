@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from cpaas_daemon.sim.daemon_config import daemon_config
 from cpaas_daemon.sim.server import SimulatedAsterisk
 from cpaas_daemon.store.db import Database
-from tests.harness import Daemon, daemon_config, free_port, running_daemon, running_sim
+from tests.harness import Daemon, free_port, running_daemon, running_sim
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from aiohttp import web
 
 from cpaas_daemon import keys
 from cpaas_daemon.app import create_app
-from cpaas_daemon.config import Config, load_config
+from cpaas_daemon.config import Config
 from cpaas_daemon.sim.server import SimConfig, SimulatedAsterisk
 
 TIME_SCALE = 0.02
@@ -39,39 +39,6 @@ def free_port() -> int:
                 continue
             return port
     raise RuntimeError("no free port in 20000-32000")
-
-
-def daemon_config(tmp_path: Path, ami_port: int, agi_port: int, **overrides: Any) -> Config:
-    base: dict[str, Any] = {
-        "http": {"host": "127.0.0.1", "port": 0},
-        "ami": {
-            "host": "127.0.0.1",
-            "port": ami_port,
-            "reconnect_min": 0.05,
-            "reconnect_max": 0.5,
-            "ping_interval": 1.0,
-            "ping_timeout": 1.0,
-            "action_timeout": 5.0,
-        },
-        "agi": {"host": "127.0.0.1", "port": agi_port},
-        "store": {"path": str(tmp_path / "cpaas.sqlite3")},
-        "dial": {
-            "outbound_template": "Local/{number}@sim-endpoints",
-            "extension_template": "Local/{number}@sim-endpoints",
-            "recordings_dir": str(tmp_path / "recordings"),
-        },
-        "tts": {"cache_dir": str(tmp_path / "tts")},
-        "campaigns": {"uploads_dir": str(tmp_path / "uploads")},
-        "queue_log": {"path": str(tmp_path / "queue_log"), "poll_interval": 0.05},
-        "cdr": {"csv_path": str(tmp_path / "Master.csv"), "poll_interval": 0.2},
-        "log": {"format": "console", "level": "warning"},
-    }
-    for section, values in overrides.items():
-        if isinstance(values, dict):
-            base[section] = {**base.get(section, {}), **values}
-        else:
-            base[section] = values
-    return load_config(None, environ={}, overrides=base)
 
 
 @dataclass

@@ -11,8 +11,9 @@ import pytest
 
 from cpaas_daemon import keys
 from cpaas_daemon.app import create_app
+from cpaas_daemon.sim.daemon_config import daemon_config
 from tests.fixtures import ASTERISK
-from tests.harness import daemon_config, free_port
+from tests.harness import free_port
 
 URL = "/stats/rest/index.php"
 DAY = "&start=2026-11-22&end=2026-11-22"  # the capture day of queue_log.txt

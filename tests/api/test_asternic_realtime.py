@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from cpaas_daemon import keys
+from cpaas_daemon.sim.daemon_config import daemon_config
 from tests.api.test_asternic import URL, basic
-from tests.harness import Daemon, daemon_config, free_port, running_daemon, running_sim
+from tests.harness import Daemon, free_port, running_daemon, running_sim
 
 
 async def realtime(daemon: Daemon, auth: dict[str, str]) -> dict[str, Any]:

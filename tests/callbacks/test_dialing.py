@@ -10,6 +10,7 @@ from pathlib import Path
 from cpaas_daemon import keys
 from cpaas_daemon.callbacks.recovery import NOT_PLACED
 from cpaas_daemon.config import Config
+from cpaas_daemon.sim.daemon_config import daemon_config
 from cpaas_daemon.sim.server import SimulatedAsterisk
 from cpaas_daemon.timefmt import parse_iso, utc_now
 from tests.callbacks.helpers import (
@@ -20,7 +21,7 @@ from tests.callbacks.helpers import (
     wait_state,
     wall_in,
 )
-from tests.harness import Daemon, daemon_config, free_port, running_daemon
+from tests.harness import Daemon, free_port, running_daemon
 
 SETTLED = ("completed", "failed")
 

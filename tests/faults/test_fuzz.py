@@ -19,10 +19,11 @@ import pytest
 from yarl import URL
 
 from cpaas_daemon import keys
+from cpaas_daemon.sim.daemon_config import daemon_config
 from cpaas_daemon.sim.server import SimulatedAsterisk
 from cpaas_daemon.wallboard import page as wallboard_page
 from tests.faults import fuzz, schema
-from tests.harness import Daemon, daemon_config, running_daemon
+from tests.harness import Daemon, running_daemon
 
 CONCURRENCY = 32
 # AMI actions that place, change or end a call: none may follow an invalid request.

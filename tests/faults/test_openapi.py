@@ -9,8 +9,9 @@ import pytest
 from aiohttp import web
 
 from cpaas_daemon.app import create_app
+from cpaas_daemon.sim.daemon_config import daemon_config
 from tests.faults import schema
-from tests.harness import Daemon, daemon_config
+from tests.harness import Daemon
 
 STATIC_SUFFIX = "/{filename}"  # an add_static resource serves every file under its prefix
 

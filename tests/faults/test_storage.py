@@ -20,9 +20,10 @@ from cpaas_daemon import keys
 from cpaas_daemon.ami.bus import Event
 from cpaas_daemon.cdr.ingest import leg_request_id
 from cpaas_daemon.errors import StoreUnavailable
+from cpaas_daemon.sim.daemon_config import daemon_config
 from cpaas_daemon.sim.server import SimulatedAsterisk
 from tests.faults import schema
-from tests.harness import Daemon, daemon_config, running_daemon, running_sim
+from tests.harness import Daemon, running_daemon, running_sim
 
 CLICK2CALL = {
     "agent_number": "919979270010",

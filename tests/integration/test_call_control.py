@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from cpaas_daemon import keys
+from cpaas_daemon.sim.daemon_config import daemon_config
 from cpaas_daemon.sim.server import SimulatedAsterisk
-from tests.harness import Daemon, daemon_config, free_port, running_daemon
+from tests.harness import Daemon, free_port, running_daemon
 from tests.integration.test_click2call import SEED_BODY, originates
 from tests.netfault import FaultyLink
 

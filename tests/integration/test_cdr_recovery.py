@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from cpaas_daemon import keys
+from cpaas_daemon.sim.daemon_config import daemon_config
 from cpaas_daemon.sim.server import SimulatedAsterisk
-from tests.harness import Daemon, daemon_config, running_daemon, running_sim
+from tests.harness import Daemon, running_daemon, running_sim
 from tests.integration.test_click2call import SEED_BODY
 
 

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from cpaas_daemon import keys
+from cpaas_daemon.sim.daemon_config import daemon_config
 from cpaas_daemon.sim.server import SimulatedAsterisk
-from tests.harness import Daemon, daemon_config, running_daemon
+from tests.harness import Daemon, running_daemon
 from tests.integration.test_click2call import originates
 
 

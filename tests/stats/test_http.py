@@ -13,8 +13,9 @@ import pytest
 from cpaas_daemon import keys
 from cpaas_daemon.queue_log.parser import parse_line
 from cpaas_daemon.queue_log.repository import FileState, QueueLogRepository
+from cpaas_daemon.sim.daemon_config import daemon_config
 from cpaas_daemon.timefmt import iso, utc_now
-from tests.harness import Daemon, daemon_config, free_port, running_daemon
+from tests.harness import Daemon, free_port, running_daemon
 
 SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 ECOUNTERS = "/api/v2/overallCount/Ecounters"

@@ -13,8 +13,9 @@ import aiohttp
 import pytest
 
 from cpaas_daemon import keys
+from cpaas_daemon.sim.daemon_config import daemon_config
 from cpaas_daemon.sim.server import SimulatedAsterisk
-from tests.harness import Daemon, daemon_config, free_port, running_daemon, running_sim
+from tests.harness import Daemon, free_port, running_daemon, running_sim
 
 
 @dataclass(frozen=True)

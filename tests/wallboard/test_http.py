@@ -11,9 +11,10 @@ import aiohttp
 import pytest
 
 from cpaas_daemon import keys
+from cpaas_daemon.sim.daemon_config import daemon_config
 from cpaas_daemon.sim.server import SimulatedAsterisk
 from cpaas_daemon.wallboard.hub import RELEVANT_EVENTS
-from tests.harness import Daemon, daemon_config, free_port, running_daemon
+from tests.harness import Daemon, free_port, running_daemon
 from tests.wallboard.conftest import BOSS, SALES_LEAD, EventStream, StatsUser, snapshot
 
 KINDS = {"c2c", "otp", "callback", "campaign", "inbound", "other"}
