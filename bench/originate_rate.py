@@ -57,7 +57,7 @@ CONCURRENCY = 20
 WARMUP = 1.0 if QUICK else 2.0
 DURATION = 3.0 if QUICK else 10.0
 TIME_SCALE = 1.0  # calls hold 60 s: none ends inside the window
-CAMPAIGNS = 3 if QUICK else 10
+CAMPAIGNS = 3 if QUICK else 14
 CAMPAIGN_CPM = 1200  # the API's ceiling per campaign
 CAMPAIGN_SECONDS = 3.0 if QUICK else 10.0  # contacts per campaign = 20/s x this
 TARGET = 200

@@ -76,12 +76,14 @@ class CallTracker:
         info = self.request_of(channel)
         return info.account_id if info is not None else (channel.account_code or None)
 
-    def channels_of(self, request_id: str) -> list[LiveChannel]:
-        return [
-            ch
-            for ch in self._by_name.values()
-            if (info := self.request_of(ch)) is not None and info.request_id == request_id
-        ]
+    def live_requests(self) -> set[str]:
+        """Requests with at least one live channel, in one pass over the channels (the
+        campaign sweep asks about every attempt in flight each second)."""
+        return {
+            info.request_id
+            for channel in self._by_name.values()
+            if (info := self.request_of(channel)) is not None
+        }
 
     def live_calls(self, account_id: str | None = None) -> Counter[CallKind]:
         """Calls (not channels) currently up, by kind; one call may have many legs."""

@@ -9,9 +9,15 @@ Order of writes, which is what makes a restart safe (docs/campaigns.md, "restart
 A crash after 1 leaves an attempt with no calls row: nothing was sent, it is undone.
 A crash after 2 leaves a calls row: the call may be ringing, so it is never re-sent;
 its CDR (or its absence) decides.
+
+Steps 2 and 3 run in a task of their own (:meth:`AttemptPlacer.launch`): a campaign
+prepares its next contact while Asterisk answers this one's Originate, so the round trip
+to the PBX is not paid in series with every call of the campaign.
 """
 
 from __future__ import annotations
+
+import asyncio
 
 import structlog
 
@@ -43,6 +49,7 @@ class AttemptPlacer:
         self._prompts = prompts
         self._inflight = inflight
         self._dial = dial
+        self._sending: set[asyncio.Task[None]] = set()
 
     def request(
         self, campaign: Campaign, target: Target, request_id: str, prompt: str
@@ -86,14 +93,24 @@ class AttemptPlacer:
         """The window closed before the slot came: the attempt never happened."""
         await self._targets.not_sent(call.request_id)
 
-    async def fire(self, call: CallRequest) -> None:
-        """Place a prepared attempt; a per-contact failure is recorded, not raised.
+    def launch(self, call: CallRequest) -> None:
+        """Place a prepared attempt in its own task; it counts as in flight at once.
 
-        Raises PbxUnavailable only when nothing was sent, after undoing the attempt, so
-        the caller can pause until the PBX is back.
+        A per-contact failure is recorded, not raised. If the PBX is gone and nothing
+        was sent, the attempt is undone and the contact is dialled again later (the
+        campaign's next turn waits for the PBX).
         """
+        self._inflight.add(call.request_id, call.campaign_id or "")
+        task = asyncio.create_task(self._fire(call), name=f"campaign-call-{call.request_id}")
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
+
+    async def drain(self) -> None:
+        """Wait for Originates on their way (each ends within the AMI action timeout)."""
+        await asyncio.gather(*self._sending, return_exceptions=True)
+
+    async def _fire(self, call: CallRequest) -> None:
         campaign_id = call.campaign_id or ""
-        self._inflight.add(call.request_id, campaign_id)
         try:
             await self._originator.place(call)
         except AmiError as exc:  # Asterisk refused it: nothing rang
@@ -103,11 +120,13 @@ class AttemptPlacer:
             if attempt is not None and attempt.call_state is None:
                 self._inflight.pop(call.request_id)
                 await self._targets.not_sent(call.request_id)
-                raise
-            # The link dropped after sending: the CDR, or the dialer's sweep, decides.
-            log.warning("campaign.attempt_uncertain", request_id=call.request_id)
+                log.warning("campaign.attempt_not_sent", request_id=call.request_id)
+            else:  # the link dropped after sending: the CDR, or the dialer's sweep, decides
+                log.warning("campaign.attempt_uncertain", request_id=call.request_id)
         except ValueError as exc:  # a value the Originator refuses to put on the wire
             await self._give_up(call.request_id, campaign_id, str(exc))
+        except Exception:  # a bug: the sweep will close the attempt as UNKNOWN
+            log.exception("campaign.attempt_failed", request_id=call.request_id)
 
     async def _give_up(self, request_id: str, campaign_id: str, reason: str) -> None:
         self._inflight.pop(request_id)

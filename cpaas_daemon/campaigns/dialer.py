@@ -89,7 +89,8 @@ class CampaignDialer:
         self._spawn(self._sweep(), "campaign-sweep")
 
     async def stop(self) -> None:
-        """Cancel every run and pending outcome; the database already holds the truth."""
+        """Cancel every run and pending outcome (the database already holds the truth),
+        and let Originates already on their way finish being sent and recorded."""
         tasks = [task for _, task in self._runs.values()] + list(self._tasks)
         for task in tasks:
             task.cancel()
@@ -97,6 +98,7 @@ class CampaignDialer:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._runs.clear()
+        await self._placer.drain()
 
     def launch(self, campaign: Campaign) -> None:
         run = CampaignRun(
@@ -188,14 +190,14 @@ class CampaignDialer:
     async def _sweep(self) -> None:
         while True:
             await asyncio.sleep(SWEEP_INTERVAL)
-            now = time.monotonic()
+            now, live = time.monotonic(), self._tracker.live_requests()
             for request_id, flight in self._inflight.snapshot():
-                if self._orphaned(request_id, flight, now):
+                if self._orphaned(flight, request_id in live, now):
                     log.warning("campaign.cdr_missing", request_id=request_id)
                     await self._apply(request_id, UNKNOWN)
 
-    def _orphaned(self, request_id: str, flight: Flight, now: float) -> bool:
-        if not self._ami.connected or self._tracker.channels_of(request_id):
+    def _orphaned(self, flight: Flight, live: bool, now: float) -> bool:
+        if not self._ami.connected or live:
             flight.absent_since = None
             return False
         if flight.absent_since is None:

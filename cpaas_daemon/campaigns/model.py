@@ -107,3 +107,4 @@ class Target:
     number: str
     fields: dict[str, str]
     attempts: int
+    dnd: bool  # on the campaign's DND list: recorded, never dialled

@@ -23,7 +23,6 @@ from cpaas_daemon.campaigns.model import Campaign, StoredStatus, Target
 from cpaas_daemon.campaigns.pacing import Pacer
 from cpaas_daemon.campaigns.repository import CampaignRepository
 from cpaas_daemon.campaigns.targets import TargetStore
-from cpaas_daemon.errors import PbxUnavailable
 from cpaas_daemon.timefmt import parse_iso, utc_now
 
 log = structlog.get_logger(__name__)
@@ -73,13 +72,15 @@ class CampaignRun:
     async def _dial_until_done(self) -> None:
         campaign = self.campaign
         while _seconds_until(campaign.end_at) > 0:
-            target = await self._targets.next_due(campaign.campaign_id, utc_now())
+            target = await self._targets.next_due(
+                campaign.campaign_id, campaign.dnd_list_id, utc_now()
+            )
             if target is None:
                 remaining, next_retry = await self._targets.pending(campaign.campaign_id)
                 if remaining == 0:
                     return
                 await self._inflight.changed(self._nap(next_retry))
-            elif await self._targets.is_dnd(campaign.dnd_list_id, target.number):
+            elif target.dnd:
                 await self._targets.record_dnd(campaign, target, new_request_id())
             else:
                 await self._dial(target)
@@ -93,11 +94,10 @@ class CampaignRun:
         except asyncio.CancelledError:  # stop_campaign or shutdown while waiting
             await self._placer.withdraw(call)
             raise
-        if not turn:
+        if turn:
+            self._placer.launch(call)
+        else:
             await self._placer.withdraw(call)
-            return
-        with contextlib.suppress(PbxUnavailable):  # undone; the next turn waits for the PBX
-            await self._placer.fire(call)
 
     def _nap(self, next_retry: str | None) -> float:
         limits = [MAX_NAP, _seconds_until(self.campaign.end_at)]

@@ -34,15 +34,24 @@ class TargetStore:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def next_due(self, campaign_id: str, now: datetime) -> Target | None:
-        """Due retries first (retry_time is a promise), then never-dialled contacts."""
+    async def next_due(
+        self, campaign_id: str, dnd_list_id: str | None, now: datetime
+    ) -> Target | None:
+        """Due retries first (retry_time is a promise), then never-dialled contacts.
+
+        Whether the number is on the DND list is read in the same query, at dial time,
+        so a number added to the list after the campaign started is still spared.
+        """
         row = await self._db.fetchone(
-            "SELECT t.contact_id, t.attempts, c.list_id, c.contact_number, c.contact_fields"
+            "SELECT t.contact_id, t.attempts, c.list_id, c.contact_number, c.contact_fields,"
+            " EXISTS (SELECT 1 FROM dnd_contacts d WHERE d.dnd_list_id = ?"
+            "  AND d.dnd_contact_number IN (ltrim(c.contact_number, '+'),"
+            "  '+' || ltrim(c.contact_number, '+'))) AS dnd"
             " FROM campaign_targets t JOIN campaign_contacts c USING (contact_id)"
             " WHERE t.campaign_id = ? AND t.state = 'pending'"
             " AND (t.next_at IS NULL OR t.next_at <= ?)"
             " ORDER BY t.next_at IS NULL, t.next_at, t.contact_id LIMIT 1",
-            (campaign_id, iso(now)),
+            (dnd_list_id, campaign_id, iso(now)),
         )
         if row is None:
             return None
@@ -53,6 +62,7 @@ class TargetStore:
             number=row["contact_number"],
             fields=json.loads(row["contact_fields"]),
             attempts=row["attempts"],
+            dnd=bool(row["dnd"]),
         )
 
     async def pending(self, campaign_id: str) -> tuple[int, str | None]:
@@ -64,18 +74,6 @@ class TargetStore:
         )
         assert row is not None
         return row["n"], row["at"]
-
-    async def is_dnd(self, dnd_list_id: str | None, number: str) -> bool:
-        """Checked at dial time, so a number added to the DND list later is still spared."""
-        if dnd_list_id is None:
-            return False
-        bare = number.removeprefix("+")
-        return bool(
-            await self._db.fetchone(
-                "SELECT 1 FROM dnd_contacts WHERE dnd_list_id = ? AND dnd_contact_number IN (?, ?)",
-                (dnd_list_id, bare, "+" + bare),
-            )
-        )
 
     async def record_dnd(self, campaign: Campaign, target: Target, request_id: str) -> None:
         """A DND contact is not dialled but gets a calls row, as in the seed's CDR example."""
@@ -127,13 +125,12 @@ class TargetStore:
     async def not_sent(self, request_id: str) -> None:
         """Nothing went out (no calls row): the contact is pending again, no attempt used."""
         async with self._db.transaction() as conn:
-            cursor = await conn.execute(
+            rows = await conn.execute_fetchall(
                 "UPDATE campaign_attempts SET outcome = 'NOT_SENT', finished_at = ?"
                 " WHERE request_id = ? AND outcome IS NULL RETURNING campaign_id, contact_id",
                 (iso(utc_now()), request_id),
             )
-            row = await cursor.fetchone()
-            if row is not None:
+            for row in rows:
                 await conn.execute(
                     "UPDATE campaign_targets SET state = 'pending', attempts = attempts - 1"
                     " WHERE campaign_id = ? AND contact_id = ?",
@@ -149,14 +146,16 @@ class TargetStore:
         """
         now = iso(utc_now())
         async with self._db.transaction() as conn:
-            cursor = await conn.execute(
-                "UPDATE campaign_attempts SET outcome = ?, finished_at = ?"
-                " WHERE request_id = ? AND outcome IS NULL RETURNING campaign_id, contact_id",
-                (outcome, now, request_id),
+            rows = list(
+                await conn.execute_fetchall(
+                    "UPDATE campaign_attempts SET outcome = ?, finished_at = ?"
+                    " WHERE request_id = ? AND outcome IS NULL RETURNING campaign_id, contact_id",
+                    (outcome, now, request_id),
+                )
             )
-            row = await cursor.fetchone()
-            if row is None:
+            if not rows:
                 return False
+            row = rows[0]
             await conn.execute(
                 "UPDATE campaign_targets SET state = ?, next_at = ?, last_status = ?,"
                 " answered = answered OR ? = 'ANSWER', finished_at = ?"

@@ -3,7 +3,8 @@
 A single aiosqlite connection serialises every statement on its worker thread, so an
 ``asyncio.Lock`` around write transactions is enough to keep concurrent coroutines from
 interleaving inside one another's BEGIN ... COMMIT. Each aiosqlite call costs a thread
-hop (~0.2 ms here), which is why repositories batch with ``executemany``.
+hop (~0.2 ms here), which is why repositories batch with ``executemany`` and reads
+use ``execute_fetchall`` (one hop, where execute + fetch + close would be three).
 """
 
 from __future__ import annotations
@@ -145,18 +146,16 @@ class Database:
             self._deferring = None
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        """One thread hop (execute, fetch and close a cursor would be three)."""
         try:
-            async with self.conn.execute(sql, params) as cursor:
-                return list(await cursor.fetchall())
+            return list(await self.conn.execute_fetchall(sql, params))
         except sqlite3.Error as exc:
             raise _translate(exc) from exc
 
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        try:
-            async with self.conn.execute(sql, params) as cursor:
-                return await cursor.fetchone()
-        except sqlite3.Error as exc:
-            raise _translate(exc) from exc
+        """The first row of a query that returns at most a few (it reads them all)."""
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
 
     async def fetchval(self, sql: str, params: Params = ()) -> Any:
         row = await self.fetchone(sql, params)

@@ -18,7 +18,12 @@ LONG_CALL = {**SEED_BODY, "agent_number": "919979270019", "destination_number": 
 
 
 async def live_channels(daemon: Daemon, request_id: str) -> list[str]:
-    return [c.name for c in daemon.app[keys.TRACKER].channels_of(request_id)]
+    tracker = daemon.app[keys.TRACKER]
+    return [
+        channel.name
+        for channel in tracker.live_channels()
+        if (info := tracker.request_of(channel)) is not None and info.request_id == request_id
+    ]
 
 
 async def bridged_call(daemon: Daemon) -> tuple[str, list[str]]:
