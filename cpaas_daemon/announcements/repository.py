@@ -68,7 +68,7 @@ class AnnounceTemplateRepository:
     async def list(self, account_id: str) -> tuple[AnnounceTemplate, ...]:
         rows = await self._db.fetchall(
             f"SELECT {_COLUMNS} FROM announce_templates WHERE account_id = ?"
-            " ORDER BY created_at, template_id",
+            " ORDER BY created_at, rowid",  # rowid: two added in the same millisecond
             (account_id,),
         )
         return tuple(_template(row) for row in rows)
