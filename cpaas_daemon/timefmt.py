@@ -8,6 +8,7 @@ before the clocks go back.
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -69,11 +70,17 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 def http_date(stored: str | None) -> str | None:
     """Stored ISO (always UTC, see :func:`iso`) -> the seed's ``Fri, 07 Jul 2023 06:08:09 GMT``.
 
-    Sliced rather than parsed: a CDR page formats three of these per row, a thousand rows
-    at a time, and this is four times faster than ``strptime``/``strftime``.
+    Sliced rather than parsed, the day's part cached: a CDR page formats three of these
+    per row, a thousand rows at a time.
     """
     if not stored:
         return None
-    year, month, day = int(stored[0:4]), int(stored[5:7]), int(stored[8:10])
-    weekday = _WEEKDAYS[date(year, month, day).weekday()]
-    return f"{weekday}, {stored[8:10]} {_MONTHS[month - 1]} {stored[0:4]} {stored[11:19]} GMT"
+    return f"{_http_day(stored[:10])} {stored[11:19]} GMT"
+
+
+@functools.lru_cache(maxsize=1024)
+def _http_day(day: str) -> str:
+    """``2023-07-07`` -> ``Fri, 07 Jul 2023``."""
+    year, month, date_of_month = int(day[0:4]), int(day[5:7]), int(day[8:10])
+    weekday = _WEEKDAYS[date(year, month, date_of_month).weekday()]
+    return f"{weekday}, {day[8:10]} {_MONTHS[month - 1]} {day[0:4]}"

@@ -17,6 +17,7 @@ from aiohttp import web
 
 from cpaas_daemon import keys
 from cpaas_daemon.api.errors import register_dialect
+from cpaas_daemon.api.json_body import json_response
 from cpaas_daemon.errors import ApiError, NotFound, Unauthorized, ValidationFailed
 from cpaas_daemon.queue_log.filters import ReportFilter, Scope
 from cpaas_daemon.queue_log.paging import Page, PageRequest
@@ -29,7 +30,7 @@ REALM = 'Basic realm="stats"'
 def render_error(error: ApiError) -> web.Response:
     headers = {"WWW-Authenticate": REALM} if error.status == 401 else None
     body = {"error": error.message, "status": str(error.status)}
-    return web.json_response(body, status=error.status, headers=headers)
+    return json_response(body, status=error.status, headers=headers)
 
 
 def _strings(value: Any) -> Any:
@@ -106,7 +107,7 @@ async def stats_rest(request: web.Request) -> web.Response:
         body = await stats.realtime.snapshot(scope)
     else:
         raise NotFound(f"no such entity: {query.get('entity', '')}")
-    return web.json_response(_strings(body))
+    return json_response(_strings(body))
 
 
 register_dialect("/stats/", render_error)

@@ -21,6 +21,7 @@ from pydantic import (
 
 from cpaas_daemon import keys
 from cpaas_daemon.api.errors import register_dialect
+from cpaas_daemon.api.json_body import json_response
 from cpaas_daemon.calls import dialstring
 from cpaas_daemon.errors import ApiError, Unauthorized, ValidationFailed
 
@@ -59,14 +60,14 @@ class CpaasModel(BaseModel):
 def render_error(error: ApiError) -> web.Response:
     body: dict[str, Any] = {"success": "false", "message": error.message}
     body.update({k: v for k, v in error.details.items() if isinstance(v, str | int)})
-    return web.json_response({"response": body}, status=error.status)
+    return json_response({"response": body}, status=error.status)
 
 
 register_dialect("/api/", render_error)
 
 
 def ok(**fields: Any) -> web.Response:
-    return web.json_response({"response": {**fields, "success": "true"}})
+    return json_response({"response": {**fields, "success": "true"}})
 
 
 async def account_of(request: web.Request) -> str:

@@ -14,6 +14,7 @@ import structlog
 from aiohttp import web
 from aiohttp.http_exceptions import BadHttpMessage
 
+from cpaas_daemon.api.json_body import json_response
 from cpaas_daemon.errors import ApiError
 
 log = structlog.get_logger(__name__)
@@ -32,7 +33,7 @@ def register_dialect(prefix: str, renderer: Renderer) -> None:
 
 def generic_renderer(error: ApiError) -> web.Response:
     body = {"error": {"id": error.error_id, "message": error.message, **error.details}}
-    return web.json_response(body, status=error.status)
+    return json_response(body, status=error.status)
 
 
 def render(path: str, error: ApiError) -> web.Response:

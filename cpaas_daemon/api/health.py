@@ -6,6 +6,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from cpaas_daemon import keys
+from cpaas_daemon.api.json_body import json_response
 from cpaas_daemon.errors import StoreUnavailable
 
 
@@ -17,7 +18,7 @@ async def health(request: web.Request) -> web.Response:
     except StoreUnavailable:
         db_ok = False
     body = {"status": "ok" if ami_ok and db_ok else "degraded", "ami": ami_ok, "db": db_ok}
-    return web.json_response(body, status=200 if ami_ok and db_ok else 503)
+    return json_response(body, status=200 if ami_ok and db_ok else 503)
 
 
 async def metrics(request: web.Request) -> web.Response:

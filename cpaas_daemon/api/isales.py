@@ -21,6 +21,7 @@ from aiohttp import web
 
 from cpaas_daemon import keys
 from cpaas_daemon.api.errors import register_dialect
+from cpaas_daemon.api.json_body import json_response
 from cpaas_daemon.campaigns.model import CAMPAIGN_PREFIX, parse_id
 from cpaas_daemon.errors import ApiError, NotFound, TooManyRequests, Unauthorized, ValidationFailed
 from cpaas_daemon.parsing import whole_number
@@ -34,7 +35,7 @@ _GENERIC_CODES = {400: "0200001", 401: "401", 403: "403", 404: "404", 429: "429"
 
 def render_error(error: ApiError) -> web.Response:
     code = error.details.get("resultCode") or _GENERIC_CODES.get(error.status, str(error.status))
-    return web.json_response({"resultCode": code, "resultDesc": error.message}, status=error.status)
+    return json_response({"resultCode": code, "resultDesc": error.message}, status=error.status)
 
 
 register_dialect("/rest/isales/", render_error)
@@ -123,4 +124,4 @@ async def campaign_statistics(request: web.Request) -> web.Response:
         except (ValidationFailed, NotFound):
             raise param_error("02000007", f"campaignId {campaign_id} does not exist") from None
     details = [await service.progress.campaign_detail(c, batch_id) for c in campaigns]
-    return web.json_response({"countDetail": details})
+    return json_response({"countDetail": details})

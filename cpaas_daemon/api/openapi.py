@@ -13,6 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
+from cpaas_daemon.api.json_body import json_response
 from cpaas_daemon.errors import NotFound
 
 DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
@@ -29,4 +30,4 @@ async def openapi_json(request: web.Request) -> web.Response:
         body = document()
     except FileNotFoundError:
         raise NotFound("the OpenAPI document is not installed with this copy") from None
-    return web.json_response(body)
+    return json_response(body)

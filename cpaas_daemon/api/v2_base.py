@@ -16,6 +16,7 @@ from aiohttp import web
 
 from cpaas_daemon import keys
 from cpaas_daemon.api.errors import register_dialect
+from cpaas_daemon.api.json_body import json_response
 from cpaas_daemon.errors import ApiError
 from cpaas_daemon.stats.errors import InvalidParameter, InvalidType
 
@@ -61,7 +62,7 @@ def _renderer(internal: int) -> Any:
     def render(error: ApiError) -> web.Response:
         code = error_code(error, internal)
         body = {"status": "error", "code": code, "message": MESSAGES[code], "error": error.message}
-        return web.json_response(body, status=error.status)
+        return json_response(body, status=error.status)
 
     return render
 
@@ -106,4 +107,4 @@ async def authenticated(request: web.Request) -> V2Request:
 
 
 def success(message: Any, **extra: Any) -> web.Response:
-    return web.json_response({"message": message, "status": "success", **extra})
+    return json_response({"message": message, "status": "success", **extra})

@@ -18,6 +18,7 @@ from cpaas_daemon import keys
 from cpaas_daemon.api.asternic import _scope as stats_user_scope
 from cpaas_daemon.api.asternic import render_error
 from cpaas_daemon.api.errors import register_dialect
+from cpaas_daemon.api.json_body import json_response
 from cpaas_daemon.queue_log.filters import Scope
 from cpaas_daemon.wallboard import page as wallboard_page
 
@@ -48,7 +49,7 @@ async def page(request: web.Request) -> web.Response:
 async def snapshot(request: web.Request) -> web.Response:
     scope = await _scope(request)
     board = await request.app[keys.WALLBOARD].fresh()
-    return web.json_response(board.visible_to(scope), headers=_NO_STORE)
+    return json_response(board.visible_to(scope), headers=_NO_STORE)
 
 
 async def events(request: web.Request) -> web.StreamResponse:
