@@ -2,8 +2,11 @@
 
 queue_log epochs are UTC; ``start``/``end`` dates and ``secondsstart``/``secondsend``
 are read in the reporting zone (default UTC), so "2026-11-22" means that local day.
-The time-of-day window is computed in SQL from the zone's UTC offset, split at the
-zone's transitions, so a DST change inside the range is still exact.
+The time-of-day window is the wall clock of that zone: :meth:`ReportFilter.where`
+computes it in SQL from the zone's UTC offset, split at the zone's transitions, and
+:meth:`ReportFilter.day_windows` gives the same instants as epoch ranges an index can
+seek to; either way a DST change inside the range is exact (a window hour that a spring
+gap skips selects nothing that day, an hour a fold repeats selects both).
 """
 
 from __future__ import annotations
@@ -97,6 +100,39 @@ class ReportFilter:
             clauses.append(clause)
             params.extend(extra)
         return " AND ".join(clauses), params
+
+    def day_windows(self) -> list[tuple[int, int]]:
+        """The instants of [start, end) whose wall-clock time of day is in ``seconds``, as
+        sorted, disjoint, half-open epoch ranges (about one per day): exactly what the
+        time-of-day clause of :meth:`where` selects, for whole-second epochs."""
+        assert self.seconds is not None
+        low, high = self.seconds
+        # The clause's inclusive bounds as time-of-day intervals inside [0, DAY - 1].
+        spans = [(low, high)] if low <= high else [(low, DAY - 1), (0, high)]
+        pieces = []
+        for first, last, offset in self._offset_spans():
+            for tod_low, tod_high in spans:
+                # t opens a window when (t + offset) % DAY == tod_low.
+                opening = (first + offset - tod_low) // DAY * DAY - offset + tod_low
+                width = min(tod_high, DAY - 1) - tod_low + 1
+                for lo in range(opening, last, DAY):
+                    if width > 0 and max(lo, first) < min(lo + width, last):
+                        pieces.append((max(lo, first), min(lo + width, last)))
+        windows: list[tuple[int, int]] = []
+        for lo, hi in sorted(pieces):
+            if windows and windows[-1][1] >= lo:  # touching: across midnight or a transition
+                windows[-1] = (windows[-1][0], max(windows[-1][1], hi))
+            else:
+                windows.append((lo, hi))
+        return windows
+
+    def _offset_spans(self) -> list[tuple[int, int, int]]:
+        """[(from_epoch, until_epoch, utc_offset), ...] tiling [start, end)."""
+        spans, first = [], self.start
+        for until, offset in _offset_segments(self.tz, self.start, self.end):
+            spans.append((first, until, offset))
+            first = until
+        return spans
 
     def _time_of_day(self, column: str) -> tuple[str, list[object]]:
         assert self.seconds is not None

@@ -4,8 +4,9 @@ One row per (call, queue) is kept up to date at ingest, so no report reads the r
 queue_log. The grouped reports by queue, agent, event and holdtime read the whole UTC
 days of their range from the daily rollup ``queue_calls_daily`` and only the partial
 days at its edges (a zone's midnight is rarely UTC's) from ``queue_calls``, all in one
-statement; with a time-of-day filter, or grouped by url or did, they scan
-``queue_calls`` over the range by its (status, enter_epoch, ...) index. Column names are
+statement; with a time-of-day filter they read each day's window by that index; grouped
+by url or did, they scan ``queue_calls`` over the range by its (status, enter_epoch, ...)
+index. Column names are
 Asternic's (seed 004); values are native types and the API renders them as strings.
 """
 
@@ -49,11 +50,20 @@ _DETAIL_KEYS = {
 }
 
 
+# SQLite allows 500 terms in a compound SELECT; past this many day windows (over a year
+# and a half), a time-of-day filter is one scan of the range instead.
+MAX_WINDOWS = 400
+
+
 def split_days(flt: ReportFilter) -> tuple[ReportFilter | None, list[ReportFilter]]:
-    """The whole UTC days of ``flt`` (None if it has none, or a time-of-day filter) and the
-    partial days before and after them."""
+    """The whole UTC days of ``flt`` (None if it has none) and the partial days before and
+    after them; with a time-of-day filter, no whole days but one part per day window, so
+    each is an index range of the calls inside it (a third of a day for 9-17h)."""
     if flt.seconds is not None:
-        return None, [flt]
+        windows = flt.day_windows()
+        if len(windows) > MAX_WINDOWS:
+            return None, [flt]
+        return None, [replace(flt, start=lo, end=hi, seconds=None) for lo, hi in windows]
     first = -(-flt.start // DAY) * DAY
     last = flt.end // DAY * DAY
     if first >= last:
@@ -138,6 +148,8 @@ class Reports:
                 f" SUM(wait) AS wait FROM queue_calls WHERE status = ? AND {where} GROUP BY k"
             )
             params += [status, *extra]
+        if not parts:  # a time-of-day window that no instant of the range falls in
+            return []
         if len(parts) == 1 and days is None:
             sql = f"{parts[0]} ORDER BY k"
         else:

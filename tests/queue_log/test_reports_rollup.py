@@ -42,6 +42,21 @@ FILTERS = [
     ("UTC", {"start": "2026-09-22", "end": "2026-10-03", "queue": "sales"}, frozenset({"b"})),
     ("UTC", {"start": "2026-09-21", "end": "2026-10-20", "secondsstart": "32400"}, None),
     ("UTC", {"start": "2026-01-01", "end": "2026-01-31"}, None),
+    (
+        "Australia/Sydney",
+        {"start": "2026-09-28", "end": "2026-10-09", "secondsstart": "5400", "secondsend": "12600"},
+        None,
+    ),
+    (
+        "Asia/Kathmandu",
+        {
+            "start": "2026-09-22",
+            "end": "2026-10-08",
+            "secondsstart": "79200",
+            "secondsend": "21600",
+        },
+        None,
+    ),
 ]
 
 
@@ -89,3 +104,19 @@ def test_whole_utc_days_are_split_from_the_partial_ones():
     assert reports_module.split_days(utc_day)[1] == []
     paris_day = ReportFilter.from_query(one_day, ZoneInfo("Europe/Paris"), Scope())
     assert reports_module.split_days(paris_day) == (None, [paris_day])
+
+
+def test_a_time_of_day_filter_reads_one_window_a_day_until_there_are_too_many():
+    office = {"secondsstart": "32400", "secondsend": "61200"}
+    month = ReportFilter.from_query(
+        {"start": "2026-09-01", "end": "2026-09-30", **office}, ZoneInfo("UTC"), Scope()
+    )
+    days, edges = reports_module.split_days(month)
+    assert days is None
+    assert [(edge.start % 86400, edge.end - edge.start, edge.seconds) for edge in edges] == [
+        (32400, 28801, None)
+    ] * 30
+    years = ReportFilter.from_query(
+        {"start": "2025-01-01", "end": "2026-09-30", **office}, ZoneInfo("UTC"), Scope()
+    )
+    assert reports_module.split_days(years) == (None, [years])
