@@ -25,6 +25,7 @@ from cpaas_daemon.api.routes import setup_routes
 from cpaas_daemon.callbacks.service import CallbackService
 from cpaas_daemon.calls.dids import DidRepository
 from cpaas_daemon.calls.inbound import InboundHook
+from cpaas_daemon.calls.model import CallKind
 from cpaas_daemon.calls.originator import Originator
 from cpaas_daemon.calls.otp import OtpService
 from cpaas_daemon.calls.repository import CallRepository
@@ -130,7 +131,7 @@ def create_app(config: Config) -> web.Application:
     app[keys.CALLS] = CallService(ami, originator, calls, tracker, config.dial)
     app[keys.CDR_INGEST] = cdr = CdrIngest(db, bus, metrics, ZoneInfo(config.ami.pbx_timezone))
     app[keys.CALLBACKS] = callbacks = CallbackService(db, app[keys.CALLS], config.callbacks)
-    cdr.on_summary(callbacks.on_cdr_summary)
+    cdr.on_summary(callbacks.on_cdr_summary, CallKind.CALLBACK)
     app[keys.CDR_QUERIES] = CdrQueries(db)
     csv_path = config.cdr.csv_path or (config.sim.cdr_csv_path if config.simulate else None)
     if csv_path is not None:

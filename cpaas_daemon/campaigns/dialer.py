@@ -78,7 +78,7 @@ class CampaignDialer:
         self._orphan_age = dial.originate_timeout_ms / 1000 + ORPHAN_GRACE
         self._runs: dict[str, tuple[CampaignRun, asyncio.Task[None]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        cdr.on_summary(self._on_summary)
+        cdr.on_summary(self._on_summary, CallKind.CAMPAIGN)
 
     # -- life cycle -----------------------------------------------------------------
     async def start(self) -> None:

@@ -60,13 +60,14 @@ class CdrIngest:
         self._tz = pbx_tz
         self._queue: asyncio.Queue[dict[str, str]] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
-        self._listeners: list[SummaryListener] = []
+        self._listeners: list[tuple[SummaryListener, frozenset[CallKind]]] = []
         self._stamps: dict[str, str | None] = {}
         bus.subscribe(self._on_cdr, "Cdr")
 
-    def on_summary(self, listener: SummaryListener) -> None:
-        """``listener(request_id, dial_status)`` after a request's CDR is summarised."""
-        self._listeners.append(listener)
+    def on_summary(self, listener: SummaryListener, *kinds: CallKind) -> None:
+        """``listener(request_id, dial_status)`` after the CDR of a call of one of these
+        kinds (of any kind if none is named) is summarised."""
+        self._listeners.append((listener, frozenset(kinds or CallKind)))
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="cdr-ingest")
@@ -141,7 +142,7 @@ class CdrIngest:
         received = iso(utc_now())
         rows = [self._row(event, received) for event in batch]
         touched = list({request_id for event in batch if (request_id := leg_request_id(event))})
-        summaries: list[tuple[str, str]] = []
+        summaries: list[tuple[str, CallKind, str]] = []
         async with self._db.transaction() as conn:
             await conn.executemany(
                 "INSERT OR IGNORE INTO cdr_legs (leg_key, request_id, account_code, source,"
@@ -155,16 +156,17 @@ class CdrIngest:
                 chunk = touched[start : start + SUMMARY_CHUNK]
                 summaries.extend(await self._resummarise(conn, chunk))
         self._metrics.cdr_rows.inc(len(rows))
-        for request_id, status in summaries:
-            for listener in self._listeners:
-                listener(request_id, status)
+        for request_id, kind, status in summaries:
+            for listener, kinds in self._listeners:
+                if kind in kinds:
+                    listener(request_id, status)
 
     async def _resummarise(
         self, conn: aiosqlite.Connection, request_ids: list[str]
-    ) -> list[tuple[str, str]]:
+    ) -> list[tuple[str, CallKind, str]]:
         """Re-summarise these requests in three statements, whatever their number: the
         kinds of those that are calls, all their legs, one UPDATE per summary ready.
-        Returns (request_id, dial_status) of each request summarised, in the given order."""
+        Returns (request_id, kind, dial_status) of each request summarised, in order."""
         marks = ",".join("?" * len(request_ids))
         async with conn.execute(
             f"SELECT request_id, kind FROM calls WHERE request_id IN ({marks})",
@@ -202,7 +204,7 @@ class CdrIngest:
                     request_id,
                 )
             )
-            done.append((request_id, summary.dial_status))
+            done.append((request_id, kinds[request_id], summary.dial_status))
         if updates:
             await conn.executemany(
                 "UPDATE calls SET call_date=?, answer=?, end_time=?, call_duration=?,"

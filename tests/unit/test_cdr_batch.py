@@ -7,6 +7,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from cpaas_daemon.ami.bus import EventBus
+from cpaas_daemon.calls.model import CallKind
 from cpaas_daemon.cdr import ingest as ingest_module
 from cpaas_daemon.cdr.ingest import CdrIngest
 from cpaas_daemon.metrics import Metrics
@@ -81,6 +82,10 @@ async def test_one_batch_of_many_requests_summarises_each_as_one_request_at_a_ti
         heard: list[tuple[str, str]] = []
         together = CdrIngest(batched, EventBus(), Metrics(), ZoneInfo("UTC"))
         together.on_summary(lambda request_id, status: heard.append((request_id, status)))
+        callbacks_heard: list[str] = []
+        together.on_summary(
+            lambda request_id, _: callbacks_heard.append(request_id), CallKind.CALLBACK
+        )
         await together.store(events)
 
         alone = CdrIngest(single, EventBus(), Metrics(), ZoneInfo("UTC"))
@@ -94,6 +99,9 @@ async def test_one_batch_of_many_requests_summarises_each_as_one_request_at_a_ti
         got, expected = await summaries(batched), await summaries(single)
         assert got == expected
         assert sorted(heard) == sorted(expected_heard)
+        callback_ids = {f"{n:010x}" for n in range(count) if KINDS[n % len(KINDS)] == "callback"}
+        assert callbacks_heard == [r for r, _ in heard if r in callback_ids]
+        assert callbacks_heard  # a listener for one kind hears that kind only
         completed = [row for row in got if row[9] == "completed"]
         assert 300 < len(completed) < count  # some summarised, some still waiting
         assert count > ingest_module.SUMMARY_CHUNK
