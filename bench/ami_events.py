@@ -59,7 +59,7 @@ from cpaas_daemon.ami.bus import EventBus
 from cpaas_daemon.ami.client import AmiClient, as_event
 from cpaas_daemon.ami.protocol import EventProtocol
 from cpaas_daemon.calls.tracker import CallTracker
-from cpaas_daemon.cdr.ingest import CdrIngest
+from cpaas_daemon.cdr.ingest import INSERT_LEGS, CdrIngest
 from cpaas_daemon.config import AmiConfig
 from cpaas_daemon.metrics import Metrics
 from cpaas_daemon.store.db import Database
@@ -409,14 +409,7 @@ async def aiosqlite_rate(tmp: Path, calls: int) -> float:
         stamp = "2026-11-22T16:02:00.000Z"
         rows = [ingest._row(event, stamp) for event in _cdr_events(calls, ours=True)]
         started = time.perf_counter()
-        await db.executemany(
-            "INSERT OR IGNORE INTO cdr_legs (leg_key, request_id, account_code, source,"
-            " destination, destination_context, caller_id, channel, destination_channel,"
-            " last_application, last_data, start_time, answer_time, end_time, duration,"
-            " billsec, disposition, uniqueid, userfield, received_at)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            rows,
-        )
+        await db.executemany(INSERT_LEGS, rows)
         return len(rows) / (time.perf_counter() - started)
     finally:
         await db.close()

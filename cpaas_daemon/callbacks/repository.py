@@ -19,6 +19,19 @@ from cpaas_daemon.timefmt import iso, utc_now
 ID_ATTEMPTS = 5
 
 
+def _spec_columns(spec: CallbackSpec, due: datetime) -> tuple[str, ...]:
+    """agent_number .. due_at, in the column order insert and reschedule both write."""
+    return (
+        spec.agent_number,
+        spec.caller_id,
+        spec.destination_number,
+        spec.recording_option,
+        spec.time_zone,
+        spec.scheduled_at,
+        iso(due),
+    )
+
+
 class CallbackRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -38,20 +51,7 @@ class CallbackRepository:
                 " due_at, created_at, updated_at)"
                 " SELECT ?,?,?,?,?,?,?,?,?,?,?"
                 " WHERE NOT EXISTS (SELECT 1 FROM calls WHERE request_id = ?)",
-                (
-                    request_id,
-                    account_id,
-                    spec.agent_number,
-                    spec.caller_id,
-                    spec.destination_number,
-                    spec.recording_option,
-                    spec.time_zone,
-                    spec.scheduled_at,
-                    iso(due),
-                    now,
-                    now,
-                    request_id,
-                ),
+                (request_id, account_id, *_spec_columns(spec, due), now, now, request_id),
             )
             if inserted:
                 return request_id
@@ -78,17 +78,7 @@ class CallbackRepository:
             "UPDATE callbacks SET agent_number=?, caller_id=?, destination_number=?,"
             " recording_option=?, time_zone=?, scheduled_at=?, due_at=?, reason='',"
             " updated_at=? WHERE request_id=? AND state='scheduled'",
-            (
-                spec.agent_number,
-                spec.caller_id,
-                spec.destination_number,
-                spec.recording_option,
-                spec.time_zone,
-                spec.scheduled_at,
-                iso(due),
-                iso(utc_now()),
-                request_id,
-            ),
+            (*_spec_columns(spec, due), iso(utc_now()), request_id),
         )
         return changed == 1
 

@@ -38,6 +38,15 @@ STAMP_CACHE = 4096  # PBX wall-clock strings -> stored UTC ISO, per ingest
 SUMMARY_CHUNK = 500  # requests per re-summarising round (bound parameters per statement)
 FLUSH_INTERVAL = 0.05
 
+# A leg already stored (same digest in leg_key) is ignored: nothing is stored twice.
+INSERT_LEGS = (
+    "INSERT OR IGNORE INTO cdr_legs (leg_key, request_id, account_code, source,"
+    " destination, destination_context, caller_id, channel, destination_channel,"
+    " last_application, last_data, start_time, answer_time, end_time, duration,"
+    " billsec, disposition, uniqueid, userfield, received_at)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+
 SummaryListener = Callable[[str, str], None]
 
 
@@ -144,14 +153,7 @@ class CdrIngest:
         touched = list({request_id for event in batch if (request_id := leg_request_id(event))})
         summaries: list[tuple[str, CallKind, str]] = []
         async with self._db.transaction() as conn:
-            await conn.executemany(
-                "INSERT OR IGNORE INTO cdr_legs (leg_key, request_id, account_code, source,"
-                " destination, destination_context, caller_id, channel, destination_channel,"
-                " last_application, last_data, start_time, answer_time, end_time, duration,"
-                " billsec, disposition, uniqueid, userfield, received_at)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                rows,
-            )
+            await conn.executemany(INSERT_LEGS, rows)
             for start in range(0, len(touched), SUMMARY_CHUNK):
                 chunk = touched[start : start + SUMMARY_CHUNK]
                 summaries.extend(await self._resummarise(conn, chunk))
