@@ -1,7 +1,7 @@
 """Benchmark: AMI events per second through the daemon's read path (target 50k/s, one core).
 
 The stream is real: every event frame a real Asterisk 22 sent in the reference traces
-(``../shared/fixtures/asterisk/*.ami.jsonl``, VarSet and Newexten included, ~2,400
+(``tests/traces/*.ami.jsonl``, VarSet and Newexten included, ~2,400
 events of 53 types), repeated until ``EVENTS`` events with every Uniqueid, Linkedid and
 channel sequence number rewritten per copy, so each copy is a distinct set of calls.
 
@@ -66,7 +66,7 @@ from cpaas_daemon.store.db import Database
 from cpaas_daemon.wallboard.hub import WallboardHub
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = Path(os.environ.get("CPAAS_FIXTURES", ROOT.parent / "shared" / "fixtures" / "asterisk"))
+FIXTURES = Path(os.environ.get("CPAAS_FIXTURES", ROOT / "tests" / "traces"))
 QUICK = bool(os.environ.get("BENCH_QUICK"))
 EVENTS = 30_000 if QUICK else 120_000
 CDR_CALLS = 2_000 if QUICK else 5_000  # two legs each

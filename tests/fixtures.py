@@ -1,4 +1,5 @@
-"""Access to the real Asterisk traces in ../shared/fixtures/asterisk (ground truth)."""
+"""Access to the real Asterisk traces in tests/traces (ground truth, copied from
+../shared/fixtures/asterisk so a clone stands alone)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import csv
 import json
 from pathlib import Path
 
-ASTERISK = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "asterisk"
+ASTERISK = Path(__file__).resolve().parent / "traces"
 
 CDR_COLUMNS = (
     "AccountCode", "Source", "Destination", "DestinationContext", "CallerID", "Channel",

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sim_ami_client import AmiClient, Frame, get, parse
 
-FIXTURES = Path("/work/shared/fixtures/asterisk")
+FIXTURES = Path(__file__).resolve().parents[1] / "traces"
 
 # Left out of every comparison: VarSet carries app_dial/app_queue bookkeeping the simulator
 # does not reproduce, DeviceStateChange is device-state noise that Asterisk itself coalesces.

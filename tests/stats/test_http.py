@@ -17,7 +17,7 @@ from cpaas_daemon.sim.daemon_config import daemon_config
 from cpaas_daemon.timefmt import iso, utc_now
 from tests.harness import Daemon, free_port, running_daemon
 
-SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 ECOUNTERS = "/api/v2/overallCount/Ecounters"
 DASHBOARD = "/api/v2/agentDashboard/counters"
 
