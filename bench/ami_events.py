@@ -58,6 +58,7 @@ from panoramisk.message import Message
 from cpaas_daemon.ami.bus import EventBus
 from cpaas_daemon.ami.client import AmiClient, as_event
 from cpaas_daemon.ami.protocol import EventProtocol
+from cpaas_daemon.calls.model import channel_id_for
 from cpaas_daemon.calls.tracker import CallTracker
 from cpaas_daemon.cdr.ingest import INSERT_LEGS, CdrIngest
 from cpaas_daemon.config import AmiConfig
@@ -359,7 +360,7 @@ def _cdr_events(calls: int, ours: bool) -> list[dict[str, str]]:
                     "Channel": channel,
                     "Destination": f"92{n:08d}",
                     "DestinationContext": context,
-                    "UniqueID": f"cpaas-{request_id}"
+                    "UniqueID": channel_id_for(request_id)
                     if ours and leg == 0
                     else f"1795363306.{2 * n + leg}",
                     "UserField": request_id if ours else "",

@@ -50,7 +50,7 @@ def _call(number: int) -> tuple[Any, ...]:
 def _legs(number: int) -> list[dict[str, str]]:
     rid = f"{number:010x}"
     base = {
-        "UniqueID": channel_id_for(rid), "UserField": rid, "Duration": "40",
+        "UniqueID": channel_id_for(rid, 1_700_000_000), "UserField": rid, "Duration": "40",
         "DestinationContext": "cpaas-c2c", "StartTime": "2026-11-02 10:00:01",
         "EndTime": "2026-11-02 10:00:41", "AnswerTime": "2026-11-02 10:00:05",
     }  # fmt: skip

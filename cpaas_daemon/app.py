@@ -101,6 +101,28 @@ def _resync_tracker(ami: AmiClient, tracker: CallTracker) -> Callable[[], Awaita
     return resync
 
 
+def dialplan_globals(config: Config) -> dict[str, str]:
+    """What ``extensions_cpaas.conf`` reads from the daemon instead of from hand edits:
+    where its FastAGI server is and how a transfer target becomes a channel."""
+    return {
+        "CPAAS_AGI": config.agi.url,
+        "CPAAS_OUTBOUND_TEMPLATE": config.dial.outbound_template,
+        "CPAAS_EXTENSION_TEMPLATE": config.dial.extension_template,
+    }
+
+
+def _announce_globals(ami: AmiClient, config: Config) -> Callable[[], Awaitable[None]]:
+    """After each login, set the dialplan's globals (:func:`dialplan_globals`): a restarted
+    Asterisk has forgotten them. A ``dialplan reload`` keeps them (the shipped
+    ``[globals]`` does not define them)."""
+
+    async def announce() -> None:
+        for name, value in dialplan_globals(config).items():
+            await ami.send({"Action": "Setvar", "Variable": name, "Value": value})
+
+    return announce
+
+
 def _simulator(config: Config) -> SimulatedAsterisk:
     config.sim.queue_log_path.parent.mkdir(parents=True, exist_ok=True)
     return SimulatedAsterisk(
@@ -108,7 +130,6 @@ def _simulator(config: Config) -> SimulatedAsterisk:
             username=config.ami.username,
             secret=config.ami.secret,
             time_scale=config.sim.time_scale,
-            globals={"CPAAS_AGI": f"agi://127.0.0.1:{config.agi.port}"},
             queue_log_path=config.sim.queue_log_path,
             cdr_csv_path=config.sim.cdr_csv_path,
         )
@@ -126,6 +147,7 @@ def create_app(config: Config) -> web.Application:
     app[keys.AMI] = ami = AmiClient(config.ami, bus, metrics)
     app[keys.TRACKER] = tracker = CallTracker(bus, metrics)
     ami.on_login(_resync_tracker(ami, tracker))
+    ami.on_login(_announce_globals(ami, config))
     app[keys.CALL_REPO] = calls = CallRepository(db)
     app[keys.ORIGINATOR] = originator = Originator(ami, calls, tracker, config.dial, metrics)
     app[keys.CALLS] = CallService(ami, originator, calls, tracker, config.dial)

@@ -7,6 +7,7 @@ no other module reads ``os.environ`` or guesses a default of its own.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -68,12 +69,23 @@ class DialConfig(_Section):
     def _one_placeholder(cls, value: str) -> str:
         if value.count("{number}") != 1 or "/" not in value:
             raise ValueError("must look like TECH/...{number}... with {number} exactly once")
+        if not re.fullmatch(r"[A-Za-z0-9_.@/+:=\-]+", value.replace("{number}", "")):
+            # It reaches Asterisk (Originate, Setvar of the transfer globals) as it is.
+            raise ValueError("may only hold letters, digits and _ . @ / + : = -")
         return value
 
 
 class AgiConfig(_Section):
     host: str = "127.0.0.1"
     port: int = Field(4573, ge=0, le=65535)
+
+    @property
+    def url(self) -> str:
+        """Where the dialplan's ``AGI()`` reaches the daemon. The daemon sets the
+        ``CPAAS_AGI`` global to it at every AMI login, so the operator never edits the
+        port into ``extensions_cpaas.conf``."""
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
+        return f"agi://{host}:{self.port}"
 
 
 class SimConfigSection(_Section):

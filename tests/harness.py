@@ -100,7 +100,6 @@ async def running_sim(
     sim = SimulatedAsterisk(
         SimConfig(
             time_scale=options.pop("time_scale", TIME_SCALE),
-            globals={"CPAAS_AGI": f"agi://127.0.0.1:{agi_port}"},
             queue_log_path=tmp_path / "queue_log",
             cdr_csv_path=tmp_path / "Master.csv",
             **options,

@@ -10,7 +10,12 @@ connection policy is replaced because it is unsafe for a dialer:
 * it pings but never checks the Pong: here a missed Pong closes the link (dead peer);
 * it resolves an async Originate only at its OriginateResponse and hides that event
   from subscribers: here the Originate resolves at ``Originate successfully queued``
-  and the OriginateResponse is published on the bus like every other event.
+  and the OriginateResponse is published on the bus like every other event;
+* it guesses from the reply's text whether more messages follow, and guesses wrong:
+  ``Atxfer successfully queued`` raised ``KeyError('async')`` inside the protocol (the
+  link dropped, every pending action failed), ``Added interface to queue`` (QueueAdd)
+  waited for a list that never comes. Here the caller says whether an action answers
+  with a list (``as_list``, default no), so panoramisk's guess never runs.
 """
 
 from __future__ import annotations
@@ -131,8 +136,9 @@ class AmiClient:
         """Wait until logged in (callers bound it with ``asyncio.timeout``)."""
         await self._logged_in.wait()
 
-    async def send(self, fields: ActionFields, *, as_list: bool | None = None) -> Any:
-        """Send one action; returns its Message (or list of Messages for list actions).
+    async def send(self, fields: ActionFields, *, as_list: bool = False) -> Any:
+        """Send one action; returns its Message, or the list of Messages of a list action
+        (``as_list=True``: CoreShowChannels, QueueStatus ...).
 
         Raises :class:`PbxUnavailable` when not logged in, when the link drops before the
         answer, or on timeout, and :class:`AmiError` on ``Response: Error``. The action is

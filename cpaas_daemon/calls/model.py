@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -31,23 +32,57 @@ class CallState(StrEnum):
     COMPLETED = "completed"  # a CDR summary exists
 
 
-CHANNEL_ID_PREFIX = "cpaas-"
+# Asterisk names a channel ``<epoch>.<sequence>`` ("1688448695.804"), and CRMs match the
+# CDR's uniqueid against the PBX's own records, so ours take that form too. The sequence
+# carries the request: "9", then 13 digits of 2 * the request_id read as a number (+1 for
+# the far half of a Local pair). Asterisk's own counter would need 9e13 channels before
+# it reached that range, and the request_id is unique, so the id is unique across
+# restarts and PBXs while any event of the call still names its request.
+_MARK = "9"
+_DIGITS = 13
 
 
-def channel_id_for(request_id: str) -> str:
+def channel_id_for(request_id: str, epoch: int | None = None) -> str:
     """The Uniqueid we ask Asterisk to give the originated channel (Originate ChannelId).
 
     Its Linkedid is inherited by every leg of the call, so the first Newchannel already
     tells us which request (and account) an event belongs to, even after a restart.
     """
-    return f"{CHANNEL_ID_PREFIX}{request_id}"
+    stamp = int(time.time()) if epoch is None else epoch
+    return f"{stamp}.{_MARK}{int(request_id, 16) * 2:0{_DIGITS}d}"
+
+
+def other_channel_id(channel_id: str) -> str:
+    """The Originate's OtherChannelId: the far (``;2``) half of a Local pair."""
+    epoch, _, sequence = channel_id.partition(".")
+    return f"{epoch}.{_MARK}{int(sequence[1:]) + 1:0{_DIGITS}d}"
+
+
+def _sequence(uniqueid: str) -> int | None:
+    epoch, dot, sequence = uniqueid.partition(".")
+    if (
+        dot
+        and epoch.isascii()
+        and epoch.isdigit()
+        and len(sequence) == _DIGITS + 1
+        and sequence.startswith(_MARK)
+        and sequence.isascii()
+        and sequence.isdigit()
+    ):
+        return int(sequence[1:])
+    return None
 
 
 def request_id_from_uniqueid(uniqueid: str) -> str | None:
-    """Inverse of :func:`channel_id_for` (also for the ``-2`` half of a Local pair)."""
-    if uniqueid.startswith(CHANNEL_ID_PREFIX):
-        return uniqueid[len(CHANNEL_ID_PREFIX) : len(CHANNEL_ID_PREFIX) + 10]
-    return None
+    """Inverse of :func:`channel_id_for` (also for the far half of a Local pair)."""
+    sequence = _sequence(uniqueid)
+    return None if sequence is None else f"{sequence // 2:010x}"
+
+
+def is_originated_leg(uniqueid: str) -> bool:
+    """Whether this is the Originate's own channel (not the far half of its Local pair)."""
+    sequence = _sequence(uniqueid)
+    return sequence is not None and sequence % 2 == 0
 
 
 @dataclass(frozen=True)
@@ -69,3 +104,8 @@ class CallRequest:
     list_id: str | None = None
     contact_id: int | None = None
     recording_name: str = ""
+    channel_id: str = ""  # minted from request_id and the time when left empty
+
+    def __post_init__(self) -> None:
+        if not self.channel_id:
+            object.__setattr__(self, "channel_id", channel_id_for(self.request_id))

@@ -13,7 +13,7 @@ import re
 import structlog
 
 from cpaas_daemon.ami.client import AmiClient, AmiError
-from cpaas_daemon.calls.model import CallRequest, CallState, channel_id_for
+from cpaas_daemon.calls.model import CallRequest, CallState, other_channel_id
 from cpaas_daemon.calls.repository import CallRepository
 from cpaas_daemon.calls.tracker import CallTracker, RequestInfo
 from cpaas_daemon.config import DialConfig
@@ -50,8 +50,9 @@ class Originator:
         self._metrics = metrics
 
     def fields(self, call: CallRequest) -> dict[str, str | list[str]]:
-        channel_id = channel_id_for(call.request_id)
-        variables = {"CPAAS_REQUEST_ID": call.request_id, **call.variables}
+        # Inherited (``__``) by every channel the call creates, so a transferred leg's
+        # CDR still names its request (the dialplan's [cpaas-transfer] reads it).
+        variables = {"__CPAAS_REQUEST_ID": call.request_id, **call.variables}
         return {
             "Channel": safe(call.channel, "Channel"),
             "Context": safe(call.context, "Context"),
@@ -60,8 +61,8 @@ class Originator:
             "Timeout": str(self._dial.originate_timeout_ms),
             "CallerID": safe(call.caller_id, "CallerID"),
             "Account": safe(call.account_id, "Account"),
-            "ChannelId": channel_id,
-            "OtherChannelId": f"{channel_id}-2",
+            "ChannelId": call.channel_id,
+            "OtherChannelId": other_channel_id(call.channel_id),
             "Variable": [f"{safe(k, 'Variable')}={safe(v, k)}" for k, v in variables.items()],
         }
 

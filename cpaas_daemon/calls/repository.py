@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from cpaas_daemon.calls.model import CallKind, CallRequest, CallState, channel_id_for
+from cpaas_daemon.calls.model import CallKind, CallRequest, CallState
 from cpaas_daemon.store.db import Database
 from cpaas_daemon.timefmt import iso, utc_now
 
@@ -29,7 +29,7 @@ class CallRepository:
                 call.customer_number,
                 call.dialed_number,
                 call.caller_id,
-                channel_id_for(call.request_id) if call.kind is not CallKind.INBOUND else None,
+                call.channel_id if call.kind is not CallKind.INBOUND else None,
                 call.context,
                 call.recording_name,
                 call.campaign_id,

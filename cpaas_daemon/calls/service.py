@@ -13,7 +13,7 @@ from pathlib import Path
 import structlog
 
 from cpaas_daemon.ami.client import AmiClient
-from cpaas_daemon.calls.dialstring import dial_string, is_extension, new_request_id
+from cpaas_daemon.calls.dialstring import dial_string, new_request_id
 from cpaas_daemon.calls.model import CallKind, CallRequest
 from cpaas_daemon.calls.originator import Originator, safe
 from cpaas_daemon.calls.repository import CallRepository
@@ -68,21 +68,21 @@ class CallService:
         self._dial = dial
 
     def _recording(self, request_id: str, option: str) -> tuple[str, dict[str, str]]:
-        """MixMonitor on the agent channel: ``b`` mixes both sides once bridged; one
-        side only is the receive (agent's voice) or transmit (customer's voice) feed."""
+        """MixMonitor on the agent channel: ``b`` mixes both sides once bridged into
+        ``<id>.wav``; one side only is the receive (agent's voice) or transmit (customer's
+        voice) feed into ``<id>-agent.wav`` / ``<id>-customer.wav``, with no mixed file
+        (MixMonitor takes an empty file name when r() or t() is given)."""
         if option == "off":
             return "", {"CPAAS_RECORD": "off"}
         directory = self._dial.recordings_dir
-        mixed = directory / f"{request_id}.wav"
-        options = {
-            "both": "b",
-            "agent": f"br({directory / f'{request_id}-agent.wav'})",
-            "customer": f"bt({directory / f'{request_id}-customer.wav'})",
-        }[option]
-        name = mixed.name if option == "both" else f"{request_id}-{option}.wav"
+        if option == "both":
+            name, mixed, options = f"{request_id}.wav", str(directory / f"{request_id}.wav"), "b"
+        else:
+            name, mixed = f"{request_id}-{option}.wav", ""
+            options = f"b{'r' if option == 'agent' else 't'}({directory / name})"
         return name, {
             "CPAAS_RECORD": option,
-            "CPAAS_RECORDING_FILE": str(mixed),
+            "CPAAS_RECORDING_FILE": mixed,
             "CPAAS_MIXMON_OPTIONS": options,
         }
 
@@ -130,22 +130,18 @@ class CallService:
         if modify_type in (ModifyType.BLIND_TRANSFER, ModifyType.ATTENDED_TRANSFER):
             if not transfer_to:  # the API model checks it first; callers may not
                 raise ValidationFailed("transfer_to is required for a transfer")
-            template = (
-                self._dial.extension_template
-                if is_extension(transfer_to)
-                else self._dial.outbound_template
-            )
+            # ``channel`` is the transferer: BlindTransfer hands its bridge peer over to
+            # the target and hangs it up; Atxfer puts the peer on hold while it consults
+            # the target (done when it hangs up). [cpaas-transfer] picks the template.
+            action = "BlindTransfer" if modify_type is ModifyType.BLIND_TRANSFER else "Atxfer"
             await self._ami.send(
                 {
-                    "Action": "Setvar",
+                    "Action": action,
                     "Channel": channel,
-                    "Variable": "CPAAS_TRANSFER_DIAL",
-                    "Value": safe(dial_string(template, transfer_to), "transfer"),
+                    "Context": TRANSFER_CONTEXT,
+                    "Exten": safe(transfer_to, "transfer_to"),
                 }
             )
-            action = "Redirect" if modify_type is ModifyType.BLIND_TRANSFER else "Atxfer"
-            fields = {"Action": action, "Channel": channel, "Context": TRANSFER_CONTEXT}
-            await self._ami.send({**fields, "Exten": transfer_to, "Priority": "1"})
         elif modify_type is ModifyType.HANGUP:
             await self._ami.send({"Action": "Hangup", "Channel": channel, "Cause": "16"})
         else:

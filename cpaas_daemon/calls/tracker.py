@@ -1,7 +1,7 @@
 """Live channel state, rebuilt from AMI events (and from CoreShowChannels on reconnect).
 
 Every leg of a call shares the Linkedid of the first channel. Calls we originate get the
-Uniqueid ``cpaas-<request_id>`` (see :func:`channel_id_for`), so any channel's Linkedid
+Uniqueid :func:`channel_id_for` mints from the request_id, so any channel's Linkedid
 names its request; inbound calls are linked by the FastAGI hook with :meth:`link`.
 That is what lets ``modify_call`` refuse another account's channel and the live
 counters split calls by kind.

@@ -3,14 +3,14 @@
 Asterisk writes one CDR per channel leg (and one more per Dial a leg makes). For a call
 we placed, the legs that matter are:
 
-* the originated leg itself (Uniqueid ``cpaas-<request_id>``; for an inbound call, the
-  leg whose UserField the dialplan set to the request_id): did the first party (agent,
-  OTP or campaign customer, inbound caller) answer?
+* the originated leg itself (the Uniqueid :func:`channel_id_for` minted; for an inbound
+  call, the leg whose UserField the dialplan set to the request_id): did the first party
+  (agent, OTP or campaign customer, inbound caller) answer?
 * its ``Dial`` CDR, for click-to-call and callbacks: did the destination answer, and
   for how long did they talk (``billsec``)?
 
-The far halves of Local channels (``-2``) and the destination's own legs are kept in
-``cdr_legs`` but do not change the summary.
+The far halves of Local channels (the Originate's OtherChannelId) and the destination's
+own legs are kept in ``cdr_legs`` but do not change the summary.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from cpaas_daemon.calls.model import CallKind, channel_id_for
+from cpaas_daemon.calls.model import CallKind, is_originated_leg, request_id_from_uniqueid
 
 # CDR disposition -> Asterisk DIALSTATUS, the seed's dial_status.
 DIAL_STATUS = {
@@ -51,11 +51,13 @@ class CdrSummary:
 
 def summarise(request_id: str, kind: CallKind, legs: Sequence[Leg]) -> CdrSummary | None:
     """The summary, or None while the deciding leg has not been reported yet."""
-    own_id = channel_id_for(request_id)
     own = [
         leg
         for leg in legs
-        if leg["uniqueid"] == own_id
+        if (
+            is_originated_leg(leg["uniqueid"])
+            and request_id_from_uniqueid(leg["uniqueid"]) == request_id
+        )
         or (kind is CallKind.INBOUND and leg["userfield"] == request_id)
     ]
     dials = [leg for leg in own if leg["last_application"] == "Dial"]

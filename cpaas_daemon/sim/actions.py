@@ -155,6 +155,40 @@ async def atxfer(sim: SimulatedAsterisk, session: Session, action: Action) -> Fi
     return None
 
 
+@handler("BlindTransfer")
+async def blind_transfer(sim: SimulatedAsterisk, session: Session, action: Action) -> Fields | None:
+    """The transferer's bridge peer runs Exten@Context; the transferer leaves the bridge
+    (its Dial returns and its dialplan hangs it up). Texts and event as Asterisk 22's."""
+    name, exten = header(action, "Channel"), header(action, "Exten")
+    if not name:
+        return error(action, "No channel specified")
+    if not exten:
+        return error(action, "No extension specified")
+    chan = sim.core.find_channel(name)
+    if chan is None:
+        return error(action, "Channel specified does not exist")
+    peer = next((m for m in chan.bridge.members if m is not chan), None) if chan.bridge else None
+    if peer is None:
+        return error(action, "Transfer failed")
+    context = header(action, "Context") or chan.context
+    sim.core.bus.emit(
+        "BlindTransfer",
+        "call",
+        [
+            ("Result", "Success"),
+            *channel_fields(chan, "Transferer"),
+            *channel_fields(peer, "Transferee"),
+            ("IsExternal", "Yes"),
+            ("Context", context),
+            ("Extension", exten),
+        ],
+    )
+    session.send(response(action, "Success", "Transfer succeeded"))
+    peer.redirect_to = (context, exten, 1)
+    peer.wake("redirect")
+    return None
+
+
 @handler("MixMonitor")
 async def mixmonitor(sim: SimulatedAsterisk, session: Session, action: Action) -> Fields | None:
     """Start recording; a bare Success like Asterisk."""

@@ -46,7 +46,8 @@ def lookup(chan: Channel, name: str) -> str:
 
 
 def call_function(chan: Channel, name: str, args: str) -> str:
-    """Dialplan functions used by the shipped dialplans: IF, CALLERID, CDR, CHANNEL, LEN."""
+    """Dialplan functions used by the shipped dialplans: IF, CALLERID, CDR, CHANNEL, LEN,
+    STRREPLACE."""
     if name == "IF":
         cond, _, branches = args.partition("?")
         yes, _, no = branches.partition(":")
@@ -69,6 +70,10 @@ def call_function(chan: Channel, name: str, args: str) -> str:
         }.get(args.strip().lower(), "")
     if name == "LEN":
         return str(len(args))
+    if name == "STRREPLACE":  # STRREPLACE(varname,find[,replace])
+        variable, _, rest = args.partition(",")
+        find, _, replace = rest.partition(",")
+        return lookup(chan, variable.strip()).replace(find, replace)
     return ""
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from cpaas_daemon.calls.model import request_id_from_uniqueid
 from cpaas_daemon.sim.server import SimulatedAsterisk
 from cpaas_daemon.timefmt import WALL_FORMAT, utc_now, zone
 from tests.harness import Daemon
@@ -38,7 +39,7 @@ def originates_for(sim: SimulatedAsterisk, request_id: str) -> list[dict[str, An
         action
         for action in sim.actions
         if str(action.get("Action", "")).lower() == "originate"
-        and action.get("ChannelId") == f"cpaas-{request_id}"
+        and request_id_from_uniqueid(str(action.get("ChannelId", ""))) == request_id
     ]
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from cpaas_daemon import keys
 from cpaas_daemon.ami.bus import Event
+from cpaas_daemon.calls.model import request_id_from_uniqueid
 from cpaas_daemon.cdr.ingest import leg_request_id
 from cpaas_daemon.errors import StoreUnavailable
 from cpaas_daemon.sim.daemon_config import daemon_config
@@ -106,7 +107,7 @@ async def test_click2call_on_a_full_disk_is_a_503_dials_nothing_and_works_once_s
     assert status == 200, body
     request_id = body["response"]["request_id"]
     [action] = originates(sim)
-    assert action["ChannelId"] == f"cpaas-{request_id}"
+    assert request_id_from_uniqueid(action["ChannelId"]) == request_id
     [cdr] = await daemon.cdr(request_id)
     assert cdr["call_status"] == "ANSWERED"
 

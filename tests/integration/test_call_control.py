@@ -8,12 +8,15 @@ from pathlib import Path
 import pytest
 
 from cpaas_daemon import keys
+from cpaas_daemon.calls.model import request_id_from_uniqueid
 from cpaas_daemon.sim.daemon_config import daemon_config
 from cpaas_daemon.sim.server import SimulatedAsterisk
 from tests.harness import Daemon, free_port, running_daemon
 from tests.integration.test_click2call import SEED_BODY, originates
 from tests.netfault import FaultyLink
 
+# What the daemon sends on its own at login and while idle (Setvar: the dialplan globals).
+CONNECTION_UPKEEP = ("Login", "Ping", "CoreShowChannels", "Setvar")
 LONG_CALL = {**SEED_BODY, "agent_number": "919979270019", "destination_number": "918000680029"}
 
 
@@ -111,9 +114,10 @@ async def test_live_statistics_and_hangup(daemon: Daemon, sim: SimulatedAsterisk
     _, other = await daemon.get("/api/get_live_call_statistics", account="account_2")
     assert other["response"]["result"]["live_calls_c2c"] == 0
 
-    agent = f"cpaas-{request_id}"
     agent_channel = next(
-        c.name for c in daemon.app[keys.TRACKER].live_channels() if c.uniqueid == agent
+        c.name
+        for c in daemon.app[keys.TRACKER].live_channels()
+        if request_id_from_uniqueid(c.uniqueid) == request_id and c.name.endswith(";1")
     )
     # Another account cannot touch it, and learns nothing about it.
     status, body = await daemon.post(
@@ -141,8 +145,9 @@ async def _no_live(daemon: Daemon, request_id: str) -> bool:
 
 
 async def test_blind_transfer_and_recording(daemon: Daemon, sim: SimulatedAsterisk) -> None:
-    _, channels = await bridged_call(daemon)
+    request_id, channels = await bridged_call(daemon)
     destination = next(c for c in channels if "918000680029" in c and c.endswith(";1"))
+    agent = next(c for c in channels if "919979270019" in c and c.endswith(";1"))
     status, body = await daemon.post(
         "/api/modify_call", {"channel": destination, "modify_type": "3"}
     )
@@ -150,18 +155,31 @@ async def test_blind_transfer_and_recording(daemon: Daemon, sim: SimulatedAsteri
     [mix] = [a for a in sim.actions if a["Action"] == "MixMonitor"]
     assert mix["Channel"] == destination
 
+    # The agent (the transferer, as the seed says) hands the customer over to 102.
     status, body = await daemon.post(
-        "/api/modify_call", {"channel": destination, "modify_type": "0", "transfer_to": "102"}
+        "/api/modify_call", {"channel": agent, "modify_type": "0", "transfer_to": "102"}
     )
     assert (status, body["response"]["message"]) == (200, "blind transferred successfully")
-    [setvar] = [a for a in sim.actions if a["Action"] == "Setvar"]
-    assert setvar["Value"] == "Local/102@sim-endpoints"
-    [redirect] = [a for a in sim.actions if a["Action"] == "Redirect"]
-    assert (redirect["Channel"], redirect["Context"], redirect["Exten"]) == (
-        destination,
+    [transfer] = [a for a in sim.actions if a["Action"] == "BlindTransfer"]
+    assert (transfer["Channel"], transfer["Context"], transfer["Exten"]) == (
+        agent,
         "cpaas-transfer",
         "102",
     )
+
+    async def customer_rings_102() -> bool:
+        return any(c.startswith("Local/102@sim-endpoints") for c in sim.core.channels)
+
+    await daemon.wait_for(customer_rings_102)
+    # The transferred leg's CDR names the request, so the transfer is counted (TRSC).
+    await daemon.cdr(request_id)
+
+    async def counted() -> bool:
+        body = {"userId": "account_1", "token": daemon.accounts["account_1"], "ssid": "s"}
+        _, reply = await daemon.post("/api/v2/overallCount/Ecounters", body, account=None)
+        return reply["message"]["TRSC"] == 1
+
+    await daemon.wait_for(counted, within=15)
 
 
 @pytest.mark.parametrize(
@@ -182,4 +200,4 @@ async def test_modify_call_validation(
     status, reply = await daemon.post("/api/modify_call", body)
     assert status == 400
     assert message in reply["response"]["message"]
-    assert not [a for a in sim.actions if a["Action"] not in ("Login", "Ping", "CoreShowChannels")]
+    assert not [a for a in sim.actions if a["Action"] not in CONNECTION_UPKEEP or "Channel" in a]

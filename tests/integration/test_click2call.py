@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from cpaas_daemon.calls.model import request_id_from_uniqueid
 from cpaas_daemon.sim.server import SimulatedAsterisk
 from tests.harness import Daemon
 
@@ -37,7 +38,9 @@ async def test_seed_request_gets_seed_response_and_one_answered_cdr(
     assert action["Channel"] == "Local/919979270010@sim-endpoints"
     assert action["Context"] == "cpaas-click2call"
     assert action["Exten"] == "918000680020"
-    assert action["ChannelId"] == f"cpaas-{request_id}"
+    # Asterisk's own form, epoch.sequence, that still names the request.
+    assert re.fullmatch(r"\d{10}\.\d{14}", action["ChannelId"])
+    assert request_id_from_uniqueid(action["ChannelId"]) == request_id
     assert action["Async"] == "true"
     assert action["Account"] == "account_1"
 
@@ -49,7 +52,7 @@ async def test_seed_request_gets_seed_response_and_one_answered_cdr(
     assert cdr["agent_number"] == "919979270010"
     assert cdr["customer_number"] == "918000680020"
     assert cdr["billsec"] > 0
-    assert cdr["uniqueid"] == f"cpaas-{request_id}"
+    assert cdr["uniqueid"] == action["ChannelId"]
     assert cdr["recording_name"] == f"{request_id}.wav"
 
 

@@ -51,3 +51,18 @@ async def test_unknown_did_is_queued_by_the_dialplan_and_seen_by_no_account(
     await sim.wait_idle()
     assert await inbound_cdrs(daemon) == []
     assert await daemon.app[keys.DB].fetchval("SELECT COUNT(*) FROM calls") == 0
+
+
+async def test_the_daemon_points_the_dialplan_at_its_agi_port_after_every_login(
+    daemon: Daemon, sim: SimulatedAsterisk, agi_port: int
+) -> None:
+    """No one edits the AGI port into the dialplan: the daemon sets CPAAS_AGI at login,
+    and again after Asterisk restarted and forgot it."""
+    expected = f"agi://127.0.0.1:{agi_port}"
+
+    async def announced() -> bool:
+        return sim.core.dialplan.globals.get("CPAAS_AGI") == expected
+
+    await daemon.wait_for(announced)
+    await sim.restart()  # a fresh core: the dialplan's globals only
+    await daemon.wait_for(announced)

@@ -37,12 +37,24 @@ async def test_live_calls_by_type_campaign_queue_and_did(
     tracker.link("in.1", RequestInfo(f"{3:010x}", "acme", CallKind.INBOUND))
     tracker.reset(
         [
-            channel("Local/1@x-1;1", channel_id_for(f"{1:010x}"), channel_id_for(f"{1:010x}")),
-            channel("Local/1@x-1;2", "u.2", channel_id_for(f"{1:010x}")),
-            channel("Local/2@x-1;1", channel_id_for(f"{2:010x}"), channel_id_for(f"{2:010x}")),
+            channel(
+                "Local/1@x-1;1",
+                channel_id_for(f"{1:010x}", 1_700_000_000),
+                channel_id_for(f"{1:010x}", 1_700_000_000),
+            ),
+            channel("Local/1@x-1;2", "u.2", channel_id_for(f"{1:010x}", 1_700_000_000)),
+            channel(
+                "Local/2@x-1;1",
+                channel_id_for(f"{2:010x}", 1_700_000_000),
+                channel_id_for(f"{2:010x}", 1_700_000_000),
+            ),
             channel("Local/5550100@in;1", "in.1", "in.1"),
             channel("Local/5550100@in;2", "in.3", "in.1"),  # ran Queue(): the queue callid
-            channel("Local/4@x-1;1", channel_id_for(f"{4:010x}"), channel_id_for(f"{4:010x}")),
+            channel(
+                "Local/4@x-1;1",
+                channel_id_for(f"{4:010x}", 1_700_000_000),
+                channel_id_for(f"{4:010x}", 1_700_000_000),
+            ),
         ]
     )
     got = await LiveCounters(db, tracker).counters("acme", CounterQuery(UTC_DAY))

@@ -258,7 +258,7 @@ async def test_cdr_ingest_keeps_the_rollup_current(db: Database) -> None:
 
     def leg(app: str, disposition: str, billsec: int, context: str = "cpaas-c2c") -> dict[str, str]:
         return {
-            "UniqueID": channel_id_for("00000abcde"), "UserField": "00000abcde",
+            "UniqueID": channel_id_for("00000abcde", 1_700_000_000), "UserField": "00000abcde",
             "LastApplication": app, "Disposition": disposition, "Duration": "20",
             "BillableSeconds": str(billsec), "DestinationContext": context,
             "StartTime": "2026-03-07 10:00:01", "EndTime": "2026-03-07 10:00:21",

@@ -7,7 +7,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from cpaas_daemon.ami.bus import EventBus
-from cpaas_daemon.calls.model import CallKind
+from cpaas_daemon.calls.model import CallKind, channel_id_for
 from cpaas_daemon.cdr import ingest as ingest_module
 from cpaas_daemon.cdr.ingest import CdrIngest
 from cpaas_daemon.metrics import Metrics
@@ -24,7 +24,7 @@ def leg(request_id: str, n: int, **fields: str) -> dict[str, str]:
         "Channel": f"Local/9{n:06d}@sim-endpoints-{n:08x};1", "DestinationChannel": "",
         "LastApplication": "AppDial", "LastData": "", "StartTime": "2026-11-22 16:01:46",
         "AnswerTime": "", "EndTime": "2026-11-22 16:01:59", "Duration": "13",
-        "BillableSeconds": "0", "Disposition": "NO ANSWER", "UniqueID": f"cpaas-{request_id}",
+        "BillableSeconds": "0", "Disposition": "NO ANSWER", "UniqueID": channel_id_for(request_id),
         "UserField": request_id,
     }  # fmt: skip
     return base | fields

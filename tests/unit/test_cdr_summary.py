@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cpaas_daemon.calls.model import CallKind, channel_id_for
+from cpaas_daemon.calls.model import CallKind, channel_id_for, other_channel_id
 from cpaas_daemon.cdr.ingest import leg_key, leg_request_id
 from cpaas_daemon.cdr.summary import summarise
 from tests.fixtures import cdr_rows
@@ -17,7 +17,7 @@ def legs_as_stored(scenario: str, originated_uniqueid: str) -> list[dict[str, ob
     legs = []
     for row in cdr_rows(scenario):
         if row["UniqueID"] == originated_uniqueid:
-            row["UniqueID"] = channel_id_for(RID)
+            row["UniqueID"] = channel_id_for(RID, 1_700_000_000)
         legs.append(
             {
                 "uniqueid": row["UniqueID"],
@@ -60,7 +60,7 @@ def test_trace_summaries(
         call_status,
         billsec,
     )
-    assert summary.uniqueid == channel_id_for(RID)
+    assert summary.uniqueid == channel_id_for(RID, 1_700_000_000)
 
 
 def test_agent_answered_but_dial_cdr_not_yet_in_waits() -> None:
@@ -82,5 +82,10 @@ def test_leg_identity() -> None:
     assert len(keys) == len(rows)  # the ;1 leg's two CDRs stay distinct
     assert leg_key(dict(rows[0])) == leg_key(rows[0])
     assert leg_request_id({"UserField": RID, "UniqueID": "1.2"}) == RID
-    assert leg_request_id({"UserField": "", "UniqueID": channel_id_for(RID) + "-2"}) == RID
+    assert (
+        leg_request_id(
+            {"UserField": "", "UniqueID": other_channel_id(channel_id_for(RID, 1_700_000_000))}
+        )
+        == RID
+    )
     assert leg_request_id({"UserField": "note", "UniqueID": "1795363306.1"}) is None
