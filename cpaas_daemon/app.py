@@ -151,7 +151,9 @@ def create_app(config: Config) -> web.Application:
     app[keys.CALL_REPO] = calls = CallRepository(db)
     app[keys.ORIGINATOR] = originator = Originator(ami, calls, tracker, config.dial, metrics)
     app[keys.CALLS] = CallService(ami, originator, calls, tracker, config.dial)
-    app[keys.CDR_INGEST] = cdr = CdrIngest(db, bus, metrics, ZoneInfo(config.ami.pbx_timezone))
+    app[keys.CDR_INGEST] = cdr = CdrIngest(
+        db, bus, metrics, ZoneInfo(config.ami.pbx_timezone), config.cdr.fallback_after
+    )
     app[keys.CALLBACKS] = callbacks = CallbackService(db, app[keys.CALLS], config.callbacks)
     cdr.on_summary(callbacks.on_cdr_summary, CallKind.CALLBACK)
     app[keys.CDR_QUERIES] = CdrQueries(db)

@@ -97,10 +97,12 @@ class SimConfigSection(_Section):
 
 
 class CdrConfig(_Section):
-    """Asterisk's cdr_csv file, read to recover CDRs the AMI link missed (None = off)."""
+    """Asterisk's cdr_csv file, read to recover CDRs the AMI link missed (None = off), and
+    how long after a call ended a CDR is built from AMI when Asterisk wrote none."""
 
     csv_path: Path | None = None
     poll_interval: float = Field(2.0, gt=0)
+    fallback_after: float = Field(5.0, gt=0, le=300)
 
 
 class QueueLogConfig(_Section):
