@@ -128,9 +128,9 @@ class AsteriskRig:
             f"congestion = {'yes' if self.cdr_unanswered else 'no'}\n"
             "[csv]\nusegmtime = no\nloguniqueid = yes\nloguserfield = yes\n",
             "cdr_manager.conf": "[general]\nenabled = yes\n",
-            # Phones talk 1 s (SIM_WAIT), not the rig's 3 s: the suite runs in real time.
+            # Phones and agents talk 1 s, not the rig's 3 and 5 s: this runs in real time.
             "extensions.conf": "[general]\nstatic = yes\nwriteprotect = yes\n"
-            "[globals]\nSIM_WAIT = 1\n"
+            "[globals]\nSIM_WAIT = 1\nAGENT_WAIT = 1\n"
             f'#include "{SIM_DIALPLAN / "sim.conf"}"\n'
             f'#include "{REPO / "asterisk" / "extensions_cpaas.conf"}"\n',
             "features.conf": f'#include "{REPO / "asterisk" / "features_cpaas.conf"}"\n',
@@ -178,11 +178,15 @@ class AsteriskRig:
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL,
         )  # fmt: skip
+        await self.booted(within)
+
+    async def booted(self, within: float = 30.0) -> None:
+        """Until Asterisk is fully booted (after a start, or a ``core restart now``)."""
         async with asyncio.timeout(within):
             while not await self._fully_booted():
-                if self.process.returncode is not None:
-                    raise RuntimeError(f"asterisk exited with {self.process.returncode}")
-                await asyncio.sleep(0.1)
+                if self.process is None or self.process.returncode is not None:
+                    raise RuntimeError("asterisk is not running")
+                await asyncio.sleep(0.1)  # a child process has no event to await
 
     async def _fully_booted(self) -> bool:
         """Log in to AMI and wait for the FullyBooted event Asterisk sends each session."""
