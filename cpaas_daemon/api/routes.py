@@ -53,6 +53,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/api/upload_csv", cpaas_campaign_lists.upload_csv)
     app.router.add_post("/api/create_campaign", cpaas_campaigns.create_campaign)
     app.router.add_post("/api/stop_campaign", cpaas_campaigns.stop_campaign)
+    app.router.add_post(cpaas_campaigns.SEED_STOP_PATH, cpaas_campaigns.stop_campaign)
     app.router.add_get("/api/get_campaign_details", cpaas_campaigns.get_campaign_details)
     app.router.add_post("/api/get_cdr_by_campaign_id", cpaas_campaigns.cdr_by_campaign_id)
     app.router.add_post("/api/get_campaign_cdr_statistics", cpaas_campaigns.campaign_cdr_statistics)
