@@ -10,6 +10,7 @@ import pytest
 
 from cpaas_daemon import keys
 from cpaas_daemon.sim.server import SimulatedAsterisk
+from tests.faults import schema
 from tests.harness import Daemon, running_sim
 from tests.integration.test_click2call import SEED_BODY
 from tests.integration.test_inbound import CALLER, DID
@@ -26,9 +27,17 @@ async def sim(tmp_path: Path, agi_port: int) -> AsyncIterator[SimulatedAsterisk]
         yield simulator
 
 
+def documented(path: str, method: str = "get") -> dict[str, Any]:
+    """The 200 body schema docs/openapi.json promises for an operation."""
+    op = schema.document()["paths"][path][method]
+    return op["responses"]["200"]["content"]["application/json"]["schema"]
+
+
 async def live_calls(daemon: Daemon, account: str = "account_1") -> list[dict[str, Any]]:
+    """The account's live calls; every answer is also held to the OpenAPI document."""
     status, body = await daemon.get("/api/live_calls", account)
     assert (status, body["response"]["success"]) == (200, "true"), body
+    assert schema.errors(documented("/api/live_calls"), body) == []
     return body["response"]["result"]
 
 
