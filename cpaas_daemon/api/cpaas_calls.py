@@ -253,3 +253,21 @@ async def live_calls_list(request: web.Request) -> web.Response:
     )
     result = [_live_call_json(call, numbers.get(call.info.request_id)) for call in calls]
     return ok(message="live calls found", result=result)
+
+
+async def recording(request: web.Request) -> web.StreamResponse:
+    """``GET /api/recording/{request_id}``: the call's recording file (not in the seed).
+
+    aiohttp's FileResponse streams it from a thread and answers ``Range`` (206, 416),
+    ``If-Range``, ``If-Modified-Since`` and ``HEAD``.
+    """
+    account = await account_of(request)
+    request_id = dialstring.request_id(request.match_info["request_id"])
+    found = await request.app[keys.RECORDINGS].locate(account, request_id)
+    return web.FileResponse(
+        found.path,
+        headers={
+            "Content-Type": found.content_type,
+            "Content-Disposition": f'attachment; filename="{found.name}"',
+        },
+    )

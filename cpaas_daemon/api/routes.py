@@ -33,6 +33,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/api/get_cdr_statistics", cpaas_calls.cdr_statistics)
     app.router.add_get("/api/get_live_call_statistics", cpaas_calls.live_call_statistics)
     app.router.add_get("/api/live_calls", cpaas_calls.live_calls_list)
+    app.router.add_get("/api/recording/{request_id}", cpaas_calls.recording)
     app.router.add_post("/api/callback", cpaas_callbacks.create_callback)
     app.router.add_patch("/api/callback", cpaas_callbacks.modify_callback)
     app.router.add_delete("/api/callback", cpaas_callbacks.delete_callback)

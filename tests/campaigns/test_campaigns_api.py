@@ -36,6 +36,7 @@ SEED_CDR_KEYS = {
     "call_duration", "call_status", "caller_id", "customer_number", "destination_context",
     "dial_status", "dialed_number", "dtmf_inputs", "end", "id", "is_dnd", "list_id",
     "recording_name", "request_id", "uniqueid",
+    "recording_deleted_at",  # not in the seed: the retention sweep deleted the recording
 }  # fmt: skip
 SEED_STAT_KEYS = {
     "answer_calls", "busy_calls", "cancel_calls", "chanunavail_calls", "congestion_calls",
