@@ -34,7 +34,7 @@ class Leg(StrEnum):
     CUSTOMER = "customer"
 
 
-class CallState(StrEnum):
+class LiveState(StrEnum):
     """A live call as a CRM sees it."""
 
     RINGING = "ringing"  # no party has answered yet
@@ -53,12 +53,12 @@ class LiveCall:
         return self.agent if leg is Leg.AGENT else self.customer
 
     @property
-    def state(self) -> CallState:
+    def state(self) -> LiveState:
         parties = [channel for channel in (self.agent, self.customer) if channel is not None]
         up = [channel for channel in parties if channel.state == UP]
         if len(up) == 2:
-            return CallState.CONNECTED
-        return CallState.UP if up else CallState.RINGING
+            return LiveState.CONNECTED
+        return LiveState.UP if up else LiveState.RINGING
 
 
 def _inner_half(channel: LiveChannel, names: set[str]) -> bool:

@@ -23,11 +23,12 @@ import structlog
 from cpaas_daemon.calls.tracker import CallTracker
 from cpaas_daemon.config import DialConfig
 from cpaas_daemon.store.db import Database
+from cpaas_daemon.tasks import cancel, every
 from cpaas_daemon.timefmt import iso, utc_now
 
 log = structlog.get_logger(__name__)
 
-BATCH = 500
+BATCH = 5000  # calls per directory scan: a steady-state sweep is one scan
 REQUEST_ID_LENGTH = 10
 
 
@@ -68,18 +69,10 @@ class RecordingRetention:
             self._task = asyncio.create_task(self._run(), name="recording-retention")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel(self._task)
 
     async def _run(self) -> None:
-        while True:
-            try:
-                await self.sweep()
-            except Exception:  # a full disk or a locked store must not end the sweeps
-                log.exception("recordings.sweep_failed")
-            await asyncio.sleep(self._interval)
+        await every(self._interval, self.sweep, "recordings.sweep_failed", at_once=True)
 
     async def sweep(self, now: datetime | None = None) -> int:
         """Delete the recordings of calls created before the cutoff; returns the calls."""
