@@ -25,7 +25,7 @@ _COLUMNS = (
     "id, request_id, account_id, direction, agent_number, customer_number, dialed_number,"
     " caller_id, destination_context, recording_name, list_id, is_dnd, dtmf_inputs,"
     " call_date, answer, end_time, call_duration, billsec, dial_status, call_status, uniqueid,"
-    " kind"
+    " kind, recording_deleted_at"
 )
 
 
@@ -48,6 +48,7 @@ def cdr_json(row: sqlite3.Row, campaign: bool = False) -> dict[str, Any]:
         "dtmf_inputs": row["dtmf_inputs"],
         "end": http_date(row["end_time"]) or EPOCH_ZERO,
         "id": row["id"],
+        "recording_deleted_at": http_date(row["recording_deleted_at"]) or "",
         "recording_name": row["recording_name"],
         "request_id": row["request_id"],
         "uniqueid": row["uniqueid"] or "",
