@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from cpaas_daemon import keys
+from cpaas_daemon.calls.model import is_originated_leg, request_id_from_uniqueid
 from cpaas_daemon.sim.server import SimulatedAsterisk
 from tests.faults import schema
 from tests.harness import Daemon
@@ -23,7 +24,7 @@ def sim_options() -> dict[str, Any]:
     return {"time_scale": 0.1}
 
 
-CALL_ACTIONS = {"Hangup", "Redirect", "Setvar", "Atxfer", "MixMonitor"}
+CALL_ACTIONS = {"Hangup", "Redirect", "Setvar", "Atxfer", "BlindTransfer", "MixMonitor"}
 
 
 def documented(path: str, method: str = "get") -> dict[str, Any]:
@@ -58,7 +59,8 @@ async def listed(daemon: Daemon, request_id: str, state: str) -> dict[str, Any]:
 
 
 def channel_actions(sim: SimulatedAsterisk) -> list[dict[str, Any]]:
-    return [a for a in sim.actions if a["Action"] in CALL_ACTIONS]
+    """Actions on a channel (the dialplan globals' Setvar at login names none)."""
+    return [a for a in sim.actions if a["Action"] in CALL_ACTIONS and "Channel" in a]
 
 
 async def test_a_connected_click2call_lists_both_parties(
@@ -67,7 +69,11 @@ async def test_a_connected_click2call_lists_both_parties(
     request_id = await place(daemon)
     call = await listed(daemon, request_id, "connected")
     tracker = daemon.app[keys.TRACKER]
-    originated = next(c for c in tracker.live_channels() if c.uniqueid == f"cpaas-{request_id}")
+    originated = next(
+        c
+        for c in tracker.live_channels()
+        if is_originated_leg(c.uniqueid) and request_id_from_uniqueid(c.uniqueid) == request_id
+    )
     assert call["agent_channel"] == originated.name
     # The destination's Local pair: the half bridged to the agent, not its inner ;2 half.
     assert call["customer_channel"].startswith(f"Local/{CUSTOMER}@sim-endpoints-")
