@@ -70,6 +70,14 @@ SUMMARY = (
     Row("queue_log_ingest", "answered_calls_by_queue 30 days 9-17h p99 (1M queue_log lines)",
         "report_latency.answered_calls_by_queue[30d 9-17h].p99_ms", " ms", ("<=", 50)),
     Row("queue_log_ingest", "queue_log lines/s ingested", "ingest_lines_per_s", "/s"),
+    Row("real_asterisk", "click2call Originates/s on a real Asterisk 22 (300 calls, 50 clients)",
+        "daemon_click2call.originates_per_s", "/s", None, "peer_raw_ami_originates_per_s"),
+    Row("real_asterisk", "daemon / raw AMI client Originates/s, same Asterisk, same run",
+        "daemon_vs_raw", "", (">=", 0.8)),
+    Row("real_asterisk", "click2call completed calls/s on a real Asterisk (1 s talk)",
+        "daemon_click2call.completed_calls_per_s", "/s", None),
+    Row("real_asterisk", "campaign completed calls/s on a real Asterisk (1,200/min nominal)",
+        "daemon_campaign_1200_per_min.completed_calls_per_s", "/s", (">=", 19)),
     Row("campaign_pacing", "campaign pacing over 10 min: rate error", "rate_error_pct", " %",
         ("<=", 1)),
     Row("campaign_pacing", "campaign pacing: mean gap error", "gap_error_mean_pct", " %",
@@ -77,6 +85,7 @@ SUMMARY = (
     Row("campaign_pacing", "campaign pacing: gap error p99", "gap_error_p99_pct", " %"),
 )  # fmt: skip
 PEER_NOTES = {
+    "peer_raw_ami_originates_per_s": "a raw asyncio AMI client, same call shape, same run",
     "peer_panoramisk_events_per_s": "panoramisk AMIProtocol parse-only, same bytes, same run",
     "peer_panoramisk_events_per_cpu_s": "panoramisk parse-only per CPU-second, same run",
     "peer_aiosqlite_rows_per_s": "aiosqlite executemany of the same rows, same run",
