@@ -1,7 +1,9 @@
 """Call events the AMI reports and no transaction of ours covers: ringing and answered.
 
-Each carries the channel that changed, which is what ``modify_call`` needs to act on the
-call. Subscribed after the tracker, so the channel's call is already known.
+One event per party and state: a Local channel's two halves (``...;1``/``...;2``) are one
+party, reported by the name of its ``;1`` half, the one ``modify_call`` acts on. Each
+event carries that channel, which is what a CRM needs to act on the call. Subscribed
+after the tracker, so the channel's call is already known.
 """
 
 from __future__ import annotations
@@ -10,33 +12,49 @@ from cpaas_daemon.ami.bus import Event, EventBus
 from cpaas_daemon.calls.tracker import CallTracker
 from cpaas_daemon.webhooks.events import Outbox
 
-RINGING, UP = "5", "6"  # AMI ChannelState
+RING, RINGING, UP = "4", "5", "6"  # AMI ChannelState
+_TYPES = {RING: "call.ringing", RINGING: "call.ringing", UP: "call.answered"}
+
+
+def party(channel: str) -> str:
+    """``Local/100@ctx-00000001;2`` -> ``Local/100@ctx-00000001;1``; others unchanged."""
+    return channel[:-1] + "1" if channel.startswith("Local/") and channel.endswith(";2") else channel
 
 
 class CallStateEvents:
     def __init__(self, bus: EventBus, tracker: CallTracker, outbox: Outbox) -> None:
         self._tracker = tracker
         self._outbox = outbox
-        bus.subscribe(self._on_newstate, "Newstate")
+        self._told: dict[str, set[str]] = {}  # party -> event types already emitted
+        bus.subscribe(self._on_state, "Newchannel", "Newstate")
+        bus.subscribe(self._on_hangup, "Hangup")
 
-    def _on_newstate(self, event: Event) -> None:
-        state = event.get("ChannelState", "")
-        if state not in (RINGING, UP) or not self._outbox.subscribed:
+    def _on_state(self, event: Event) -> None:
+        type_ = _TYPES.get(event.get("ChannelState", ""))
+        if type_ is None or not self._outbox.subscribed:
             return
         channel = self._tracker.channel(event.get("Channel", ""))
         info = self._tracker.request_of(channel) if channel is not None else None
-        if info is None:
+        if info is None or info.account_id not in self._outbox.subscribed:
             return
+        name = party(event.get("Channel", ""))
+        told = self._told.setdefault(name, set())
+        if type_ in told:
+            return
+        told.add(type_)
         self._outbox.emit(
             info.account_id,
-            "call.ringing" if state == RINGING else "call.answered",
+            type_,
             info.request_id,
             {
                 "kind": info.kind.value,
-                "channel": event.get("Channel", ""),
-                "uniqueid": event.get("Uniqueid", ""),
+                "channel": name,
                 "linkedid": event.get("Linkedid", ""),
                 "caller_id": event.get("CallerIDNum", ""),
                 "connected_line": event.get("ConnectedLineNum", ""),
             },
         )
+
+    def _on_hangup(self, event: Event) -> None:
+        if self._told:
+            self._told.pop(party(event.get("Channel", "")), None)

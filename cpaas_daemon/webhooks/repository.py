@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from cpaas_daemon.errors import NotFound, ValidationFailed
 from cpaas_daemon.store.db import Database
 from cpaas_daemon.timefmt import iso, utc_now
-from cpaas_daemon.webhooks.events import ALL, parse_types
+from cpaas_daemon.webhooks.events import ALL, Outbox, parse_types
 from cpaas_daemon.webhooks.signing import new_secret
 
 MAX_URL = 2048
@@ -82,8 +82,16 @@ def event_types(raw: list[str] | str) -> str:
 
 
 class WebhookRepository:
-    def __init__(self, db: Database) -> None:
+    """``outbox``: the daemon's, whose set of subscribed accounts is refreshed at once
+    after a change (the CLI, in another process, has none: the worker's poll sees it)."""
+
+    def __init__(self, db: Database, outbox: Outbox | None = None) -> None:
         self._db = db
+        self._outbox = outbox
+
+    async def _changed(self) -> None:
+        if self._outbox is not None:
+            self._outbox.subscribed = await self.subscribed_accounts()
 
     async def add(
         self, account_id: str, url: str, types: list[str] | str = ALL
@@ -95,6 +103,7 @@ class WebhookRepository:
             " VALUES (?, ?, ?, ?, ?)",
             (webhook_id, account_id, check_url(url), event_types(types), secret),
         )
+        await self._changed()
         return await self.get(account_id, webhook_id), secret
 
     async def get(self, account_id: str, webhook_id: str) -> Subscription:
@@ -140,6 +149,7 @@ class WebhookRepository:
         )
         if not changed:
             raise NotFound("webhook not found")
+        await self._changed()
         return await self.get(account_id, webhook_id)
 
     async def rotate(self, account_id: str, webhook_id: str) -> str:
@@ -161,6 +171,7 @@ class WebhookRepository:
             (account_id, webhook_id),
         ):
             raise NotFound("webhook not found")
+        await self._changed()
 
     async def dead(self, account_id: str, webhook_id: str | None = None) -> list[dict[str, Any]]:
         """Dead letters of this account (of one endpoint if named), oldest first."""
