@@ -18,7 +18,9 @@ _TYPES = {RING: "call.ringing", RINGING: "call.ringing", UP: "call.answered"}
 
 def party(channel: str) -> str:
     """``Local/100@ctx-00000001;2`` -> ``Local/100@ctx-00000001;1``; others unchanged."""
-    return channel[:-1] + "1" if channel.startswith("Local/") and channel.endswith(";2") else channel
+    if channel.startswith("Local/") and channel.endswith(";2"):
+        return channel[:-1] + "1"
+    return channel
 
 
 class CallStateEvents:

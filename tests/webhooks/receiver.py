@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import json
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ class Received:
 
     @property
     def event(self) -> dict[str, Any]:
-        return json.loads(self.raw)  # type: ignore[no-any-return]
+        return json.loads(self.raw)
 
 
 @dataclass
@@ -40,6 +41,8 @@ class Receiver:
     answers: dict[str, Behaviour] = field(default_factory=dict)
     delays: dict[str, float] = field(default_factory=dict)
     received: list[Received] = field(default_factory=list)
+    active: Counter[str] = field(default_factory=Counter)  # requests open now, per path
+    peak: Counter[str] = field(default_factory=Counter)
     changed: asyncio.Condition = field(default_factory=asyncio.Condition)
 
     def url(self, path: str) -> str:
@@ -56,8 +59,13 @@ class Receiver:
                 Received(request.path, dict(request.headers), raw, time.monotonic())
             )
             self.changed.notify_all()
-        if delay := self.delays.get(request.path):
-            await asyncio.sleep(delay)
+        self.active[request.path] += 1
+        self.peak[request.path] = max(self.peak[request.path], self.active[request.path])
+        try:
+            if delay := self.delays.get(request.path):
+                await asyncio.sleep(delay)
+        finally:
+            self.active[request.path] -= 1
         answer = self.answers.get(request.path, 200)
         status = answer(seen) if callable(answer) else answer
         headers = {"Location": self.url("/followed")} if 300 <= status < 400 else {}
