@@ -39,7 +39,7 @@ class Received:
 class Receiver:
     port: int
     answers: dict[str, Behaviour] = field(default_factory=dict)
-    delays: dict[str, float] = field(default_factory=dict)
+    delays: dict[str, float | Callable[[int], float]] = field(default_factory=dict)
     received: list[Received] = field(default_factory=list)
     active: Counter[str] = field(default_factory=Counter)  # requests open now, per path
     peak: Counter[str] = field(default_factory=Counter)
@@ -62,8 +62,8 @@ class Receiver:
         self.active[request.path] += 1
         self.peak[request.path] = max(self.peak[request.path], self.active[request.path])
         try:
-            if delay := self.delays.get(request.path):
-                await asyncio.sleep(delay)
+            delay = self.delays.get(request.path, 0.0)
+            await asyncio.sleep(delay(seen) if callable(delay) else delay)
         finally:
             self.active[request.path] -= 1
         answer = self.answers.get(request.path, 200)
