@@ -18,6 +18,7 @@ from cpaas_daemon.api.cpaas_base import CpaasModel, Text, account_of, ok, parse_
 from cpaas_daemon.errors import ValidationFailed
 
 _WEBHOOK_ID = re.compile(r"^wh_[0-9a-f]{16}$")
+_DELIVERY_ID = re.compile(r"^[0-9]{1,18}$")  # ASCII only: str.isdigit() takes "²"
 
 
 def _webhook_id(value: str) -> str:
@@ -114,7 +115,7 @@ async def redeliver(request: web.Request) -> web.Response:
         raise ValidationFailed("give exactly one of delivery_id and webhook_id")
     delivery_id = None
     if body.delivery_id is not None:
-        if not body.delivery_id.isdigit() or len(body.delivery_id) > 18:
+        if not _DELIVERY_ID.match(body.delivery_id):
             raise ValidationFailed("delivery_id must be a positive integer")
         delivery_id = int(body.delivery_id)
     count = await request.app[keys.WEBHOOKS].redeliver(

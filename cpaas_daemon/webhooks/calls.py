@@ -1,4 +1,4 @@
-"""Call events the AMI reports and no transaction of ours covers: ringing and answered.
+"""Call events no transaction of ours covers: ringing and answered (AMI), transfer.
 
 One event per party and state: a Local channel's two halves (``...;1``/``...;2``) are one
 party, reported by the name of its ``;1`` half, the one ``modify_call`` acts on. Each
@@ -9,7 +9,8 @@ after the tracker, so the channel's call is already known.
 from __future__ import annotations
 
 from cpaas_daemon.ami.bus import Event, EventBus
-from cpaas_daemon.calls.tracker import CallTracker
+from cpaas_daemon.calls.service import ModifyType
+from cpaas_daemon.calls.tracker import CallTracker, RequestInfo
 from cpaas_daemon.webhooks.events import Outbox
 
 RING, RINGING, UP = "4", "5", "6"  # AMI ChannelState
@@ -60,3 +61,19 @@ class CallStateEvents:
     def _on_hangup(self, event: Event) -> None:
         if self._told:
             self._told.pop(party(event.get("Channel", "")), None)
+
+    def on_transfer(
+        self, info: RequestInfo, channel: str, modify_type: ModifyType, transfer_to: str
+    ) -> None:
+        """``CallService.on_transfer`` listener: modify_call moved this call on."""
+        self._outbox.emit(
+            info.account_id,
+            "call.transfer",
+            info.request_id,
+            {
+                "kind": info.kind.value,
+                "channel": channel,
+                "transfer_to": transfer_to,
+                "mode": "blind" if modify_type is ModifyType.BLIND_TRANSFER else "attended",
+            },
+        )

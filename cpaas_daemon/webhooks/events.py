@@ -94,9 +94,12 @@ class Outbox:
 
 def parse_types(raw: Iterable[str]) -> str:
     """Validated event types as stored (space-separated, sorted), or ``*`` for all."""
-    wanted = {name.strip() for name in raw if name.strip()}
-    if not wanted:
+    names = [name.strip() for name in raw]
+    if not names:
         raise ValueError("event_types must name at least one event type (or *)")
+    if "" in names:
+        raise ValueError("event_types must not contain an empty name")
+    wanted = set(names)
     if ALL in wanted:
         return ALL
     unknown = sorted(wanted - set(EVENT_TYPES))

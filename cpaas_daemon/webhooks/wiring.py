@@ -16,10 +16,11 @@ from cpaas_daemon.webhooks.worker import DeliveryWorker
 
 
 def setup_webhooks(app: web.Application) -> None:
-    """Needs DB, BUS, TRACKER and CDR_INGEST; start with ``running(keys.WEBHOOK_WORKER)``."""
+    """Needs DB, BUS, TRACKER, CALLS and CDR_INGEST; start with ``running(keys.WEBHOOK_WORKER)``."""
     db = app[keys.DB]
     outbox = Outbox(db)
     app[keys.WEBHOOKS] = WebhookRepository(db, outbox)
     app[keys.WEBHOOK_WORKER] = worker = DeliveryWorker(db, outbox, app[keys.CONFIG].webhooks)
-    CallStateEvents(app[keys.BUS], app[keys.TRACKER], outbox)
+    call_events = CallStateEvents(app[keys.BUS], app[keys.TRACKER], outbox)
+    app[keys.CALLS].on_transfer(call_events.on_transfer)
     app[keys.CDR_INGEST].on_summary(lambda _request_id, _status: worker.wake())

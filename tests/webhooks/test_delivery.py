@@ -108,3 +108,32 @@ async def test_rotation_signs_with_both_secrets_until_the_old_one_expires(
     assert len(got.headers["webhook-signature"].split()) == 2
     assert verify(new, got.headers, got.raw)
     assert verify(hook["secret"], got.headers, got.raw)
+
+
+async def test_a_crm_transfers_the_channel_its_answered_event_named(
+    daemon: Daemon, receiver: Receiver
+) -> None:
+    await subscribe(daemon, receiver.url("/act"), events=["call.answered", "call.transfer"])
+    request_id = await click2call(
+        daemon, agent_number="919979270019", destination_number="918000680029"
+    )
+
+    def customer_answered() -> str | None:
+        for event in events_of(receiver, "/act", request_id):
+            if event["data"]["channel"].startswith("Local/918000680029@"):
+                return str(event["data"]["channel"])
+        return None
+
+    channel = await receiver.wait(customer_answered)
+    status, body = await daemon.post(
+        "/api/modify_call", {"channel": channel, "modify_type": "0", "transfer_to": "102"}
+    )
+    assert status == 200, body
+    await receiver.wait(lambda: has(receiver, "/act", request_id, "call.transfer"))
+    transfer = events_of(receiver, "/act", request_id)[-1]
+    assert transfer["data"] == {
+        "kind": "c2c",
+        "channel": channel,
+        "transfer_to": "102",
+        "mode": "blind",
+    }
