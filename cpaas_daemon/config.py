@@ -116,7 +116,7 @@ class WebhooksConfig(_Section):
 
     allowed_networks: tuple[str, ...] = ()
     """CIDRs the SSRF guard lets through although loopback/private (e.g. 10.0.0.0/8)."""
-    concurrency_per_endpoint: int = Field(4, ge=1, le=100)
+    concurrency_per_endpoint: int = Field(16, ge=1, le=256)
     connect_timeout: float = Field(5.0, gt=0)
     timeout: float = Field(10.0, gt=0)
     retry_scale: float = Field(1.0, gt=0)

@@ -38,7 +38,7 @@ class CallStateEvents:
             return
         channel = self._tracker.channel(event.get("Channel", ""))
         info = self._tracker.request_of(channel) if channel is not None else None
-        if info is None or info.account_id not in self._outbox.subscribed:
+        if info is None or not self._outbox.wants(info.account_id, type_):
             return
         name = party(event.get("Channel", ""))
         told = self._told.setdefault(name, set())

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import orjson
@@ -66,17 +66,23 @@ def body(event: sqlite3.Row) -> bytes:
 class Outbox:
     """Events the daemon learns outside a transaction of its own (AMI state changes).
 
-    ``subscribed`` is the set of accounts with an enabled endpoint, refreshed by the
-    delivery worker, so a call of an account nobody listens for costs a set lookup.
+    ``subscribed`` maps each account with an enabled endpoint to the event types its
+    endpoints want (``*``: all), refreshed by the delivery worker and after each API
+    change, so an event nobody listens for costs a dict lookup and writes nothing.
     """
 
     def __init__(self, db: Database) -> None:
         self._db = db
-        self.subscribed: frozenset[str] = frozenset()
+        self.subscribed: dict[str, frozenset[str]] = {}
+        self.on_emit: Callable[[], None] = lambda: None  # the worker: look soon
+
+    def wants(self, account_id: str, type_: str) -> bool:
+        types = self.subscribed.get(account_id)
+        return types is not None and (type_ in types or ALL in types)
 
     def emit(self, account_id: str, type_: str, request_id: str, data: dict[str, Any]) -> None:
         """Write a call event behind (never waits); its stream is the call's request_id."""
-        if account_id not in self.subscribed:
+        if not self.wants(account_id, type_):
             return
         self._db.defer(
             _INSERT,
@@ -90,6 +96,7 @@ class Outbox:
                 account_id,
             ),
         )
+        self.on_emit()
 
 
 def parse_types(raw: Iterable[str]) -> str:

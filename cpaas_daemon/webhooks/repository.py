@@ -82,7 +82,7 @@ def event_types(raw: list[str] | str) -> str:
 
 
 class WebhookRepository:
-    """``outbox``: the daemon's, whose set of subscribed accounts is refreshed at once
+    """``outbox``: the daemon's, whose map of subscribed accounts is refreshed at once
     after a change (the CLI, in another process, has none: the worker's poll sees it)."""
 
     def __init__(self, db: Database, outbox: Outbox | None = None) -> None:
@@ -213,11 +213,15 @@ class WebhookRepository:
             (iso(utc_now()), delivery_id, delivery_id, webhook_id, webhook_id, account_id),
         )
 
-    async def subscribed_accounts(self) -> frozenset[str]:
+    async def subscribed_accounts(self) -> dict[str, frozenset[str]]:
+        """Account -> the event types its enabled endpoints want (``*``: every type)."""
         rows = await self._db.fetchall(
-            "SELECT DISTINCT account_id FROM webhook_subscriptions WHERE enabled = 1"
+            "SELECT account_id, event_types FROM webhook_subscriptions WHERE enabled = 1"
         )
-        return frozenset(row[0] for row in rows)
+        found: dict[str, set[str]] = {}
+        for account_id, types in rows:
+            found.setdefault(account_id, set()).update(types.split())
+        return {account_id: frozenset(types) for account_id, types in found.items()}
 
 
 def signing_secrets(row: sqlite3.Row, now: datetime) -> list[str]:

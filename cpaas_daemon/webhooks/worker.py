@@ -1,13 +1,18 @@
 """Deliver the outbox: at least once, in order per call per endpoint, signed, bounded.
 
-One loop owns all bookkeeping. Each round it (1) writes the outcomes of finished POSTs
-in one transaction, (2) refreshes which accounts have endpoints, (3) reads the deliveries
-that are due and are the oldest pending one of their (endpoint, stream), at most
-``concurrency_per_endpoint`` per endpoint, and (4) starts a task per delivery while its
-endpoint has fewer than that many in flight -- so one slow CRM holds only its own slots.
+One loop owns the store. Each round (when woken by new events, or every
+``poll_interval``) it (1) reads the due deliveries in id order (a stream whose earlier
+delivery waits for a retry is left out whole), (2) plans them: per (endpoint, stream)
+the oldest goes to the endpoint's ready queue, the rest wait behind it, and (3) writes
+the outcomes of finished POSTs in one transaction. Between rounds the pipeline runs in
+memory: a POST answered 2xx releases the next delivery of its stream at once, and an
+endpoint never has more than ``concurrency_per_endpoint`` POSTs in flight -- one slow
+CRM holds its own slots only. A failed POST blocks its stream until the round that
+records it and schedules the retry.
 
 A delivery stays ``pending`` in the store until its 2xx is recorded: a crash or kill -9
-during a POST makes the next process send it again, with the same ``webhook-id``.
+during a POST makes the next process send it again, with the same ``webhook-id`` (and
+a successor that was sent before the crash is sent again after it, still in order).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import asyncio
 import contextlib
 import sqlite3
 import time
-from collections import Counter
+from collections import Counter, defaultdict, deque
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -35,9 +40,15 @@ from cpaas_daemon.webhooks.ssrf import AddressPolicy, BlockedAddress, GuardedRes
 log = structlog.get_logger(__name__)
 
 PRUNE_EVERY = 600.0  # seconds between deletions of old delivered events
+REFRESH_EVERY = 1.0  # seconds between re-reads of who subscribes to what
+MIN_ROUND = 0.01  # seconds between rounds: completions in a burst are written together
+DEFER_LANDS = 0.02  # seconds until a deferred write has usually been committed
+PLAN_PER_ENDPOINT = 2000  # due deliveries read per endpoint per round
+
+Key = tuple[str, str]  # (webhook_id, stream)
 
 _DUE = """
-SELECT d.id, d.webhook_id, d.attempts, s.url, s.secret, s.previous_secret,
+SELECT d.id, d.webhook_id, d.stream, d.attempts, s.url, s.secret, s.previous_secret,
        s.previous_until, e.event_id, e.type, e.created_at, e.account_id, e.request_id,
        e.seq, e.data
   FROM (SELECT p.*, ROW_NUMBER() OVER (PARTITION BY p.webhook_id ORDER BY p.id) AS nth
@@ -45,12 +56,26 @@ SELECT d.id, d.webhook_id, d.attempts, s.url, s.secret, s.previous_secret,
          WHERE p.state = 'pending' AND p.next_at <= :now
            AND NOT EXISTS (SELECT 1 FROM webhook_deliveries q
                             WHERE q.webhook_id = p.webhook_id AND q.stream = p.stream
-                              AND q.state = 'pending' AND q.id < p.id)) d
+                              AND q.state = 'pending' AND q.id < p.id
+                              AND q.next_at > :now)) d
   JOIN webhook_subscriptions s ON s.webhook_id = d.webhook_id
   JOIN webhook_events e ON e.id = d.event_rowid
  WHERE s.enabled = 1 AND d.nth <= :per_endpoint
  ORDER BY d.id
 """
+_DELIVERED = (
+    "UPDATE webhook_deliveries SET state = 'delivered', attempts = ?,"
+    " last_status = ?, last_error = '', updated_at = ? WHERE id = ?"
+)
+_RETRY = (
+    "UPDATE webhook_deliveries SET attempts = ?, last_status = ?,"
+    " last_error = ?, next_at = ?, updated_at = ? WHERE id = ?"
+)
+_DEAD = (
+    "UPDATE webhook_deliveries SET state = 'dead', attempts = ?,"
+    " last_status = ?, last_error = ?, updated_at = ? WHERE id = ?"
+)
+_DISABLE = "UPDATE webhook_subscriptions SET enabled = 0, disabled_reason = ? WHERE webhook_id = ?"
 
 
 @dataclass(frozen=True)
@@ -77,10 +102,17 @@ class DeliveryWorker:
         self._wake = asyncio.Event()
         self._outcomes: list[Outcome] = []
         self._inflight: dict[int, asyncio.Task[None]] = {}
-        self._busy: Counter[str] = Counter()
+        self._running: dict[int, Key] = {}  # sent, outcome not yet written: blocks its key
+        self._done: set[int] = set()  # answered 2xx, not yet written: blocks nothing
+        self._busy: Counter[str] = Counter()  # POSTs in flight per endpoint
+        self._ready: dict[str, deque[sqlite3.Row]] = defaultdict(deque)
+        self._behind: dict[Key, deque[sqlite3.Row]] = defaultdict(deque)
+        self._blocked: set[Key] = set()  # a delivery of the stream is ready or running
         self._session: aiohttp.ClientSession | None = None
         self._task: asyncio.Task[None] | None = None
         self._pruned_at = 0.0
+        self._refreshed_at = 0.0
+        self._soon: asyncio.TimerHandle | None = None
 
     async def start(self) -> None:
         connector = aiohttp.TCPConnector(
@@ -95,6 +127,7 @@ class DeliveryWorker:
             auto_decompress=False,
         )
         self._outbox.subscribed = await self._repo.subscribed_accounts()
+        self._outbox.on_emit = self.wake_soon
         self._task = asyncio.create_task(self._run(), name="webhook-delivery")
 
     async def stop(self) -> None:
@@ -115,27 +148,62 @@ class DeliveryWorker:
         """Look for due deliveries now (new events were committed)."""
         self._wake.set()
 
+    def wake_soon(self) -> None:
+        """An event was written behind (``Database.defer``): look once it has landed
+        (one timer for a burst of them)."""
+        if self._soon is None:
+            self._soon = asyncio.get_running_loop().call_later(DEFER_LANDS, self._woken_soon)
+
+    def _woken_soon(self) -> None:
+        self._soon = None
+        self._wake.set()
+
     async def _run(self) -> None:
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._config.poll_interval)
             self._wake.clear()
-            try:
+            try:  # new events first (latency), then the bookkeeping
+                self._plan(
+                    await self._db.fetchall(
+                        _DUE, {"now": iso(utc_now()), "per_endpoint": PLAN_PER_ENDPOINT}
+                    )
+                )
+                for webhook_id in list(self._ready):
+                    self._pump(webhook_id)
                 await self._record()
-                self._outbox.subscribed = await self._repo.subscribed_accounts()
-                await self._dispatch()
+                await self._refresh()
                 await self._prune()
             except Exception:
                 log.exception("webhook.round_failed")
                 await asyncio.sleep(1.0)
+            await asyncio.sleep(MIN_ROUND)
 
-    async def _dispatch(self) -> None:
-        per_endpoint = self._config.concurrency_per_endpoint
-        rows = await self._db.fetchall(_DUE, {"now": iso(utc_now()), "per_endpoint": per_endpoint})
+    def _plan(self, rows: list[sqlite3.Row]) -> None:
+        """Rebuild the queues from the store's due deliveries (id order): per stream the
+        first not yet sent is ready unless one of the stream is running; the rest wait."""
+        ready: dict[str, deque[sqlite3.Row]] = defaultdict(deque)
+        behind: dict[Key, deque[sqlite3.Row]] = defaultdict(deque)
+        blocked = set(self._running.values())
         for row in rows:
-            if row["id"] in self._inflight or self._busy[row["webhook_id"]] >= per_endpoint:
+            delivery_id = row["id"]
+            if delivery_id in self._done or delivery_id in self._running:
                 continue
-            self._busy[row["webhook_id"]] += 1
+            key = (row["webhook_id"], row["stream"])
+            if key in blocked:
+                behind[key].append(row)
+            else:
+                ready[row["webhook_id"]].append(row)
+                blocked.add(key)
+        self._ready, self._behind, self._blocked = ready, behind, blocked
+
+    def _pump(self, webhook_id: str) -> None:
+        """Start ready deliveries of this endpoint while it has free slots."""
+        queue = self._ready.get(webhook_id)
+        while queue and self._busy[webhook_id] < self._config.concurrency_per_endpoint:
+            row = queue.popleft()
+            self._busy[webhook_id] += 1
+            self._running[row["id"]] = (webhook_id, row["stream"])
             self._inflight[row["id"]] = asyncio.create_task(
                 self._deliver(row), name=f"webhook-{row['id']}"
             )
@@ -146,7 +214,17 @@ class DeliveryWorker:
             row["id"], row["webhook_id"], row["attempts"] + 1, status, error, retry_after
         )
         self._outcomes.append(outcome)
-        if not outcome.delivered:
+        del self._inflight[row["id"]]
+        self._busy[row["webhook_id"]] -= 1
+        if outcome.delivered:
+            key = self._running.pop(row["id"])
+            self._done.add(row["id"])
+            successors = self._behind.get(key)
+            if successors:  # the stream's next event goes now, not at the next round
+                self._ready[row["webhook_id"]].append(successors.popleft())
+            else:
+                self._blocked.discard(key)
+        else:  # the stream waits for the round that writes this and schedules the retry
             log.info(
                 "webhook.attempt_failed",
                 webhook_id=row["webhook_id"],
@@ -154,7 +232,8 @@ class DeliveryWorker:
                 attempt=outcome.attempts,
                 error=error,
             )
-        self.wake()
+            self.wake()
+        self._pump(row["webhook_id"])
 
     async def _post(self, row: sqlite3.Row) -> tuple[int | None, str, float | None]:
         """One signed POST: (status or None, error text, Retry-After seconds or None).
@@ -183,7 +262,8 @@ class DeliveryWorker:
             return None, f"{type(exc).__name__}: {exc}", None
 
     async def _record(self) -> None:
-        """Write finished attempts in one transaction, then free their slots."""
+        """Write finished attempts in one transaction; a failed one's stream is free to
+        be planned again (its retry is in the store now)."""
         if not self._outcomes:
             return
         outcomes, self._outcomes = self._outcomes, []
@@ -200,36 +280,32 @@ class DeliveryWorker:
                 wait = retry.delay_after(o.attempts, self._config.retry_scale, o.retry_after)
                 next_at = iso(now + timedelta(seconds=wait))
                 retry_rows.append((o.attempts, o.status, o.error, next_at, iso(now), o.delivery_id))
+        writes = [
+            (_DELIVERED, done),
+            (_RETRY, retry_rows),
+            (_DEAD, dead),
+            (_DISABLE, [(f"endpoint answered 410 Gone at {iso(now)}", w) for w in gone]),
+        ]
         try:
             async with self._db.transaction() as conn:
-                await conn.executemany(
-                    "UPDATE webhook_deliveries SET state = 'delivered', attempts = ?,"
-                    " last_status = ?, last_error = '', updated_at = ? WHERE id = ?",
-                    done,
-                )
-                await conn.executemany(
-                    "UPDATE webhook_deliveries SET attempts = ?, last_status = ?,"
-                    " last_error = ?, next_at = ?, updated_at = ? WHERE id = ?",
-                    retry_rows,
-                )
-                await conn.executemany(
-                    "UPDATE webhook_deliveries SET state = 'dead', attempts = ?,"
-                    " last_status = ?, last_error = ?, updated_at = ? WHERE id = ?",
-                    dead,
-                )
-                await conn.executemany(
-                    "UPDATE webhook_subscriptions SET enabled = 0, disabled_reason = ?"
-                    " WHERE webhook_id = ?",
-                    [(f"endpoint answered 410 Gone at {iso(now)}", w) for w in gone],
-                )
+                for sql, params in writes:
+                    if params:  # each statement is a thread hop: skip the empty ones
+                        await conn.executemany(sql, params)
         except BaseException:
             self._outcomes[:0] = outcomes  # kept: written with the next round
             raise
         for o in outcomes:
-            self._inflight.pop(o.delivery_id, None)
-            self._busy[o.webhook_id] -= 1
+            self._done.discard(o.delivery_id)
+            self._running.pop(o.delivery_id, None)
         for webhook_id in gone:
             log.warning("webhook.disabled", webhook_id=webhook_id, reason="410 Gone")
+
+    async def _refresh(self) -> None:
+        """Who subscribes to what, re-read once a second: the CLI changes it from another
+        process (the API refreshes it at once)."""
+        if time.monotonic() - self._refreshed_at >= REFRESH_EVERY:
+            self._refreshed_at = time.monotonic()
+            self._outbox.subscribed = await self._repo.subscribed_accounts()
 
     async def _prune(self) -> None:
         """Delete events older than the retention whose deliveries all succeeded (dead

@@ -12,7 +12,12 @@ from cpaas_daemon.sim.server import SimulatedAsterisk
 from tests.harness import Daemon, running_daemon
 from tests.webhooks.receiver import Receiver, running_receiver
 
-LOOPBACK = {"allowed_networks": ["127.0.0.0/8"], "retry_scale": 1e-5, "poll_interval": 0.05}
+LOOPBACK = {
+    "allowed_networks": ["127.0.0.0/8"],
+    "retry_scale": 1e-5,
+    "poll_interval": 0.05,
+    "concurrency_per_endpoint": 4,
+}
 
 
 @pytest.fixture
