@@ -111,15 +111,21 @@ BEGIN
         'contact_id', NEW.contact_id));
 END;
 
--- Callbacks share their call's request_id, so they share its stream too.
+-- Callbacks share their call's request_id, so they share its stream too. Created or
+-- moved by a PATCH, a callback is (re)scheduled: one payload, two triggers.
+CREATE VIEW webhook_callback_schedule AS
+SELECT request_id, account_id, json_object(
+       'due_at', due_at, 'scheduled_at', scheduled_at, 'time_zone', time_zone,
+       'agent_number', agent_number, 'destination_number', destination_number) AS data
+  FROM callbacks;
+
 CREATE TRIGGER webhook_callback_scheduled AFTER INSERT ON callbacks
 WHEN EXISTS (SELECT 1 FROM webhook_subscriptions
               WHERE account_id = NEW.account_id AND enabled = 1)
 BEGIN
     INSERT INTO webhook_events (account_id, type, stream, request_id, data)
-    VALUES (NEW.account_id, 'callback.scheduled', NEW.request_id, NEW.request_id, json_object(
-        'due_at', NEW.due_at, 'scheduled_at', NEW.scheduled_at, 'time_zone', NEW.time_zone,
-        'agent_number', NEW.agent_number, 'destination_number', NEW.destination_number));
+    SELECT account_id, 'callback.scheduled', request_id, request_id, data
+      FROM webhook_callback_schedule WHERE request_id = NEW.request_id;
 END;
 
 CREATE TRIGGER webhook_callback_rescheduled AFTER UPDATE OF due_at ON callbacks
@@ -128,9 +134,8 @@ WHEN NEW.state = 'scheduled' AND NEW.due_at != OLD.due_at
               WHERE account_id = NEW.account_id AND enabled = 1)
 BEGIN
     INSERT INTO webhook_events (account_id, type, stream, request_id, data)
-    VALUES (NEW.account_id, 'callback.scheduled', NEW.request_id, NEW.request_id, json_object(
-        'due_at', NEW.due_at, 'scheduled_at', NEW.scheduled_at, 'time_zone', NEW.time_zone,
-        'agent_number', NEW.agent_number, 'destination_number', NEW.destination_number));
+    SELECT account_id, 'callback.scheduled', request_id, request_id, data
+      FROM webhook_callback_schedule WHERE request_id = NEW.request_id;
 END;
 
 CREATE TRIGGER webhook_callback_state AFTER UPDATE OF state ON callbacks
