@@ -9,9 +9,10 @@ POST with CLOCK_MONOTONIC (system-wide on Linux, so comparable across the proces
 talk 3 s, hang up), so each call brings 6 events (initiated, ringing and answered per
 party, completed). Then the same with an endpoint that wants ``call.completed`` only
 (``only_completed``: Twilio's StatusCallback at the end of a call). A second AMI
-session to the simulator (this process's own, raw TCP) stamps each Hangup; the latency of a call is its ``call.completed`` POST's arrival minus
-the last Hangup of its legs -- what a CRM waiting for the end of a call sees, including
-the daemon's CDR batching (``cdr.ingest.FLUSH_INTERVAL``). Target: p99 < 100 ms.
+session to the simulator (this process's own, raw TCP) stamps each Hangup; the latency
+of a call is its ``call.completed`` POST's arrival minus the last Hangup of its legs --
+what a CRM waiting for the end of a call sees, including the daemon's CDR batching
+(``cdr.ingest.FLUSH_INTERVAL``). Target: p99 < 100 ms.
 
 (b) originate cost: the same paced click2calls (numbers ending in 9, calls stay up, no
 teardown inside the window) with no endpoint; with one that wants ``call.completed``
