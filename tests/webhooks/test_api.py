@@ -3,6 +3,7 @@ and writes nothing; secrets are shown once."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,8 @@ import pytest
 from cpaas_daemon import keys
 from cpaas_daemon.main import main
 from tests.harness import Daemon
-from tests.webhooks.helpers import subscribe
+from tests.webhooks.helpers import click2call, subscribe
+from tests.webhooks.receiver import Receiver, verify
 
 URL = "https://crm.example.com/hooks?token=x"
 
@@ -106,3 +108,20 @@ def test_cli_add_list_dead_redeliver_remove(tmp_path: Path, capsys: Any) -> None
     assert main([*db, "webhooks", "remove", "other", webhook_id]) == 2  # not this account's
     assert main([*db, "webhooks", "remove", "acme", webhook_id]) == 0
     assert main([*db, "webhooks", "add", "acme", "gopher://x"]) == 2
+
+
+async def test_an_endpoint_added_by_the_cli_is_used_by_the_running_daemon(
+    daemon: Daemon, receiver: Receiver, capsys: Any
+) -> None:
+    db = str(daemon.app[keys.CONFIG].store.path)
+    added = await asyncio.to_thread(
+        main, ["--db", db, "webhooks", "add", "account_1", receiver.url("/cli")]
+    )
+    assert added == 0
+    secret = capsys.readouterr().out.split("secret: ")[1].strip()
+    request_id = await click2call(daemon)  # the daemon re-reads subscriptions each second
+    got = await receiver.wait(
+        lambda: next((r for r in receiver.at("/cli") if r.event["type"] == "call.completed"), None)
+    )
+    assert got.event["request_id"] == request_id
+    assert verify(secret, got.headers, got.raw)
