@@ -20,7 +20,9 @@ def setup_webhooks(app: web.Application) -> None:
     db = app[keys.DB]
     outbox = Outbox(db)
     app[keys.WEBHOOKS] = WebhookRepository(db, outbox)
-    app[keys.WEBHOOK_WORKER] = worker = DeliveryWorker(db, outbox, app[keys.CONFIG].webhooks)
+    app[keys.WEBHOOK_WORKER] = worker = DeliveryWorker(
+        db, outbox, app[keys.CONFIG].webhooks, app[keys.METRICS]
+    )
     call_events = CallStateEvents(app[keys.BUS], app[keys.TRACKER], outbox)
     app[keys.CALLS].on_transfer(call_events.on_transfer)
     app[keys.CDR_INGEST].on_summary(lambda _request_id, _status: worker.wake())

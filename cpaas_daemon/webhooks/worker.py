@@ -30,6 +30,7 @@ import aiohttp
 import structlog
 
 from cpaas_daemon.config import WebhooksConfig
+from cpaas_daemon.metrics import Metrics
 from cpaas_daemon.store.db import Database
 from cpaas_daemon.timefmt import iso, utc_now
 from cpaas_daemon.webhooks import retry, signing
@@ -93,8 +94,11 @@ class Outcome:
 
 
 class DeliveryWorker:
-    def __init__(self, db: Database, outbox: Outbox, config: WebhooksConfig) -> None:
+    def __init__(
+        self, db: Database, outbox: Outbox, config: WebhooksConfig, metrics: Metrics
+    ) -> None:
         self._db = db
+        self._metrics = metrics
         self._outbox = outbox
         self._repo = WebhookRepository(db)
         self._config = config
@@ -294,6 +298,9 @@ class DeliveryWorker:
         except BaseException:
             self._outcomes[:0] = outcomes  # kept: written with the next round
             raise
+        for outcome, rows in (("delivered", done), ("retry", retry_rows), ("dead", dead)):
+            if rows:
+                self._metrics.webhook_attempts.labels(outcome).inc(len(rows))
         for o in outcomes:
             self._done.discard(o.delivery_id)
             self._running.pop(o.delivery_id, None)

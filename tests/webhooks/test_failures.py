@@ -33,6 +33,10 @@ async def test_500s_are_retried_with_the_same_id_until_accepted(
         lambda: _rows_in(daemon, "delivered")  # the 200 is recorded
     )
     assert (row["attempts"], row["last_status"]) == (3, 200)
+    async with daemon.session.get(daemon.url + "/metrics") as response:
+        metrics = await response.text()
+    assert 'cpaas_webhook_attempts_total{outcome="retry"} 2.0' in metrics
+    assert 'cpaas_webhook_attempts_total{outcome="delivered"} 1.0' in metrics
 
 
 async def _rows_in(daemon: Daemon, state: str) -> list[Any]:
