@@ -45,6 +45,7 @@ REFRESH_EVERY = 1.0  # seconds between re-reads of who subscribes to what
 MIN_ROUND = 0.01  # seconds between rounds: completions in a burst are written together
 DEFER_LANDS = 0.02  # seconds until a deferred write has usually been committed
 PLAN_PER_ENDPOINT = 2000  # due deliveries read per endpoint per round
+MAX_ANSWER = 1 << 16  # bytes of a receiver's answer read (and ignored)
 
 Key = tuple[str, str]  # (webhook_id, stream)
 
@@ -253,6 +254,7 @@ class DeliveryWorker:
                 row["url"], data=payload, headers=headers, allow_redirects=False
             ) as response:
                 status = response.status
+                await response.content.read(MAX_ANSWER)  # read, so the connection is reused
                 if 200 <= status < 300:
                     return status, "", None
                 wait = retry.parse_retry_after(response.headers.get("Retry-After"), utc_now())
@@ -263,6 +265,9 @@ class DeliveryWorker:
         except TimeoutError:
             return None, "timed out", None
         except aiohttp.ClientError as exc:
+            return None, f"{type(exc).__name__}: {exc}", None
+        except Exception as exc:  # a failed attempt, never a stream blocked by a dead task
+            log.exception("webhook.post_failed", webhook_id=row["webhook_id"])
             return None, f"{type(exc).__name__}: {exc}", None
 
     async def _record(self) -> None:
