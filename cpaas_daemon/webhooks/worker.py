@@ -1,18 +1,18 @@
 """Deliver the outbox: at least once, in order per call per endpoint, signed, bounded.
 
-One loop owns the store. Each round (when woken by new events, or every
-``poll_interval``) it (1) reads the due deliveries in id order (a stream whose earlier
-delivery waits for a retry is left out whole), (2) plans them: per (endpoint, stream)
-the oldest goes to the endpoint's ready queue, the rest wait behind it, and (3) writes
-the outcomes of finished POSTs in one transaction. Between rounds the pipeline runs in
-memory: a POST answered 2xx releases the next delivery of its stream at once, and an
-endpoint never has more than ``concurrency_per_endpoint`` POSTs in flight -- one slow
-CRM holds its own slots only. A failed POST blocks its stream until the round that
-records it and schedules the retry.
+One loop owns the store. Only the oldest pending delivery of an (endpoint, stream) is
+due; the fan-out trigger parks the ones behind it. Each round (when woken by new
+events, or every ``poll_interval``) it (1) reads the due deliveries in id order through
+the partial index, (2) queues them per endpoint, and (3) writes the outcomes of
+finished POSTs in one transaction, which makes the next delivery of each stream whose
+head was delivered (or died) due, and wakes the next round. Between rounds POSTs start
+from the queues as slots free: an endpoint never has more than
+``concurrency_per_endpoint`` in flight, so one slow CRM holds its own slots only. A
+failed POST's stream waits for its retry (``next_at``), its successors stay parked.
 
 A delivery stays ``pending`` in the store until its 2xx is recorded: a crash or kill -9
 during a POST makes the next process send it again, with the same ``webhook-id`` (and
-a successor that was sent before the crash is sent again after it, still in order).
+its successors stay parked until it is recorded, so the order holds across a crash).
 """
 
 from __future__ import annotations
@@ -47,6 +47,8 @@ DEFER_LANDS = 0.02  # seconds until a deferred write has usually been committed
 PLAN_PER_ENDPOINT = 2000  # due deliveries read per endpoint per round
 MAX_ANSWER = 1 << 16  # bytes of a receiver's answer read (and ignored)
 
+PARKED = "9999-12-31T23:59:59.999Z"  # next_at of a delivery behind another (0500_webhooks.sql)
+
 Key = tuple[str, str]  # (webhook_id, stream)
 
 _DUE = """
@@ -55,16 +57,18 @@ SELECT d.id, d.webhook_id, d.stream, d.attempts, s.url, s.secret, s.previous_sec
        e.seq, e.data
   FROM (SELECT p.*, ROW_NUMBER() OVER (PARTITION BY p.webhook_id ORDER BY p.id) AS nth
           FROM webhook_deliveries p
-         WHERE p.state = 'pending' AND p.next_at <= :now
-           AND NOT EXISTS (SELECT 1 FROM webhook_deliveries q
-                            WHERE q.webhook_id = p.webhook_id AND q.stream = p.stream
-                              AND q.state = 'pending' AND q.id < p.id
-                              AND q.next_at > :now)) d
+         WHERE p.state = 'pending' AND p.next_at <= :now) d
   JOIN webhook_subscriptions s ON s.webhook_id = d.webhook_id
   JOIN webhook_events e ON e.id = d.event_rowid
  WHERE s.enabled = 1 AND d.nth <= :per_endpoint
  ORDER BY d.id
 """
+# The stream's next delivery (parked by the fan-out trigger) becomes due.
+_UNPARK = (
+    "UPDATE webhook_deliveries SET next_at = ? WHERE id = (SELECT MIN(id)"
+    " FROM webhook_deliveries WHERE webhook_id = ? AND stream = ? AND state = 'pending'"
+    " AND id > ?)"
+)
 _DELIVERED = (
     "UPDATE webhook_deliveries SET state = 'delivered', attempts = ?,"
     " last_status = ?, last_error = '', updated_at = ? WHERE id = ?"
@@ -84,6 +88,7 @@ _DISABLE = "UPDATE webhook_subscriptions SET enabled = 0, disabled_reason = ? WH
 class Outcome:
     delivery_id: int
     webhook_id: str
+    stream: str
     attempts: int  # including this one
     status: int | None  # HTTP status, None when no answer
     error: str
@@ -216,7 +221,13 @@ class DeliveryWorker:
     async def _deliver(self, row: sqlite3.Row) -> None:
         status, error, retry_after = await self._post(row)
         outcome = Outcome(
-            row["id"], row["webhook_id"], row["attempts"] + 1, status, error, retry_after
+            row["id"],
+            row["webhook_id"],
+            row["stream"],
+            row["attempts"] + 1,
+            status,
+            error,
+            retry_after,
         )
         self._outcomes.append(outcome)
         del self._inflight[row["id"]]
@@ -277,12 +288,14 @@ class DeliveryWorker:
             return
         outcomes, self._outcomes = self._outcomes, []
         now = utc_now()
-        done, retry_rows, dead, gone = [], [], [], set()
+        done, retry_rows, dead, gone, unpark = [], [], [], set(), []
         for o in outcomes:
             if o.delivered:
                 done.append((o.attempts, o.status, iso(now), o.delivery_id))
+                unpark.append((iso(now), o.webhook_id, o.stream, o.delivery_id))
             elif o.status == 410 or o.attempts >= retry.MAX_ATTEMPTS:
                 dead.append((o.attempts, o.status, o.error, iso(now), o.delivery_id))
+                unpark.append((iso(now), o.webhook_id, o.stream, o.delivery_id))
                 if o.status == 410:
                     gone.add(o.webhook_id)
             else:
@@ -294,6 +307,7 @@ class DeliveryWorker:
             (_RETRY, retry_rows),
             (_DEAD, dead),
             (_DISABLE, [(f"endpoint answered 410 Gone at {iso(now)}", w) for w in gone]),
+            (_UNPARK, unpark),
         ]
         try:
             async with self._db.transaction() as conn:
@@ -311,6 +325,8 @@ class DeliveryWorker:
             self._running.pop(o.delivery_id, None)
         for webhook_id in gone:
             log.warning("webhook.disabled", webhook_id=webhook_id, reason="410 Gone")
+        if unpark:
+            self.wake()  # the streams' next deliveries are due now
 
     async def _refresh(self) -> None:
         """Who subscribes to what, re-read once a second: the CLI changes it from another

@@ -10,6 +10,7 @@ from cpaas_daemon import keys
 from cpaas_daemon.sim.daemon_config import daemon_config
 from cpaas_daemon.sim.server import SimulatedAsterisk
 from cpaas_daemon.webhooks import retry
+from cpaas_daemon.webhooks.worker import PARKED
 from tests.harness import Daemon, free_port, running_daemon
 from tests.webhooks.helpers import click2call, events_of, has, subscribe
 from tests.webhooks.receiver import Receiver, running_receiver, verify
@@ -112,6 +113,10 @@ async def test_a_receiver_that_was_down_gets_everything_when_it_comes_up(
         return bool(rows) and rows[0]["attempts"] >= 2 and "connect" in rows[0]["last_error"]
 
     await daemon.wait_for(failed_twice)
+    # the call's later events wait parked behind the failing one: only it is ever due
+    await daemon.wait_for(lambda: _parked(daemon))
+    unparked = [r for r in await delivery_rows(daemon) if r["next_at"] != PARKED]
+    assert len(unparked) == 1
     async with running_receiver(port) as receiver:
         await receiver.wait(lambda: has(receiver, "/late", request_id, "call.completed"))
         events = events_of(receiver, "/late", request_id)
@@ -162,6 +167,10 @@ async def test_loopback_is_refused_unless_the_operator_allows_it(
 
         assert len(await daemon.wait_for(lambda: _all_refused(refused))) == 2
     assert receiver.received == []
+
+
+async def _parked(daemon: Daemon) -> int:
+    return sum(r["next_at"] == PARKED for r in await delivery_rows(daemon))
 
 
 async def _all_refused(refused: Any) -> list[Any] | None:

@@ -34,6 +34,7 @@ CREATE TABLE webhook_events (
 CREATE INDEX webhook_events_stream ON webhook_events (stream, seq);
 
 -- pending -> delivered | dead; a redelivery moves dead back to pending (same event id).
+-- next_at '9999-12-31T23:59:59.999Z': parked behind an earlier delivery of its stream.
 CREATE TABLE webhook_deliveries (
     id           INTEGER PRIMARY KEY,
     event_rowid  INTEGER NOT NULL REFERENCES webhook_events (id) ON DELETE CASCADE,
@@ -51,14 +52,21 @@ CREATE INDEX webhook_deliveries_stream ON webhook_deliveries (webhook_id, stream
 CREATE INDEX webhook_deliveries_event ON webhook_deliveries (event_rowid);
 
 -- Number the event in its stream and fan it out to the account's enabled endpoints that
--- want its type (delivery ids grow with seq, so "earlier in the stream" is "smaller id").
+-- want its type. Only the oldest pending delivery of an (endpoint, stream) is due; one
+-- behind it is parked (next_at far in the future) until the worker records the one
+-- ahead as delivered or dead, so the due ones are found by the partial index alone,
+-- however many wait behind an endpoint that is down.
 CREATE TRIGGER webhook_events_fan_out AFTER INSERT ON webhook_events
 BEGIN
     UPDATE webhook_events
        SET seq = (SELECT COALESCE(MAX(seq), 0) + 1 FROM webhook_events WHERE stream = NEW.stream)
      WHERE id = NEW.id;
     INSERT INTO webhook_deliveries (event_rowid, webhook_id, stream, next_at)
-    SELECT NEW.id, s.webhook_id, NEW.stream, NEW.created_at
+    SELECT NEW.id, s.webhook_id, NEW.stream,
+           CASE WHEN EXISTS (SELECT 1 FROM webhook_deliveries q
+                              WHERE q.webhook_id = s.webhook_id AND q.stream = NEW.stream
+                                AND q.state = 'pending')
+                THEN '9999-12-31T23:59:59.999Z' ELSE NEW.created_at END
       FROM webhook_subscriptions s
      WHERE s.account_id = NEW.account_id AND s.enabled = 1
        AND (s.event_types = '*' OR instr(' ' || s.event_types || ' ', ' ' || NEW.type || ' ') > 0);
