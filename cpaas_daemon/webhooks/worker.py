@@ -1,11 +1,11 @@
 """Deliver the outbox: at least once, in order per call per endpoint, signed, bounded.
 
 One loop owns the store. Only the oldest pending delivery of an (endpoint, stream) is
-due; the fan-out trigger parks the ones behind it. Each round (when woken by new
-events, or every ``poll_interval``) it (1) reads the due deliveries in id order through
-the partial index, (2) queues them per endpoint, and (3) writes the outcomes of
-finished POSTs in one transaction, which makes the next delivery of each stream whose
-head was delivered (or died) due, and wakes the next round. Between rounds POSTs start
+due; the fan-out trigger parks the ones behind it. Each round (woken by new events or a
+finished POST, at most every ``MIN_ROUND``, else every ``poll_interval``) it (1) writes
+the outcomes of finished POSTs in one transaction, which makes the next delivery of
+each stream whose head was delivered (or died) due, (2) reads the due deliveries in id
+order through the partial index and (3) queues them per endpoint. Between rounds POSTs start
 from the queues as slots free: an endpoint never has more than
 ``concurrency_per_endpoint`` in flight, so one slow CRM holds its own slots only. A
 failed POST's stream waits for its retry (``next_at``), its successors stay parked.
@@ -117,7 +117,6 @@ class DeliveryWorker:
         self._busy: Counter[str] = Counter()  # POSTs in flight per endpoint
         self._ready: dict[str, deque[sqlite3.Row]] = defaultdict(deque)
         self._behind: dict[Key, deque[sqlite3.Row]] = defaultdict(deque)
-        self._blocked: set[Key] = set()  # a delivery of the stream is ready or running
         self._session: aiohttp.ClientSession | None = None
         self._task: asyncio.Task[None] | None = None
         self._pruned_at = 0.0
@@ -173,7 +172,9 @@ class DeliveryWorker:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._config.poll_interval)
             self._wake.clear()
-            try:  # new events first (latency), then the bookkeeping
+            try:
+                await self._record()  # first: it makes the streams' next deliveries due
+                await self._refresh()
                 self._plan(
                     await self._db.fetchall(
                         _DUE, {"now": iso(utc_now()), "per_endpoint": PLAN_PER_ENDPOINT}
@@ -181,8 +182,6 @@ class DeliveryWorker:
                 )
                 for webhook_id in list(self._ready):
                     self._pump(webhook_id)
-                await self._record()
-                await self._refresh()
                 await self._prune()
             except Exception:
                 log.exception("webhook.round_failed")
@@ -205,7 +204,7 @@ class DeliveryWorker:
             else:
                 ready[row["webhook_id"]].append(row)
                 blocked.add(key)
-        self._ready, self._behind, self._blocked = ready, behind, blocked
+        self._ready, self._behind = ready, behind
 
     def _pump(self, webhook_id: str) -> None:
         """Start ready deliveries of this endpoint while it has free slots."""
@@ -236,10 +235,8 @@ class DeliveryWorker:
             key = self._running.pop(row["id"])
             self._done.add(row["id"])
             successors = self._behind.get(key)
-            if successors:  # the stream's next event goes now, not at the next round
+            if successors:  # due already (a redelivery, a re-enabled endpoint): go now
                 self._ready[row["webhook_id"]].append(successors.popleft())
-            else:
-                self._blocked.discard(key)
         else:  # the stream waits for the round that writes this and schedules the retry
             log.info(
                 "webhook.attempt_failed",
@@ -248,7 +245,7 @@ class DeliveryWorker:
                 attempt=outcome.attempts,
                 error=error,
             )
-            self.wake()
+        self.wake()  # the next round writes this and releases the stream's next delivery
         self._pump(row["webhook_id"])
 
     async def _post(self, row: sqlite3.Row) -> tuple[int | None, str, float | None]:
@@ -325,8 +322,6 @@ class DeliveryWorker:
             self._running.pop(o.delivery_id, None)
         for webhook_id in gone:
             log.warning("webhook.disabled", webhook_id=webhook_id, reason="410 Gone")
-        if unpark:
-            self.wake()  # the streams' next deliveries are due now
 
     async def _refresh(self) -> None:
         """Who subscribes to what, re-read once a second: the CLI changes it from another
