@@ -176,3 +176,16 @@ async def _parked(daemon: Daemon) -> int:
 async def _all_refused(refused: Any) -> list[Any] | None:
     rows = await refused()
     return rows if len(rows) == 2 else None
+
+
+async def test_a_failing_event_holds_back_the_rest_of_its_call(
+    daemon: Daemon, receiver: Receiver
+) -> None:
+    receiver.answers["/ord"] = lambda seen: 500 if seen < 4 else 200
+    await subscribe(daemon, receiver.url("/ord"))
+    request_id = await click2call(daemon)
+    await receiver.wait(lambda: has(receiver, "/ord", request_id, "call.completed"))
+    arrivals = [r.event["sequence"] for r in receiver.at("/ord")]
+    assert arrivals[:5] == [1, 1, 1, 1, 1]  # the retries of the first event, nothing else
+    assert arrivals == sorted(arrivals)  # never a later event before an earlier one
+    assert sorted(set(arrivals)) == list(range(1, max(arrivals) + 1))
