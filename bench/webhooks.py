@@ -35,7 +35,15 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bench._live import HEADERS, Child, free_port, percentile, start_daemon, start_sim
+from bench._live import (
+    HEADERS,
+    Child,
+    free_port,
+    percentile,
+    profile,
+    start_daemon,
+    start_sim,
+)
 
 QUICK = bool(os.environ.get("BENCH_QUICK"))
 RATE = 200  # click2calls per second
@@ -167,7 +175,8 @@ async def _delivery(
 ) -> dict[str, Any]:
     hangups = Hangups()
     listener = asyncio.create_task(hangups.run(ami))
-    cpu0, t0 = daemon.cpu(), time.monotonic()
+    cpu0, t0, own0 = daemon.cpu(), time.monotonic(), time.process_time()
+    spy = profile(daemon, DURATION + 3, "webhooks-daemon")
     ids, _, failed = await _paced(session, url, "0", 0)
     wanted = set(ids)
     deadline = time.monotonic() + DRAIN
@@ -177,7 +186,10 @@ async def _delivery(
             break
         await asyncio.sleep(0.1)
     listener.cancel()
+    if spy is not None:
+        spy.wait()
     elapsed, cpu = time.monotonic() - t0, daemon.cpu() - cpu0
+    own = time.process_time() - own0
     completed = {rid: at for at, kind, rid in crm.arrivals if kind == "call.completed"}
     lags = [at - hangups.last[rid] for rid, at in completed.items() if rid in hangups.last]
     first = min(at for at, _, _ in crm.arrivals)
@@ -193,6 +205,7 @@ async def _delivery(
         "hangup_to_post_p99_ms": round(percentile(lags, 0.99) * 1000, 1),
         "hangup_to_post_max_ms": round(max(lags, default=0) * 1000, 1),
         "daemon_cpu_pct": round(100 * cpu / elapsed),
+        "receiver_and_client_cpu_pct": round(100 * own / elapsed),
     }
 
 
