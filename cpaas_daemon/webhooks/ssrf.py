@@ -39,8 +39,7 @@ class AddressPolicy:
         )
 
     def allows(self, address: IpAddress) -> bool:
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-            address = address.ipv4_mapped
+        address = _embedded_ipv4(address)
         if any(address in net for net in self._allowed):
             return True
         return not (
@@ -66,6 +65,23 @@ class AddressPolicy:
 
 
 _SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT, not routable publicly
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def _embedded_ipv4(address: IpAddress) -> IpAddress:
+    """The IPv4 address an IPv6 one carries (mapped, 6to4, Teredo, NAT64), which is where
+    a packet to it ends up; other addresses unchanged."""
+    if isinstance(address, ipaddress.IPv4Address):
+        return address
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address.teredo is not None:
+        return address.teredo[1]
+    if address in _NAT64:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return address
 
 
 class GuardedResolver(AbstractResolver):

@@ -49,6 +49,7 @@ def test_retry_after_as_seconds_or_http_date() -> None:
         "127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254",
         "100.100.100.200", "100.64.0.1", "0.0.0.0", "224.0.0.1", "::1", "fe80::1",
         "fd00:ec2::254", "::ffff:127.0.0.1", "::ffff:169.254.169.254",
+        "2002:7f00:1::1", "64:ff9b::a9fe:a9fe", "2001:0:4136:e378:8000:63bf:f5ff:fffe",
     ],
 )  # fmt: skip
 def test_internal_addresses_are_refused_by_default(address: str) -> None:
@@ -58,6 +59,7 @@ def test_internal_addresses_are_refused_by_default(address: str) -> None:
 def test_public_addresses_pass_and_allowed_networks_open_a_range() -> None:
     policy = AddressPolicy(["127.0.0.0/8"])
     assert policy.allows(ipaddress.ip_address("93.184.216.34"))
+    assert policy.allows(ipaddress.ip_address("2606:4700::1111"))
     assert policy.allows(ipaddress.ip_address("127.0.0.1"))
     assert not policy.allows(ipaddress.ip_address("10.0.0.1"))
     with pytest.raises(BlockedAddress):
