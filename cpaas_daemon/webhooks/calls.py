@@ -15,6 +15,7 @@ from cpaas_daemon.webhooks.events import Outbox
 
 RING, RINGING, UP = "4", "5", "6"  # AMI ChannelState
 _TYPES = {RING: "call.ringing", RINGING: "call.ringing", UP: "call.answered"}
+MAX_TOLD = 20_000  # parties remembered before those no longer live are forgotten
 
 
 def party(channel: str) -> str:
@@ -41,6 +42,9 @@ class CallStateEvents:
         if info is None or not self._outbox.wants(info.account_id, type_):
             return
         name = party(event.get("Channel", ""))
+        if len(self._told) >= MAX_TOLD:  # Hangups missed while the AMI link was down
+            live = {party(channel.name) for channel in self._tracker.live_channels()}
+            self._told = {p: types for p, types in self._told.items() if p in live}
         told = self._told.setdefault(name, set())
         if type_ in told:
             return
