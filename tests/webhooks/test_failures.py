@@ -189,3 +189,23 @@ async def test_a_failing_event_holds_back_the_rest_of_its_call(
     assert arrivals[:5] == [1, 1, 1, 1, 1]  # the retries of the first event, nothing else
     assert arrivals == sorted(arrivals)  # never a later event before an earlier one
     assert sorted(set(arrivals)) == list(range(1, max(arrivals) + 1))
+
+
+async def test_a_disabled_endpoint_gets_nothing_and_logs_never_hold_the_secret(
+    daemon: Daemon, receiver: Receiver, capsys: Any
+) -> None:
+    receiver.answers["/err"] = 500
+    failing = await subscribe(daemon, receiver.url("/err"), events="call.initiated")
+    off = await subscribe(daemon, receiver.url("/off"), events="call.initiated")
+    status, _ = await daemon.call(
+        "PATCH", "/api/webhooks", {"webhook_id": off["webhook_id"], "enabled": "false"}
+    )
+    assert status == 200
+    await click2call(daemon)
+    await receiver.wait(lambda: len(receiver.at("/err")) >= 3)
+    assert receiver.at("/off") == []
+    logged = capsys.readouterr()
+    assert "webhook.attempt_failed" in logged.out + logged.err
+    for secret in (failing["secret"], off["secret"]):
+        assert secret not in logged.out + logged.err
+        assert secret.removeprefix("whsec_") not in logged.out + logged.err
