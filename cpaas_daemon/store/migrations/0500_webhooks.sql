@@ -73,7 +73,8 @@ BEGIN
 END;
 
 -- Calls: initiated (the row is written before the Originate), completed with the CDR
--- summary (and recording_ready when it was recorded), DTMF collected by the IVR.
+-- summary (and recording_ready when it was recorded) or, when the PBX refused the
+-- Originate and nothing rang, with state 'refused' and no CDR; DTMF collected by the IVR.
 CREATE TRIGGER webhook_call_initiated AFTER INSERT ON calls
 WHEN EXISTS (SELECT 1 FROM webhook_subscriptions
               WHERE account_id = NEW.account_id AND enabled = 1)
@@ -87,25 +88,25 @@ BEGIN
 END;
 
 CREATE TRIGGER webhook_call_completed AFTER UPDATE OF state ON calls
-WHEN NEW.state = 'completed' AND OLD.state != 'completed'
+WHEN NEW.state IN ('completed', 'refused') AND OLD.state NOT IN ('completed', 'refused')
  AND EXISTS (SELECT 1 FROM webhook_subscriptions
               WHERE account_id = NEW.account_id AND enabled = 1)
 BEGIN
     INSERT INTO webhook_events (account_id, type, stream, request_id, data)
     VALUES (NEW.account_id, 'call.completed', NEW.request_id, NEW.request_id, json_object(
-        'kind', NEW.kind, 'direction', NEW.direction,
+        'state', NEW.state, 'kind', NEW.kind, 'direction', NEW.direction,
         'agent_number', NEW.agent_number, 'customer_number', NEW.customer_number,
         'caller_id', NEW.caller_id, 'campaign_id', NEW.campaign_id,
-        'cdr', json_object(
+        'cdr', json(CASE WHEN NEW.state = 'refused' THEN 'null' ELSE json_object(
             'call_date', NEW.call_date, 'answer', NEW.answer, 'end_time', NEW.end_time,
             'call_duration', NEW.call_duration, 'billsec', NEW.billsec,
             'dial_status', NEW.dial_status, 'call_status', NEW.call_status,
             'uniqueid', NEW.uniqueid, 'recording_name', NEW.recording_name,
-            'dtmf_inputs', NEW.dtmf_inputs)));
+            'dtmf_inputs', NEW.dtmf_inputs) END)));
     INSERT INTO webhook_events (account_id, type, stream, request_id, data)
     SELECT NEW.account_id, 'call.recording_ready', NEW.request_id, NEW.request_id,
            json_object('recording_name', NEW.recording_name)
-     WHERE NEW.recording_name != '';
+     WHERE NEW.state = 'completed' AND NEW.recording_name != '';
 END;
 
 CREATE TRIGGER webhook_call_dtmf AFTER UPDATE OF dtmf_inputs ON calls
