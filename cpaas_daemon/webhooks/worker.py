@@ -44,7 +44,7 @@ PRUNE_EVERY = 600.0  # seconds between deletions of old delivered events
 REFRESH_EVERY = 1.0  # seconds between re-reads of who subscribes to what
 MIN_ROUND = 0.01  # seconds between rounds: completions in a burst are written together
 DEFER_LANDS = 0.02  # seconds until a deferred write has usually been committed
-PLAN_PER_ENDPOINT = 2000  # due deliveries read per endpoint per round
+PLAN_PER_SLOT = 8  # due deliveries read per endpoint per round, per concurrency slot
 MAX_ANSWER = 1 << 16  # bytes of a receiver's answer read (and ignored)
 
 PARKED = "9999-12-31T23:59:59.999Z"  # next_at of a delivery behind another (0500_webhooks.sql)
@@ -122,6 +122,9 @@ class DeliveryWorker:
         self._pruned_at = 0.0
         self._refreshed_at = 0.0
         self._soon: asyncio.TimerHandle | None = None
+        # enough to keep every slot busy until the next round (a finished POST wakes
+        # one), few enough that an endpoint catching up on a backlog costs little to plan
+        self._plan_size = PLAN_PER_SLOT * config.concurrency_per_endpoint
 
     async def start(self) -> None:
         connector = aiohttp.TCPConnector(
@@ -172,12 +175,13 @@ class DeliveryWorker:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._config.poll_interval)
             self._wake.clear()
+            started = time.monotonic()
             try:
                 await self._record()  # first: it makes the streams' next deliveries due
                 await self._refresh()
                 self._plan(
                     await self._db.fetchall(
-                        _DUE, {"now": iso(utc_now()), "per_endpoint": PLAN_PER_ENDPOINT}
+                        _DUE, {"now": iso(utc_now()), "per_endpoint": self._plan_size}
                     )
                 )
                 for webhook_id in list(self._ready):
@@ -186,7 +190,9 @@ class DeliveryWorker:
             except Exception:
                 log.exception("webhook.round_failed")
                 await asyncio.sleep(1.0)
-            await asyncio.sleep(MIN_ROUND)
+            # a round that took long (a large backlog) is followed by as long a rest, so
+            # the worker never holds more than half of the store's thread
+            await asyncio.sleep(max(MIN_ROUND, time.monotonic() - started))
 
     def _plan(self, rows: list[sqlite3.Row]) -> None:
         """Rebuild the queues from the store's due deliveries (id order): per stream the
