@@ -175,7 +175,6 @@ class DeliveryWorker:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._config.poll_interval)
             self._wake.clear()
-            started = time.monotonic()
             try:
                 await self._record()  # first: it makes the streams' next deliveries due
                 await self._refresh()
@@ -190,9 +189,7 @@ class DeliveryWorker:
             except Exception:
                 log.exception("webhook.round_failed")
                 await asyncio.sleep(1.0)
-            # a round that took long (a large backlog) is followed by as long a rest, so
-            # the worker never holds more than half of the store's thread
-            await asyncio.sleep(max(MIN_ROUND, time.monotonic() - started))
+            await asyncio.sleep(MIN_ROUND)
 
     def _plan(self, rows: list[sqlite3.Row]) -> None:
         """Rebuild the queues from the store's due deliveries (id order): per stream the
