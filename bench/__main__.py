@@ -83,6 +83,12 @@ SUMMARY = (
     Row("campaign_pacing", "campaign pacing: mean gap error", "gap_error_mean_pct", " %",
         ("<=", 1)),
     Row("campaign_pacing", "campaign pacing: gap error p99", "gap_error_p99_pct", " %"),
+    Row("webhooks", "webhook call.completed POST after the Hangup, p99 (200 calls/s)",
+        "hangup_to_post_p99_ms", " ms", ("<=", 100)),
+    Row("webhooks", "webhook events/s delivered at 200 calls/s (6 per call)",
+        "events_per_s", "/s"),
+    Row("webhooks", "originate CPU per call with an endpoint (outbox write only)",
+        "originate_cpu_cost_outbox_pct", " %", ("<=", 5)),
 )  # fmt: skip
 PEER_NOTES = {
     "peer_raw_ami_originates_per_s": "a raw asyncio AMI client, same call shape, same run",

@@ -47,6 +47,7 @@ from cpaas_daemon.stats.ecounters import Ecounters
 from cpaas_daemon.store.db import Database
 from cpaas_daemon.tts import TtsRenderer
 from cpaas_daemon.wallboard.wiring import setup_wallboard, wallboard_ctx
+from cpaas_daemon.webhooks.wiring import setup_webhooks
 
 log = structlog.get_logger(__name__)
 
@@ -175,11 +176,13 @@ def create_app(config: Config) -> web.Application:
     app[keys.AGENT_DASHBOARD] = agents = AgentDashboard(db, ZoneInfo(config.ami.pbx_timezone))
     app[keys.ECOUNTERS] = Ecounters(db, tracker, agents)
     setup_campaigns(app)  # after AGI, TTS, originator and CDR ingest
+    setup_webhooks(app)  # after the tracker and CDR ingest it hooks into
     if config.simulate:
         app[keys.SIM] = _simulator(config)
     app.cleanup_ctx.extend(
         [
             _store_ctx,
+            running(keys.WEBHOOK_WORKER),  # after the store, before anything that emits
             running(keys.CDR_INGEST),
             running(keys.AGI),
             _tts_ctx,

@@ -6,6 +6,7 @@ no other module reads ``os.environ`` or guesses a default of its own.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tomllib
@@ -128,6 +129,33 @@ class CampaignsConfig(_Section):
     max_concurrent_calls: int = Field(50, ge=1)
 
 
+class WebhooksConfig(_Section):
+    """Webhook delivery (docs/webhooks.md)."""
+
+    allowed_networks: tuple[str, ...] = ()
+    """CIDRs the SSRF guard lets through although loopback/private (e.g. 10.0.0.0/8)."""
+    concurrency_per_endpoint: int = Field(16, ge=1, le=256)
+    connect_timeout: float = Field(5.0, gt=0)
+    timeout: float = Field(10.0, gt=0)
+    retry_scale: float = Field(1.0, gt=0)
+    """Multiplies the retry schedule (tests shrink it; 1.0 spans ~72 h)."""
+    poll_interval: float = Field(0.25, gt=0)
+    retention_days: int = Field(7, ge=1)
+
+    @field_validator("allowed_networks", mode="before")
+    @classmethod
+    def _networks(cls, value: object) -> object:
+        """A list, or (from the environment) one comma-separated string."""
+        if isinstance(value, str):
+            value = tuple(net.strip() for net in value.split(",") if net.strip())
+        for net in value if isinstance(value, list | tuple) else ():
+            try:
+                ipaddress.ip_network(net, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"{net!r} is not an IP network") from exc
+        return value
+
+
 class LogConfig(_Section):
     format: Literal["auto", "json", "console"] = "auto"
     level: Literal["debug", "info", "warning", "error"] = "info"
@@ -146,6 +174,7 @@ class Config(_Section):
     callbacks: CallbacksConfig = CallbacksConfig()
     tts: TtsConfig = TtsConfig()
     campaigns: CampaignsConfig = CampaignsConfig()
+    webhooks: WebhooksConfig = WebhooksConfig()
     log: LogConfig = LogConfig()
 
 

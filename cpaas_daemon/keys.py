@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from cpaas_daemon.store.db import Database
     from cpaas_daemon.tts.renderer import TtsRenderer
     from cpaas_daemon.wallboard.hub import WallboardHub
+    from cpaas_daemon.webhooks.repository import WebhookRepository
+    from cpaas_daemon.webhooks.worker import DeliveryWorker
 
 CONFIG: web.AppKey[Config] = web.AppKey("config")
 DB: web.AppKey[Database] = web.AppKey("db")
@@ -72,3 +74,5 @@ DIDS: web.AppKey[DidRepository] = web.AppKey("dids")
 CDR_CSV: web.AppKey[CdrCsvBackfill] = web.AppKey("cdr_csv")
 RECORDINGS: web.AppKey[RecordingFiles] = web.AppKey("recordings")
 RECORDING_RETENTION: web.AppKey[RecordingRetention] = web.AppKey("recording_retention")
+WEBHOOKS: web.AppKey[WebhookRepository] = web.AppKey("webhooks")
+WEBHOOK_WORKER: web.AppKey[DeliveryWorker] = web.AppKey("webhook_worker")

@@ -1,4 +1,4 @@
-"""Command line: ``cpaas-daemon run | accounts add | announcements add | check-config``.
+"""Command line: ``cpaas-daemon run | accounts | announcements | webhooks | check-config``.
 
 Exit codes: 0 clean stop, 2 bad usage or configuration, 3 could not start (port in use,
 database unreadable), 130 interrupted.
@@ -29,6 +29,7 @@ from cpaas_daemon.log import setup_logging
 from cpaas_daemon.queue_log import cli as stats_users_cli
 from cpaas_daemon.store.db import Database
 from cpaas_daemon.systemd_notify import watchdog
+from cpaas_daemon.webhooks import cli as webhooks_cli
 
 EXIT_OK, EXIT_CONFIG, EXIT_START, EXIT_INTERRUPTED = 0, 2, 3, 130
 
@@ -66,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     announcements_cli.add_parser(sub)
     stats_users_cli.add_parser(sub)
     dids_cli.add_parser(sub)
+    webhooks_cli.add_parser(sub)
     sub.add_parser("check-config", help="validate the configuration and print it")
     return parser
 
@@ -156,6 +158,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_with_db(config, lambda db: announcements_cli.run(db, args)))
         if args.command == "dids":
             return asyncio.run(_with_db(config, lambda db: dids_cli.run(db, args)))
+        if args.command == "webhooks":
+            return asyncio.run(_with_db(config, lambda db: webhooks_cli.run(db, args)))
         if args.command == "stats-users":
             return asyncio.run(_with_db(config, lambda db: stats_users_cli.run(db, args)))
         return asyncio.run(_serve(config))

@@ -29,3 +29,9 @@ class Metrics:
             "cpaas_queue_log_lines", "queue_log lines stored", registry=r
         )
         self.live_channels = Gauge("cpaas_live_channels", "channels currently up", registry=r)
+        self.webhook_attempts = Counter(
+            "cpaas_webhook_attempts",
+            "webhook POSTs by what became of the delivery: delivered, retry, dead",
+            ["outcome"],
+            registry=r,
+        )
