@@ -30,9 +30,10 @@ def window(minutes_before: int = 1, minutes_after: int = 60, zone: str = "UTC") 
     }
 
 
-def upload_prompt(uploads_dir: Path) -> None:
-    uploads_dir.mkdir(parents=True, exist_ok=True)
-    (uploads_dir / PROMPT).write_bytes(b"RIFF")
+def upload_prompt(uploads_dir: Path, account: str = "account_1") -> None:
+    """Put the prompt in ``account``'s own uploads folder, as an operator would."""
+    (uploads_dir / account).mkdir(parents=True, exist_ok=True)
+    (uploads_dir / account / PROMPT).write_bytes(b"RIFF")
 
 
 async def new_list(daemon: Daemon, numbers: Iterable[str], account: str = "account_1") -> str:
