@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 ENV_PREFIX = "CPAAS_"
+DEFAULT_AMI_SECRET = "cpaas-secret"
 
 
 class _Section(BaseModel):
@@ -32,7 +33,8 @@ class AmiConfig(_Section):
     host: str = "127.0.0.1"
     port: int = Field(5038, ge=0, le=65535)
     username: str = "cpaas"
-    secret: str = "cpaas-secret"
+    secret: str = DEFAULT_AMI_SECRET
+    """Only good for the simulated PBX: ``run`` refuses it without ``--simulate``."""
     reconnect_min: float = Field(0.2, gt=0)
     reconnect_max: float = Field(10.0, gt=0)
     ping_interval: float = Field(5.0, gt=0)

@@ -23,7 +23,7 @@ from cpaas_daemon.accounts.repository import AccountRepository
 from cpaas_daemon.announcements import cli as announcements_cli
 from cpaas_daemon.app import create_app
 from cpaas_daemon.calls import dids as dids_cli
-from cpaas_daemon.config import Config, ConfigError, load_config
+from cpaas_daemon.config import DEFAULT_AMI_SECRET, Config, ConfigError, load_config
 from cpaas_daemon.errors import ApiError
 from cpaas_daemon.log import setup_logging
 from cpaas_daemon.queue_log import cli as stats_users_cli
@@ -149,6 +149,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "check-config":
         print(config.model_dump_json(indent=2, exclude={"ami": {"secret"}}))
         return EXIT_OK
+    if args.command == "run" and not config.simulate and config.ami.secret == DEFAULT_AMI_SECRET:
+        # A secret everyone can read in this repository must never open a real PBX.
+        print(
+            "cpaas-daemon: ami.secret is the built-in default; set ami.secret "
+            "(or CPAAS_AMI__SECRET) to the secret of manager.conf's user",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
     try:
         if args.command == "accounts":
             return asyncio.run(_accounts(config, args))

@@ -21,6 +21,7 @@ from aiohttp import web
 from cpaas_daemon import keys
 from cpaas_daemon.app import create_app
 from cpaas_daemon.config import Config
+from cpaas_daemon.sim.daemon_config import SIM_AMI_SECRET
 from cpaas_daemon.sim.server import SimConfig, SimulatedAsterisk
 
 TIME_SCALE = 0.02
@@ -100,6 +101,7 @@ async def running_sim(
     sim = SimulatedAsterisk(
         SimConfig(
             time_scale=options.pop("time_scale", TIME_SCALE),
+            secret=options.pop("secret", SIM_AMI_SECRET),
             queue_log_path=tmp_path / "queue_log",
             cdr_csv_path=tmp_path / "Master.csv",
             **options,

@@ -69,3 +69,13 @@ def test_check_config_rejects_bad_values_with_exit_2(tmp_path: Path, capsys: obj
     assert "http.port" in capsys.readouterr().err  # type: ignore[attr-defined]
     assert main(["--config", str(REPO / "config" / "cpaas.toml"), "check-config"]) == 0
     assert "cpaas-secret" not in capsys.readouterr().out  # type: ignore[attr-defined]
+
+
+def test_run_refuses_the_built_in_ami_secret_outside_simulate(
+    tmp_path: Path, capsys: object
+) -> None:
+    """Issue 10.7: the shipped secret never opens a real PBX; exit 2 names the key."""
+    config = REPO / "config" / "cpaas.toml"
+    assert main(["--config", str(config), "--db", str(tmp_path / "db"), "run"]) == 2
+    assert "ami.secret" in capsys.readouterr().err  # type: ignore[attr-defined]
+    assert not (tmp_path / "db").exists()  # refused before anything was opened
