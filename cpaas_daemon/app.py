@@ -14,6 +14,7 @@ import structlog
 from aiohttp import web
 
 from cpaas_daemon import keys
+from cpaas_daemon.accounts.limits import AuthThrottle, CallLimiter
 from cpaas_daemon.accounts.repository import AccountRepository
 from cpaas_daemon.agi.server import FastAgiServer
 from cpaas_daemon.ami.bus import EventBus
@@ -143,9 +144,11 @@ def create_app(config: Config) -> web.Application:
     app[keys.METRICS] = metrics = Metrics()
     app[keys.BUS] = bus = EventBus()
     app[keys.DB] = db = Database(config.store.path)
-    app[keys.ACCOUNTS] = AccountRepository(db)
+    app[keys.ACCOUNTS] = accounts = AccountRepository(db)
+    app[keys.AUTH_THROTTLE] = AuthThrottle(config.limits, metrics)
     app[keys.AMI] = ami = AmiClient(config.ami, bus, metrics)
     app[keys.TRACKER] = tracker = CallTracker(bus, metrics)
+    app[keys.CALL_LIMITER] = CallLimiter(accounts, tracker, config.limits, metrics)
     ami.on_login(_resync_tracker(ami, tracker))
     ami.on_login(_announce_globals(ami, config))
     app[keys.CALL_REPO] = calls = CallRepository(db)

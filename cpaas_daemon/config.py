@@ -124,6 +124,18 @@ class CampaignsConfig(_Section):
     max_concurrent_calls: int = Field(50, ge=1)
 
 
+class LimitsConfig(_Section):
+    """Per-account defaults for calls placed through the API (``accounts limits`` sets
+    an account's own), and how many failed logins a peer or an account may make per
+    window before further attempts are refused with 429 (docs/security.md)."""
+
+    calls_per_second: float = Field(5.0, gt=0)
+    max_concurrent_calls: int = Field(50, ge=1)
+    auth_failures_per_peer: int = Field(20, ge=1)
+    auth_failures_per_account: int = Field(100, ge=1)
+    auth_window_seconds: float = Field(60.0, gt=0)
+
+
 class LogConfig(_Section):
     format: Literal["auto", "json", "console"] = "auto"
     level: Literal["debug", "info", "warning", "error"] = "info"
@@ -142,6 +154,7 @@ class Config(_Section):
     callbacks: CallbacksConfig = CallbacksConfig()
     tts: TtsConfig = TtsConfig()
     campaigns: CampaignsConfig = CampaignsConfig()
+    limits: LimitsConfig = LimitsConfig()
     log: LogConfig = LogConfig()
 
 

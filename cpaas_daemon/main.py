@@ -63,6 +63,13 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("account_id")
     add.add_argument("--auth", help="secret to use (at least 12 characters)")
     acc_sub.add_parser("list", help="list account ids")
+    limits = acc_sub.add_parser(
+        "limits", help="show or set an account's calls/s and concurrent calls (API calls)"
+    )
+    limits.add_argument("account_id")
+    limits.add_argument("--cps", type=float, help="calls per second (default: [limits])")
+    limits.add_argument("--concurrent", type=int, help="calls up at once (default: [limits])")
+    limits.add_argument("--default", action="store_true", help="back to the [limits] defaults")
     announcements_cli.add_parser(sub)
     stats_users_cli.add_parser(sub)
     dids_cli.add_parser(sub)
@@ -129,6 +136,8 @@ async def _accounts(config: Config, args: argparse.Namespace) -> int:
         if args.accounts_command == "list":
             print("\n".join(await repo.list_ids()))
             return EXIT_OK
+        if args.accounts_command == "limits":
+            return await _limits(repo, config, args)
         secret = await repo.add(args.account_id, args.auth)
         print(f"account {args.account_id} created")
         if args.auth is None:
@@ -136,6 +145,26 @@ async def _accounts(config: Config, args: argparse.Namespace) -> int:
         return EXIT_OK
 
     return await _with_db(config, run)
+
+
+async def _limits(repo: AccountRepository, config: Config, args: argparse.Namespace) -> int:
+    """``accounts limits ID [--cps N] [--concurrent N] [--default]``: set, then print."""
+    cps, concurrent = await repo.limits(args.account_id)
+    if args.default:
+        cps = concurrent = None
+    cps = args.cps if args.cps is not None else cps
+    concurrent = args.concurrent if args.concurrent is not None else concurrent
+    await repo.set_limits(args.account_id, cps, concurrent)
+    shown_cps = f"{cps:g}" if cps is not None else f"{config.limits.calls_per_second:g} (default)"
+    shown_concurrent = (
+        str(concurrent)
+        if concurrent is not None
+        else f"{config.limits.max_concurrent_calls} (default)"
+    )
+    print(
+        f"{args.account_id}: calls_per_second {shown_cps}, max_concurrent_calls {shown_concurrent}"
+    )
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -28,4 +28,10 @@ class Metrics:
         self.queue_log_lines = Counter(
             "cpaas_queue_log_lines", "queue_log lines stored", registry=r
         )
+        self.limit_rejections = Counter(
+            "cpaas_limit_rejections",
+            "Requests or connections refused by a limit (docs/security.md)",
+            ["limit"],
+            registry=r,
+        )
         self.live_channels = Gauge("cpaas_live_channels", "channels currently up", registry=r)

@@ -76,9 +76,10 @@ async def account_of(request: web.Request) -> str:
     secret = request.headers.get("auth", "")
     if not account_id or not secret:
         raise Unauthorized("account and auth headers are required")
-    account = await request.app[keys.ACCOUNTS].authenticate(account_id, secret)
-    if account is None:
-        raise Unauthorized("invalid account or auth")
+    with request.app[keys.AUTH_THROTTLE].attempt(request.remote, account_id):
+        account = await request.app[keys.ACCOUNTS].authenticate(account_id, secret)
+        if account is None:
+            raise Unauthorized("invalid account or auth")
     structlog.contextvars.bind_contextvars(account=account.account_id)
     return account.account_id
 

@@ -51,17 +51,18 @@ class Click2Call(CpaasModel):
 async def click2call(request: web.Request) -> web.Response:
     account = await account_of(request)
     body = await parse_body(request, Click2Call)
-    request_id = await request.app[keys.CALLS].two_party(
-        account,
-        TwoPartyCall(
-            agent_number=body.agent_number,
-            destination_number=body.destination_number,
-            caller_id=body.caller_id,
-            recording_option=body.recording_option,
-            transcript=body.transcript == "on",
-        ),
-    )
-    return ok(request_id=request_id)
+    async with request.app[keys.CALL_LIMITER].slot(account) as slot:
+        slot.request_id = await request.app[keys.CALLS].two_party(
+            account,
+            TwoPartyCall(
+                agent_number=body.agent_number,
+                destination_number=body.destination_number,
+                caller_id=body.caller_id,
+                recording_option=body.recording_option,
+                transcript=body.transcript == "on",
+            ),
+        )
+    return ok(request_id=slot.request_id)
 
 
 class OutboundCall(CpaasModel):
@@ -82,18 +83,19 @@ async def outbound_call(request: web.Request) -> web.Response:
     account = await account_of(request)
     body = await parse_body(request, OutboundCall)
     raw = json.loads(await request.read())
-    request_id = await request.app[keys.OTP].call(
-        account,
-        OtpCall(
-            customer_number=body.customer_number,
-            otp=body.otp,
-            announce_template_id=body.announce_template_id,
-            repeat=body.repeat,
-            caller_id=body.caller_id,
-            speech=tts_options(raw),
-        ),
-    )
-    return ok(request_id=request_id)
+    async with request.app[keys.CALL_LIMITER].slot(account) as slot:
+        slot.request_id = await request.app[keys.OTP].call(
+            account,
+            OtpCall(
+                customer_number=body.customer_number,
+                otp=body.otp,
+                announce_template_id=body.announce_template_id,
+                repeat=body.repeat,
+                caller_id=body.caller_id,
+                speech=tts_options(raw),
+            ),
+        )
+    return ok(request_id=slot.request_id)
 
 
 class ModifyCall(CpaasModel):
