@@ -37,6 +37,7 @@ from cpaas_daemon.cdr.csv_backfill import CdrCsvBackfill
 from cpaas_daemon.cdr.ingest import CdrIngest
 from cpaas_daemon.cdr.queries import CdrQueries
 from cpaas_daemon.config import Config
+from cpaas_daemon.http_server import body_deadline
 from cpaas_daemon.metrics import Metrics
 from cpaas_daemon.queue_log.wiring import queue_log_ctx, setup_queue_log
 from cpaas_daemon.sim.server import SimConfig, SimulatedAsterisk
@@ -139,7 +140,7 @@ def _simulator(config: Config) -> SimulatedAsterisk:
 
 def create_app(config: Config) -> web.Application:
     """Build every component (not yet started); ``cleanup_ctx`` starts them in order."""
-    app = web.Application(middlewares=[context_middleware, error_middleware])
+    app = web.Application(middlewares=[context_middleware, error_middleware, body_deadline])
     app[keys.CONFIG] = config
     app[keys.METRICS] = metrics = Metrics()
     app[keys.BUS] = bus = EventBus()

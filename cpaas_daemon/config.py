@@ -25,8 +25,18 @@ class _Section(BaseModel):
 
 
 class HttpConfig(_Section):
+    """Deadlines and caps against slow or greedy clients (docs/security.md)."""
+
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
+    header_timeout: float = Field(15.0, gt=0)
+    """A request's headers must arrive this soon after the connection opens or after
+    the previous response (it is also how long an idle keep-alive connection stays)."""
+    body_timeout: float = Field(30.0, gt=0)
+    upload_timeout: float = Field(300.0, gt=0)
+    """A multipart upload (20 MB) must be received and stored within this."""
+    max_connections: int = Field(4096, ge=1)
+    max_connections_per_peer: int = Field(1024, ge=1)
 
 
 class AmiConfig(_Section):
@@ -80,6 +90,8 @@ class DialConfig(_Section):
 class AgiConfig(_Section):
     host: str = "127.0.0.1"
     port: int = Field(4573, ge=0, le=65535)
+    max_connections: int = Field(1024, ge=1)
+    max_connections_per_peer: int = Field(1024, ge=1)
 
     @property
     def url(self) -> str:

@@ -16,19 +16,18 @@ from pathlib import Path
 from typing import Any
 
 import structlog
-from aiohttp import web
 
-from cpaas_daemon import keys
 from cpaas_daemon.accounts.repository import AccountRepository
 from cpaas_daemon.announcements import cli as announcements_cli
 from cpaas_daemon.app import create_app
 from cpaas_daemon.calls import dids as dids_cli
 from cpaas_daemon.config import DEFAULT_AMI_SECRET, Config, ConfigError, load_config
 from cpaas_daemon.errors import ApiError
+from cpaas_daemon.http_server import serving
 from cpaas_daemon.log import setup_logging
 from cpaas_daemon.queue_log import cli as stats_users_cli
 from cpaas_daemon.store.db import Database
-from cpaas_daemon.systemd_notify import watchdog
+from cpaas_daemon.systemd_notify import health_probe, watchdog
 
 EXIT_OK, EXIT_CONFIG, EXIT_START, EXIT_INTERRUPTED = 0, 2, 3, 130
 
@@ -98,26 +97,24 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 async def _serve(config: Config) -> int:
     app = create_app(config)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
-    await runner.setup()
-    site = web.TCPSite(runner, config.http.host, config.http.port)
-    try:
-        await site.start()
-    except OSError as exc:
-        log.error("http.bind_failed", host=config.http.host, port=config.http.port, error=str(exc))
-        await runner.cleanup()
-        return EXIT_START
-    log.info("daemon.ready", http=f"http://{config.http.host}:{config.http.port}")
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    try:
-        async with watchdog(lambda: app[keys.AMI].connected):
-            await stop.wait()
-    finally:
-        log.info("daemon.stopping")
-        await runner.cleanup()
+    async with contextlib.AsyncExitStack() as stack:
+        try:
+            port = await stack.enter_async_context(serving(app, config.http.host, config.http.port))
+        except OSError as exc:
+            log.error(
+                "http.bind_failed", host=config.http.host, port=config.http.port, error=str(exc)
+            )
+            return EXIT_START
+        log.info("daemon.ready", http=f"http://{config.http.host}:{port}")
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            async with watchdog(health_probe(config.http.host, port)):
+                await stop.wait()
+        finally:
+            log.info("daemon.stopping")
     return EXIT_OK
 
 

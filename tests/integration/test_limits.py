@@ -111,3 +111,24 @@ async def test_repeated_wrong_secrets_are_throttled_in_every_dialect(
     assert rejections(daemon, "auth_peer") == 3
     async with daemon.session.get(daemon.url + "/health") as response:
         assert response.status == 200  # the daemon still answers
+
+
+async def test_metrics_record_requests_by_route_and_status_latency_and_rejections(
+    daemon: Daemon,
+) -> None:
+    """Issue 10.8: what an operator alerts on is on /metrics."""
+    await daemon.app[keys.ACCOUNTS].set_limits("account_1", 1.0, None)
+    await click2call(daemon, 3)
+    await daemon.get("/api/no/such/path/1234")
+    async with daemon.session.get(daemon.url + "/metrics") as response:
+        text = await response.text()
+    assert (
+        'cpaas_http_requests_total{method="POST",route="/api/click2call",status="200"} 1.0' in text
+    )
+    assert (
+        'cpaas_http_requests_total{method="POST",route="/api/click2call",status="429"} 2.0' in text
+    )
+    assert 'cpaas_http_requests_total{method="GET",route="unmatched",status="404"} 1.0' in text
+    assert 'cpaas_http_request_seconds_count{route="/api/click2call"} 3.0' in text
+    assert 'cpaas_limit_rejections_total{limit="calls_per_second"} 2.0' in text
+    assert "/no/such/path" not in text
