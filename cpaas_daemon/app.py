@@ -6,6 +6,7 @@ AMI -> ...) and stop in reverse, so no task outlives the thing it uses.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -103,23 +104,27 @@ def _resync_tracker(ami: AmiClient, tracker: CallTracker) -> Callable[[], Awaita
     return resync
 
 
-def dialplan_globals(config: Config) -> dict[str, str]:
+def dialplan_globals(config: Config, agi_secret: str) -> dict[str, str]:
     """What ``extensions_cpaas.conf`` reads from the daemon instead of from hand edits:
-    where its FastAGI server is and how a transfer target becomes a channel."""
+    where its FastAGI server is, the secret that proves a session comes from this
+    Asterisk, and how a transfer target becomes a channel."""
     return {
         "CPAAS_AGI": config.agi.url,
+        "CPAAS_AGI_SECRET": agi_secret,
         "CPAAS_OUTBOUND_TEMPLATE": config.dial.outbound_template,
         "CPAAS_EXTENSION_TEMPLATE": config.dial.extension_template,
     }
 
 
-def _announce_globals(ami: AmiClient, config: Config) -> Callable[[], Awaitable[None]]:
+def _announce_globals(
+    ami: AmiClient, config: Config, agi_secret: str
+) -> Callable[[], Awaitable[None]]:
     """After each login, set the dialplan's globals (:func:`dialplan_globals`): a restarted
     Asterisk has forgotten them. A ``dialplan reload`` keeps them (the shipped
     ``[globals]`` does not define them)."""
 
     async def announce() -> None:
-        for name, value in dialplan_globals(config).items():
+        for name, value in dialplan_globals(config, agi_secret).items():
             await ami.send({"Action": "Setvar", "Variable": name, "Value": value})
 
     return announce
@@ -151,7 +156,8 @@ def create_app(config: Config) -> web.Application:
     app[keys.TRACKER] = tracker = CallTracker(bus, metrics)
     app[keys.CALL_LIMITER] = CallLimiter(accounts, tracker, config.limits, metrics)
     ami.on_login(_resync_tracker(ami, tracker))
-    ami.on_login(_announce_globals(ami, config))
+    agi_secret = config.agi.secret or secrets.token_urlsafe(24)
+    ami.on_login(_announce_globals(ami, config, agi_secret))
     app[keys.CALL_REPO] = calls = CallRepository(db)
     app[keys.ORIGINATOR] = originator = Originator(ami, calls, tracker, config.dial, metrics)
     app[keys.CALLS] = CallService(ami, originator, calls, tracker, config.dial)
@@ -162,7 +168,7 @@ def create_app(config: Config) -> web.Application:
     csv_path = config.cdr.csv_path or (config.sim.cdr_csv_path if config.simulate else None)
     if csv_path is not None:
         app[keys.CDR_CSV] = CdrCsvBackfill(csv_path, db, cdr, config.cdr.poll_interval)
-    app[keys.AGI] = agi = FastAgiServer(config.agi)
+    app[keys.AGI] = agi = FastAgiServer(config.agi, metrics, agi_secret, tracker.seen)
     app[keys.DIDS] = dids = DidRepository(db)
     app[keys.INBOUND] = inbound = InboundHook(dids, calls, tracker)
     agi.route("inbound", inbound)

@@ -92,6 +92,9 @@ class AgiConfig(_Section):
     port: int = Field(4573, ge=0, le=65535)
     max_connections: int = Field(1024, ge=1)
     max_connections_per_peer: int = Field(1024, ge=1)
+    secret: str = Field("", pattern=r"^[A-Za-z0-9_-]*$")
+    """What the dialplan sends as ``?secret=`` (through the ``CPAAS_AGI_SECRET`` global
+    the daemon sets). Empty: a random one per start, which needs no configuration."""
 
     @property
     def url(self) -> str:

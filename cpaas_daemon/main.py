@@ -173,7 +173,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG
     setup_logging(config.log.format, config.log.level)
     if args.command == "check-config":
-        print(config.model_dump_json(indent=2, exclude={"ami": {"secret"}}))
+        print(config.model_dump_json(indent=2, exclude={"ami": {"secret"}, "agi": {"secret"}}))
         return EXIT_OK
     if args.command == "run" and not config.simulate and config.ami.secret == DEFAULT_AMI_SECRET:
         # A secret everyone can read in this repository must never open a real PBX.
