@@ -46,7 +46,8 @@ async def body_deadline(request: web.Request, handler: Handler) -> web.StreamRes
     if (request.content_length or 0) > request.client_max_size:
         return await handler(request)  # refused by the handler's own size check, unread
     try:
-        await asyncio.wait_for(request.read(), config.body_timeout)  # kept for the handler
+        async with asyncio.timeout(config.body_timeout):  # no extra task, unlike wait_for
+            await request.read()  # kept by the request for the handler
     except TimeoutError:
         return _timed_out(request, "request body not received in time")
     return await handler(request)

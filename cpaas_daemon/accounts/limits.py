@@ -45,6 +45,9 @@ class _Bucket:
 
 
 class CallLimiter:
+    """Admits calls per account; O(1) per call, plus one pass over the live channels
+    whenever an account reaches its cap or its record of calls has doubled."""
+
     CACHE_SECONDS = 10.0  # `accounts limits` (another process) is seen within this
     GRACE_SECONDS = 5.0  # a placed call counts this long even before its first channel
 
@@ -64,6 +67,7 @@ class CallLimiter:
         self._cache: dict[str, tuple[float, CallLimits]] = {}
         self._buckets: dict[str, _Bucket] = {}
         self._calls: dict[str, dict[object, float]] = {}  # request_id (or slot) -> placed at
+        self._prune_at: dict[str, int] = {}  # size at which ended calls are next dropped
 
     async def limits(self, account_id: str) -> CallLimits:
         cached = self._cache.get(account_id)
@@ -85,8 +89,11 @@ class CallLimiter:
         limits = await self.limits(account_id)
         now = self._clock()  # no await from here to the reservation: no race
         calls = self._calls.setdefault(account_id, {})
-        if len(calls) >= limits.max_concurrent_calls:
+        if len(calls) >= min(limits.max_concurrent_calls, self._prune_at.get(account_id, 64)):
+            # At the cap, or the record doubled since the last pass (so a generous cap
+            # does not let ended calls pile up): one pass over the live channels.
             self._drop_ended(calls, now)
+            self._prune_at[account_id] = max(64, 2 * len(calls))
             if len(calls) >= limits.max_concurrent_calls:
                 raise self._rejected(
                     "concurrent_calls",

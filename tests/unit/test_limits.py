@@ -1,10 +1,10 @@
-"""AuthThrottle: per-peer and per-identity budgets in fixed windows (issue 10.4)."""
+"""AuthThrottle budgets and CallLimiter bookkeeping (issue 10.4)."""
 
 from __future__ import annotations
 
 import pytest
 
-from cpaas_daemon.accounts.limits import AuthThrottle
+from cpaas_daemon.accounts.limits import AuthThrottle, CallLimiter
 from cpaas_daemon.config import LimitsConfig
 from cpaas_daemon.errors import TooManyRequests, Unauthorized
 from cpaas_daemon.metrics import Metrics
@@ -57,3 +57,23 @@ def test_a_success_is_not_counted() -> None:
         with guard.attempt("10.0.0.1", "acme"):
             pass
     guard.check("10.0.0.1", "acme")
+
+
+async def test_the_call_limiter_forgets_ended_calls_under_a_generous_cap() -> None:
+    """Ended calls do not pile up when the cap is never reached (bounded memory)."""
+
+    class Accounts:
+        async def limits(self, account_id: str) -> tuple[float | None, int | None]:
+            return (1e9, 10**9)
+
+    class Tracker:
+        def live_requests(self) -> set[str]:
+            return set()  # every call placed so far has ended
+
+    clock = Clock()
+    limiter = CallLimiter(Accounts(), Tracker(), LimitsConfig(), Metrics(), clock)  # type: ignore[arg-type]
+    for i in range(1000):
+        clock.now += 10  # past the grace period
+        async with limiter.slot("acme") as slot:
+            slot.request_id = f"{i:010x}"
+    assert len(limiter._calls["acme"]) <= 64
