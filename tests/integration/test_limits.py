@@ -101,6 +101,12 @@ async def test_repeated_wrong_secrets_are_throttled_in_every_dialect(
     ) as response:
         assert response.status == 429
         assert (await response.json())["status"] == "error"
+    isales = base64.b64encode(b"account_1:" + daemon.accounts["account_1"].encode()).decode()
+    async with daemon.session.get(
+        daemon.url + "/rest/isales/v2/openapi/campaigns/1/statistics",
+        headers={"Authorization": f"Basic {isales}"},
+    ) as response:
+        assert response.status == 429
     basic = base64.b64encode(b"someone:password").decode()
     async with daemon.session.get(
         daemon.url + "/stats/rest/index.php?entity=queues",
@@ -108,7 +114,7 @@ async def test_repeated_wrong_secrets_are_throttled_in_every_dialect(
     ) as response:
         assert response.status == 429
     assert originates(sim, "account_1") == 0
-    assert rejections(daemon, "auth_peer") == 3
+    assert rejections(daemon, "auth_peer") == 4
     async with daemon.session.get(daemon.url + "/health") as response:
         assert response.status == 200  # the daemon still answers
 
