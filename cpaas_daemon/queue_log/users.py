@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from cpaas_daemon.errors import Conflict, TooManyRequests, ValidationFailed
+from cpaas_daemon.metrics import Metrics
 from cpaas_daemon.queue_log.filters import Scope
 from cpaas_daemon.store.db import Database
 
@@ -69,8 +70,9 @@ def scope_of(queues: str) -> Scope:
 
 
 class StatsUsers:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, metrics: Metrics | None = None) -> None:
         self._db = db
+        self._metrics = metrics  # None in the CLI: nothing to export there
         self._cache_key = secrets.token_bytes(32)
         self._verified: dict[str, tuple[bytes, Scope]] = {}
         self._pending = 0
@@ -79,6 +81,8 @@ class StatsUsers:
     async def _hashing(self, work: Callable[..., _T], *args: Any) -> _T:
         """Run ``work`` on the scrypt executor, or 429 if too many already wait for it."""
         if self._pending >= MAX_PENDING_LOGINS:
+            if self._metrics is not None:
+                self._metrics.limit_rejections.labels("stats_login_queue").inc()
             raise TooManyRequests("too many logins in progress; try again shortly")
         self._pending += 1
         try:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from cpaas_daemon.errors import TooManyRequests
+from cpaas_daemon.metrics import Metrics
 from cpaas_daemon.queue_log import users as users_module
 from cpaas_daemon.queue_log.users import MAX_PENDING_LOGINS, StatsUsers
 from cpaas_daemon.store.db import Database
@@ -17,7 +18,7 @@ from cpaas_daemon.store.db import Database
 
 @pytest.fixture
 async def users(db: Database) -> StatsUsers:
-    stats_users = StatsUsers(db)
+    stats_users = StatsUsers(db, Metrics())
     await stats_users.add("alice", "*", "correct-horse")
     return stats_users
 
@@ -62,4 +63,8 @@ async def test_a_flood_of_wrong_passwords_is_bounded_and_leaves_other_threads_fr
     results = await asyncio.gather(*flood)
     refused = [r for r in results if isinstance(r, TooManyRequests)]
     assert len(refused) == 60 - MAX_PENDING_LOGINS
+    rejected = users._metrics.registry.get_sample_value(  # type: ignore[union-attr]
+        "cpaas_limit_rejections_total", {"limit": "stats_login_queue"}
+    )
+    assert rejected == 60 - MAX_PENDING_LOGINS
     assert await users.authenticate("alice", "correct-horse") is not None
