@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 if TYPE_CHECKING:
+    from cpaas_daemon.accounts.limits import AuthThrottle, CallLimiter
     from cpaas_daemon.accounts.repository import AccountRepository
     from cpaas_daemon.agi.server import FastAgiServer
     from cpaas_daemon.ami.bus import EventBus
@@ -45,6 +46,8 @@ if TYPE_CHECKING:
 CONFIG: web.AppKey[Config] = web.AppKey("config")
 DB: web.AppKey[Database] = web.AppKey("db")
 ACCOUNTS: web.AppKey[AccountRepository] = web.AppKey("accounts")
+CALL_LIMITER: web.AppKey[CallLimiter] = web.AppKey("call_limiter")
+AUTH_THROTTLE: web.AppKey[AuthThrottle] = web.AppKey("auth_throttle")
 AMI: web.AppKey[AmiClient] = web.AppKey("ami")
 BUS: web.AppKey[EventBus] = web.AppKey("bus")
 METRICS: web.AppKey[Metrics] = web.AppKey("metrics")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Annotated
 
@@ -52,20 +52,26 @@ class Click2Call(CpaasModel):
         return "both" if value == "on" else value  # seed example sends "on"
 
 
+async def _placed(
+    request: web.Request, account: str, place: Callable[[], Awaitable[str]]
+) -> web.Response:
+    """Place one call within the account's limits (429 past them; docs/security.md)."""
+    async with request.app[keys.CALL_LIMITER].slot(account) as slot:
+        slot.request_id = await place()
+    return ok(request_id=slot.request_id)
+
+
 async def click2call(request: web.Request) -> web.Response:
     account = await account_of(request)
     body = await parse_body(request, Click2Call)
-    request_id = await request.app[keys.CALLS].two_party(
-        account,
-        TwoPartyCall(
-            agent_number=body.agent_number,
-            destination_number=body.destination_number,
-            caller_id=body.caller_id,
-            recording_option=body.recording_option,
-            transcript=body.transcript == "on",
-        ),
+    call = TwoPartyCall(
+        agent_number=body.agent_number,
+        destination_number=body.destination_number,
+        caller_id=body.caller_id,
+        recording_option=body.recording_option,
+        transcript=body.transcript == "on",
     )
-    return ok(request_id=request_id)
+    return await _placed(request, account, lambda: request.app[keys.CALLS].two_party(account, call))
 
 
 class OutboundCall(CpaasModel):
@@ -86,18 +92,15 @@ async def outbound_call(request: web.Request) -> web.Response:
     account = await account_of(request)
     body = await parse_body(request, OutboundCall)
     raw = json.loads(await request.read())
-    request_id = await request.app[keys.OTP].call(
-        account,
-        OtpCall(
-            customer_number=body.customer_number,
-            otp=body.otp,
-            announce_template_id=body.announce_template_id,
-            repeat=body.repeat,
-            caller_id=body.caller_id,
-            speech=tts_options(raw),
-        ),
+    call = OtpCall(
+        customer_number=body.customer_number,
+        otp=body.otp,
+        announce_template_id=body.announce_template_id,
+        repeat=body.repeat,
+        caller_id=body.caller_id,
+        speech=tts_options(raw),
     )
-    return ok(request_id=request_id)
+    return await _placed(request, account, lambda: request.app[keys.OTP].call(account, call))
 
 
 class ModifyCall(CpaasModel):
