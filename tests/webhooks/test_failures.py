@@ -127,6 +127,7 @@ async def test_a_slow_endpoint_holds_its_own_slots_only(daemon: Daemon, receiver
     receiver.delays["/slow"] = 3.0  # beyond the 1 s timeout: every attempt times out
     await subscribe(daemon, receiver.url("/slow"), events="call.initiated")
     await subscribe(daemon, receiver.url("/fast"), events="call.initiated")
+    await daemon.app[keys.ACCOUNTS].set_limits("account_1", 100.0, None)  # 8 calls at once
     calls = [await click2call(daemon) for _ in range(8)]
     await receiver.wait(
         lambda: all(has(receiver, "/fast", rid, "call.initiated") for rid in calls), within=3
