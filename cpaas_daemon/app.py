@@ -43,6 +43,8 @@ from cpaas_daemon.stats.access import StatsAccess
 from cpaas_daemon.stats.agents import AgentDashboard
 from cpaas_daemon.stats.ecounters import Ecounters
 from cpaas_daemon.store.db import Database
+from cpaas_daemon.transcripts.repository import TranscriptRepository
+from cpaas_daemon.transcripts.service import TranscriptService
 from cpaas_daemon.tts import TtsRenderer
 from cpaas_daemon.wallboard.wiring import setup_wallboard, wallboard_ctx
 
@@ -155,6 +157,10 @@ def create_app(config: Config) -> web.Application:
     app[keys.CALLBACKS] = callbacks = CallbackService(db, app[keys.CALLS], config.callbacks)
     cdr.on_summary(callbacks.on_cdr_summary, CallKind.CALLBACK)
     app[keys.CDR_QUERIES] = CdrQueries(db)
+    app[keys.TRANSCRIPTS] = transcripts = TranscriptService(
+        TranscriptRepository(db), config.transcripts, config.dial.recordings_dir
+    )
+    cdr.on_summary(transcripts.on_cdr_summary, CallKind.C2C)
     csv_path = config.cdr.csv_path or (config.sim.cdr_csv_path if config.simulate else None)
     if csv_path is not None:
         app[keys.CDR_CSV] = CdrCsvBackfill(csv_path, db, cdr, config.cdr.poll_interval)
@@ -175,6 +181,7 @@ def create_app(config: Config) -> web.Application:
         [
             _store_ctx,
             running(keys.CDR_INGEST),
+            running(keys.TRANSCRIPTS),  # after the store and CDR ingest: resumes its queue
             running(keys.AGI),
             _tts_ctx,
             _sim_ctx,

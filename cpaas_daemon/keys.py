@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from cpaas_daemon.stats.agents import AgentDashboard
     from cpaas_daemon.stats.ecounters import Ecounters
     from cpaas_daemon.store.db import Database
+    from cpaas_daemon.transcripts.service import TranscriptService
     from cpaas_daemon.tts.renderer import TtsRenderer
     from cpaas_daemon.wallboard.hub import WallboardHub
 
@@ -68,3 +69,4 @@ ISALES_FLOW: web.AppKey[FlowControl] = web.AppKey("isales_flow")
 WALLBOARD: web.AppKey[WallboardHub] = web.AppKey("wallboard")
 DIDS: web.AppKey[DidRepository] = web.AppKey("dids")
 CDR_CSV: web.AppKey[CdrCsvBackfill] = web.AppKey("cdr_csv")
+TRANSCRIPTS: web.AppKey[TranscriptService] = web.AppKey("transcripts")

@@ -23,6 +23,7 @@ from cpaas_daemon.api.cpaas_base import (
     parse_body,
 )
 from cpaas_daemon.calls import dialstring
+from cpaas_daemon.calls.dialstring import new_request_id
 from cpaas_daemon.calls.model import CallKind
 from cpaas_daemon.calls.otp import OtpCall
 from cpaas_daemon.calls.service import ModifyType, TwoPartyCall
@@ -51,16 +52,20 @@ class Click2Call(CpaasModel):
 async def click2call(request: web.Request) -> web.Response:
     account = await account_of(request)
     body = await parse_body(request, Click2Call)
-    request_id = await request.app[keys.CALLS].two_party(
-        account,
-        TwoPartyCall(
-            agent_number=body.agent_number,
-            destination_number=body.destination_number,
-            caller_id=body.caller_id,
-            recording_option=body.recording_option,
-            transcript=body.transcript == "on",
-        ),
-    )
+    request_id = new_request_id()
+    transcript = body.transcript == "on"
+    async with request.app[keys.TRANSCRIPTS].expecting(request_id, transcript):
+        await request.app[keys.CALLS].two_party(
+            account,
+            TwoPartyCall(
+                agent_number=body.agent_number,
+                destination_number=body.destination_number,
+                caller_id=body.caller_id,
+                recording_option=body.recording_option,
+                transcript=transcript,
+            ),
+            request_id=request_id,
+        )
     return ok(request_id=request_id)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from cpaas_daemon.store.db import Database
 from cpaas_daemon.timefmt import http_date
+from cpaas_daemon.transcripts.repository import JobState
 
 EPOCH_ZERO = "Thu, 01 Jan 1970 00:00:00 GMT"  # the seed's rendering of "no time"
 
@@ -25,8 +26,10 @@ _COLUMNS = (
     "id, request_id, account_id, direction, agent_number, customer_number, dialed_number,"
     " caller_id, destination_context, recording_name, list_id, is_dnd, dtmf_inputs,"
     " call_date, answer, end_time, call_duration, billsec, dial_status, call_status, uniqueid,"
-    " kind"
+    " kind, transcripts.status AS transcript_state, transcripts.text AS transcript_text"
 )
+# A call's transcript, if one was asked for (migration 0110); one primary-key probe a row.
+_FROM = "calls LEFT JOIN transcripts USING (request_id)"
 
 
 def cdr_json(row: sqlite3.Row, campaign: bool = False) -> dict[str, Any]:
@@ -51,11 +54,19 @@ def cdr_json(row: sqlite3.Row, campaign: bool = False) -> dict[str, Any]:
         "recording_name": row["recording_name"],
         "request_id": row["request_id"],
         "uniqueid": row["uniqueid"] or "",
+        **transcript_fields(row["transcript_state"], row["transcript_text"]),
     }
     if campaign:
         body["is_dnd"] = str(row["is_dnd"])
         body["list_id"] = row["list_id"] or ""
     return body
+
+
+def transcript_fields(state: str | None, text: str | None) -> dict[str, str]:
+    """``transcript`` (the text once done) and ``transcript_status`` (pending | done |
+    failed | none) of a call; a call placed without transcript on has ``none``."""
+    status = JobState(state).public if state else "none"
+    return {"transcript": (text or "") if status == "done" else "", "transcript_status": status}
 
 
 class CdrQueries:
@@ -67,7 +78,7 @@ class CdrQueries:
     ) -> list[sqlite3.Row]:
         """CDRs whose call started on ``start`` .. ``end`` inclusive (UTC days)."""
         return await self._db.fetchall(
-            f"SELECT {_COLUMNS} FROM calls WHERE account_id = ? AND cdr_at IS NOT NULL"
+            f"SELECT {_COLUMNS} FROM {_FROM} WHERE account_id = ? AND cdr_at IS NOT NULL"
             " AND call_date >= ? AND call_date < ? ORDER BY call_date, id LIMIT ? OFFSET ?",
             (
                 account_id,
@@ -80,14 +91,14 @@ class CdrQueries:
 
     async def by_request_id(self, account_id: str, request_id: str) -> list[sqlite3.Row]:
         return await self._db.fetchall(
-            f"SELECT {_COLUMNS} FROM calls WHERE account_id = ? AND request_id = ?"
+            f"SELECT {_COLUMNS} FROM {_FROM} WHERE account_id = ? AND request_id = ?"
             " AND cdr_at IS NOT NULL",
             (account_id, request_id),
         )
 
     async def by_campaign(self, account_id: str, campaign_id: str) -> list[sqlite3.Row]:
         return await self._db.fetchall(
-            f"SELECT {_COLUMNS} FROM calls WHERE account_id = ? AND campaign_id = ?"
+            f"SELECT {_COLUMNS} FROM {_FROM} WHERE account_id = ? AND campaign_id = ?"
             " AND cdr_at IS NOT NULL ORDER BY id",
             (account_id, campaign_id),
         )
