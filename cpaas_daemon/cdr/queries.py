@@ -33,7 +33,8 @@ _FROM = "calls LEFT JOIN transcripts USING (request_id)"
 
 
 def cdr_json(row: sqlite3.Row, campaign: bool = False) -> dict[str, Any]:
-    """One CDR in the seed's shape (keys sorted as the seed prints them)."""
+    """One CDR in the seed's shape (its keys sorted as the seed prints them; the transcript
+    fields, which the seed does not print, follow)."""
     body: dict[str, Any] = {
         "account_id": row["account_id"],
         "agent_number": row["agent_number"],
@@ -54,11 +55,12 @@ def cdr_json(row: sqlite3.Row, campaign: bool = False) -> dict[str, Any]:
         "recording_name": row["recording_name"],
         "request_id": row["request_id"],
         "uniqueid": row["uniqueid"] or "",
-        **transcript_fields(row["transcript_state"], row["transcript_text"]),
     }
     if campaign:
         body["is_dnd"] = str(row["is_dnd"])
         body["list_id"] = row["list_id"] or ""
+    else:  # transcript "on" is a click2call option; campaign CDRs keep the seed's keys
+        body |= transcript_fields(row["transcript_state"], row["transcript_text"])
     return body
 
 
