@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench clean system-deps
+.PHONY: run test lint bench clean system-deps bench-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,15 @@ system-deps:
 	    || echo "warning: chromium not installed; the wallboard browser test is skipped"; \
 	  else echo "warning: install chromium to run the wallboard browser test"; fi; }
 
+# Telephone speech with known words for bench/transcripts.py (skipped without it).
+bench-deps:
+	@test -f /usr/share/doc/asterisk-core-sounds-en/core-sounds-en.txt.gz || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get install -y -qq asterisk-core-sounds-en-wav >/dev/null 2>&1 || \
+	     (apt-get update -qq >/dev/null && apt-get install -y -qq asterisk-core-sounds-en-wav >/dev/null)) \
+	    || echo "warning: asterisk-core-sounds-en-wav not installed; bench/transcripts skips"; \
+	  else echo "warning: install asterisk-core-sounds-en-wav for bench/transcripts"; fi; }
+
 run: $(STAMP)
 	$(VENV)/bin/cpaas-daemon run --simulate --config config/cpaas.toml
 
@@ -39,7 +48,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check cpaas_daemon tests bench
 	$(VENV)/bin/mypy cpaas_daemon
 
-bench: $(STAMP) system-deps
+bench: $(STAMP) system-deps bench-deps
 	$(PY) -m bench $(BENCH)
 
 clean:

@@ -75,6 +75,10 @@ SUMMARY = (
     Row("campaign_pacing", "campaign pacing: mean gap error", "gap_error_mean_pct", " %",
         ("<=", 1)),
     Row("campaign_pacing", "campaign pacing: gap error p99", "gap_error_p99_pct", " %"),
+    Row("transcripts", "transcription word error rate, pocketsphinx (default), Asterisk prompts",
+        "pocketsphinx.wer_pct", " %"),
+    Row("transcripts", "transcription real-time factor, pocketsphinx (decode s / audio s)",
+        "pocketsphinx.rtf"),
 )  # fmt: skip
 PEER_NOTES = {
     "peer_panoramisk_events_per_s": "panoramisk AMIProtocol parse-only, same bytes, same run",

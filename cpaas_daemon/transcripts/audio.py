@@ -10,6 +10,7 @@ readable PCM WAV raises :class:`AudioError`, which the worker records as ``faile
 from __future__ import annotations
 
 import array
+import struct
 import sys
 import wave
 from pathlib import Path
@@ -27,8 +28,8 @@ def read_pcm16(path: Path, rate: int) -> tuple[bytes, float]:
         with wave.open(str(path), "rb") as wav:
             channels, width, source = wav.getnchannels(), wav.getsampwidth(), wav.getframerate()
             frames = wav.readframes(wav.getnframes())
-    except (wave.Error, EOFError) as exc:
-        raise AudioError(f"not a readable WAV file: {exc}") from exc
+    except (wave.Error, EOFError, RuntimeError, struct.error) as exc:  # wave's chunk errors
+        raise AudioError(f"not a readable WAV file: {exc or type(exc).__name__}") from exc
     except OSError as exc:
         raise AudioError(f"cannot read the recording: {exc.strerror or exc}") from exc
     if width != PCM16:

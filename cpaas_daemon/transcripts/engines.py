@@ -48,10 +48,14 @@ class PocketSphinxEngine:
     """CMU PocketSphinx with the en-us model inside the ``pocketsphinx`` wheel (16 kHz).
 
     Long recordings are cut at pauses by its voice activity detector and each stretch is
-    decoded as one utterance: one utterance of a whole call would drift and is slower."""
+    decoded as one utterance (a whole call as one would drift). The detector is set to
+    its least aggressive mode over a 1 s window: on the Asterisk prompts (bench) its
+    defaults (mode 1, 0.3 s) clipped words and scored 79 % WER against 75 % for these,
+    and 74 % for no segmentation at all."""
 
     name = "pocketsphinx"
     sample_rate = 16000
+    VAD_MODE, VAD_WINDOW = 0, 1.0
 
     def __init__(self) -> None:
         pocketsphinx = _require("pocketsphinx", "pip install pocketsphinx")
@@ -59,7 +63,9 @@ class PocketSphinxEngine:
         self._decoder = pocketsphinx.Decoder(samprate=self.sample_rate, loglevel="FATAL")
 
     def transcribe(self, pcm: bytes) -> str:
-        segmenter = self._module.Segmenter(sample_rate=self.sample_rate)
+        segmenter = self._module.Segmenter(
+            sample_rate=self.sample_rate, vad_mode=self.VAD_MODE, window=self.VAD_WINDOW
+        )
         words = []
         for segment in segmenter.segment(io.BytesIO(pcm)):
             self._decoder.start_utt()

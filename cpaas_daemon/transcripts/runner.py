@@ -50,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     except (AudioError, EngineUnavailable) as exc:
         print(json.dumps({"error": str(exc)}))
         return FAILED
+    except Exception as exc:  # a recogniser's own error: still one clear JSON line
+        print(json.dumps({"error": f"{args.engine} failed: {type(exc).__name__}: {exc}"}))
+        return FAILED
     print(json.dumps(result))
     return 0
 
