@@ -12,21 +12,23 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# Offline TTS (espeak-ng) and audio conversion (sox) come from Debian; installed when we can.
+# Debian packages the suite uses where it can: espeak-ng + sox (offline TTS for spoken
+# OTPs), chromium (the wallboard's browser test), and the prompts and hold music a real
+# Asterisk plays in the real-Asterisk tests. Each is skipped, with a warning, without them.
+DEBIAN_DEPS := espeak-ng:espeak-ng sox:sox chromium:chromium \
+  /usr/share/asterisk/sounds/en/digits/1.wav:asterisk-core-sounds-en-wav \
+  /usr/share/asterisk/moh:asterisk-moh-opsound-wav
 system-deps:
-	@command -v espeak-ng >/dev/null && command -v sox >/dev/null || { \
+	@missing=""; for dep in $(DEBIAN_DEPS); do \
+	  what=$${dep%%:*}; pkg=$${dep##*:}; \
+	  command -v $$what >/dev/null 2>&1 || [ -e "$$what" ] || missing="$$missing $$pkg"; done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    (apt-get install -y -qq espeak-ng sox >/dev/null 2>&1 || \
-	     (apt-get update -qq >/dev/null && apt-get install -y -qq espeak-ng sox >/dev/null)) \
-	    || echo "warning: espeak-ng/sox not installed; OTP falls back to SayDigits"; \
-	  else echo "warning: install espeak-ng and sox for spoken OTP (SayDigits fallback in use)"; fi; }
-	@# Headless Chromium drives the wallboard's browser test (skipped without it).
-	@command -v chromium >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    (apt-get install -y -qq chromium >/dev/null 2>&1 || \
-	     (apt-get update -qq >/dev/null && apt-get install -y -qq chromium >/dev/null)) \
-	    || echo "warning: chromium not installed; the wallboard browser test is skipped"; \
-	  else echo "warning: install chromium to run the wallboard browser test"; fi; }
+	    (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null 2>&1 || \
+	     (apt-get update -qq >/dev/null && \
+	      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null)) \
+	    || echo "warning: could not install$$missing; the tests that need them skip"; \
+	  else echo "warning: install$$missing for the tests that need them"; fi; fi
 
 # Telephone speech with known words for bench/transcripts.py (skipped without it).
 bench-deps:

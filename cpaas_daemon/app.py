@@ -38,6 +38,8 @@ from cpaas_daemon.cdr.queries import CdrQueries
 from cpaas_daemon.config import Config
 from cpaas_daemon.metrics import Metrics
 from cpaas_daemon.queue_log.wiring import queue_log_ctx, setup_queue_log
+from cpaas_daemon.recordings.files import RecordingFiles
+from cpaas_daemon.recordings.retention import RecordingRetention
 from cpaas_daemon.sim.server import SimConfig, SimulatedAsterisk
 from cpaas_daemon.stats.access import StatsAccess
 from cpaas_daemon.stats.agents import AgentDashboard
@@ -153,7 +155,9 @@ def create_app(config: Config) -> web.Application:
     app[keys.CALL_REPO] = calls = CallRepository(db)
     app[keys.ORIGINATOR] = originator = Originator(ami, calls, tracker, config.dial, metrics)
     app[keys.CALLS] = CallService(ami, originator, calls, tracker, config.dial)
-    app[keys.CDR_INGEST] = cdr = CdrIngest(db, bus, metrics, ZoneInfo(config.ami.pbx_timezone))
+    app[keys.CDR_INGEST] = cdr = CdrIngest(
+        db, bus, metrics, ZoneInfo(config.ami.pbx_timezone), config.cdr.fallback_after
+    )
     app[keys.CALLBACKS] = callbacks = CallbackService(db, app[keys.CALLS], config.callbacks)
     cdr.on_summary(callbacks.on_cdr_summary, CallKind.CALLBACK)
     app[keys.CDR_QUERIES] = CdrQueries(db)
@@ -161,6 +165,8 @@ def create_app(config: Config) -> web.Application:
         TranscriptRepository(db), config.transcripts, config.dial.recordings_dir
     )
     cdr.on_summary(transcripts.on_cdr_summary, CallKind.C2C)
+    app[keys.RECORDINGS] = RecordingFiles(calls, tracker, config.dial.recordings_dir)
+    app[keys.RECORDING_RETENTION] = RecordingRetention(db, tracker, config.dial)
     csv_path = config.cdr.csv_path or (config.sim.cdr_csv_path if config.simulate else None)
     if csv_path is not None:
         app[keys.CDR_CSV] = CdrCsvBackfill(csv_path, db, cdr, config.cdr.poll_interval)
@@ -189,6 +195,7 @@ def create_app(config: Config) -> web.Application:
             running(keys.AMI),
             running(keys.CALLBACKS),  # after AMI: a due callback dials at once
             running(keys.CAMPAIGN_DIALER),  # after AMI and CDR ingest: reconciles, dials
+            running(keys.RECORDING_RETENTION),  # after AMI: a live call's file is kept
         ]
     )
     setup_queue_log(app, config, db, ami)  # after the store: the tailer writes to it

@@ -63,6 +63,10 @@ class DialConfig(_Section):
     ring_timeout: int = Field(30, ge=5, le=300)
     originate_timeout_ms: int = Field(30000, ge=1000, le=300000)
     recordings_dir: Path = Path("/var/spool/asterisk/monitor/cpaas")
+    recordings_retention_days: int = Field(0, ge=0, le=36500)
+    """Recordings of calls older than this many days are deleted (0: kept forever)."""
+    recordings_sweep_interval: float = Field(3600.0, gt=0)
+    """Seconds between retention sweeps (the first runs at start-up)."""
 
     @field_validator("outbound_template", "extension_template")
     @classmethod
@@ -97,10 +101,12 @@ class SimConfigSection(_Section):
 
 
 class CdrConfig(_Section):
-    """Asterisk's cdr_csv file, read to recover CDRs the AMI link missed (None = off)."""
+    """Asterisk's cdr_csv file, read to recover CDRs the AMI link missed (None = off), and
+    how long after a call ended a CDR is built from AMI when Asterisk wrote none."""
 
     csv_path: Path | None = None
     poll_interval: float = Field(2.0, gt=0)
+    fallback_after: float = Field(5.0, gt=0, le=300)
 
 
 class QueueLogConfig(_Section):

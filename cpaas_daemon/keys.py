@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from cpaas_daemon.metrics import Metrics
     from cpaas_daemon.queue_log.service import QueueStats
     from cpaas_daemon.queue_log.tailer import QueueLogTailer
+    from cpaas_daemon.recordings.files import RecordingFiles
+    from cpaas_daemon.recordings.retention import RecordingRetention
     from cpaas_daemon.sim.server import SimulatedAsterisk
     from cpaas_daemon.stats.access import StatsAccess
     from cpaas_daemon.stats.agents import AgentDashboard
@@ -70,3 +72,5 @@ WALLBOARD: web.AppKey[WallboardHub] = web.AppKey("wallboard")
 DIDS: web.AppKey[DidRepository] = web.AppKey("dids")
 CDR_CSV: web.AppKey[CdrCsvBackfill] = web.AppKey("cdr_csv")
 TRANSCRIPTS: web.AppKey[TranscriptService] = web.AppKey("transcripts")
+RECORDINGS: web.AppKey[RecordingFiles] = web.AppKey("recordings")
+RECORDING_RETENTION: web.AppKey[RecordingRetention] = web.AppKey("recording_retention")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import structlog
@@ -41,8 +42,17 @@ def agi_port() -> int:
 
 
 @pytest.fixture
-async def sim(tmp_path: Path, agi_port: int) -> AsyncIterator[SimulatedAsterisk]:
-    async with running_sim(tmp_path, agi_port) as simulator:
+def sim_options() -> dict[str, Any]:
+    """Options of the ``sim`` fixture (``SimConfig`` fields); a module overrides this
+    fixture to change them, e.g. a slower ``time_scale`` to act on live calls."""
+    return {}
+
+
+@pytest.fixture
+async def sim(
+    tmp_path: Path, agi_port: int, sim_options: dict[str, Any]
+) -> AsyncIterator[SimulatedAsterisk]:
+    async with running_sim(tmp_path, agi_port, **sim_options) as simulator:
         yield simulator
 
 

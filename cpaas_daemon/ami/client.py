@@ -147,7 +147,8 @@ class AmiClient:
         if not self.connected or self._protocol is None:
             raise PbxUnavailable("PBX is not connected")
         action = Action(dict(fields), as_list=as_list)
-        action["ActionID"] = self.next_action_id()
+        if "ActionID" not in fields:  # a caller may name it (an Originate names its call)
+            action["ActionID"] = self.next_action_id()
         future = self._protocol.send(action, as_list=as_list)
         try:
             result = await asyncio.wait_for(asyncio.shield(future), self.config.action_timeout)

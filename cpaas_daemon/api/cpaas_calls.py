@@ -1,11 +1,11 @@
-"""Seed 003 call endpoints: click2call, modify_call, CDR queries and live statistics."""
+"""Seed 003 call endpoints: click2call, modify_call, CDR queries, live calls and statistics."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 from aiohttp import web
@@ -24,14 +24,18 @@ from cpaas_daemon.api.cpaas_base import (
 )
 from cpaas_daemon.calls import dialstring
 from cpaas_daemon.calls.dialstring import new_request_id
+from cpaas_daemon.calls.live import Leg, LiveCall, leg_channel, live_calls
 from cpaas_daemon.calls.model import CallKind
 from cpaas_daemon.calls.otp import OtpCall
 from cpaas_daemon.calls.service import ModifyType, TwoPartyCall
+from cpaas_daemon.calls.tracker import CallTracker
 from cpaas_daemon.cdr.queries import cdr_json
 from cpaas_daemon.errors import NotFound, ValidationFailed
+from cpaas_daemon.timefmt import http_date, iso
 from cpaas_daemon.tts import tts_options
 
 RECORDING_OPTIONS = {"both", "agent", "customer", "off", "on"}
+NO_TARGET = "channel (or request_id and leg) is required"
 
 
 class Click2Call(CpaasModel):
@@ -102,14 +106,43 @@ async def outbound_call(request: web.Request) -> web.Response:
 
 
 class ModifyCall(CpaasModel):
-    channel: str
+    """The channel to act on is named either raw (``channel``, the seed) or as a party of
+    a live call (``request_id`` + ``leg``, as ``GET /api/live_calls`` lists them)."""
+
+    channel: str | None = None
+    request_id: str | None = None
+    leg: Leg | None = None
     modify_type: Text
     transfer_to: str | None = None
 
     @field_validator("channel")
     @classmethod
-    def _channel(cls, value: str) -> str:
-        return dialstring.channel_name(value)
+    def _channel(cls, value: str | None) -> str | None:
+        return None if value is None else dialstring.channel_name(value)
+
+    @field_validator("request_id")
+    @classmethod
+    def _rid(cls, value: str | None) -> str | None:
+        return None if value is None else dialstring.request_id(value)
+
+    @model_validator(mode="after")
+    def _one_target(self) -> ModifyCall:
+        if self.channel is not None and (self.request_id is not None or self.leg is not None):
+            raise ValidationFailed("give either channel or request_id and leg, not both")
+        if self.channel is None:
+            if self.request_id is None:
+                raise ValidationFailed(NO_TARGET)
+            if self.leg is None:
+                raise ValidationFailed("leg (agent or customer) is required with request_id")
+        return self
+
+    def target(self, tracker: CallTracker, account_id: str) -> str:
+        """The channel to act on: as given, or the named party of a live call."""
+        if self.channel is not None:
+            return self.channel
+        if self.request_id is None or self.leg is None:  # _one_target refused this already
+            raise ValidationFailed(NO_TARGET)
+        return leg_channel(tracker, account_id, self.request_id, self.leg)
 
     @field_validator("modify_type")
     @classmethod
@@ -133,8 +166,9 @@ class ModifyCall(CpaasModel):
 async def modify_call(request: web.Request) -> web.Response:
     account = await account_of(request)
     body = await parse_body(request, ModifyCall)
+    channel = body.target(request.app[keys.TRACKER], account)
     message = await request.app[keys.CALLS].modify(
-        account, body.channel, ModifyType(int(body.modify_type)), body.transfer_to
+        account, channel, ModifyType(int(body.modify_type)), body.transfer_to
     )
     return ok(message=message)
 
@@ -193,4 +227,52 @@ async def live_call_statistics(request: web.Request) -> web.Response:
             "live_calls_inbound": live[CallKind.INBOUND],
             "live_calls_otp": live[CallKind.OTP],
         }
+    )
+
+
+def _live_call_json(call: LiveCall, numbers: sqlite3.Row | None) -> dict[str, str]:
+    """One live call; every value a string as in the seed, ``""`` for a party not there."""
+    body = {
+        "request_id": call.info.request_id,
+        "kind": call.info.kind.value,
+        "call_direction": call.info.kind.direction,
+        "state": call.state.value,
+        "since": http_date(iso(datetime.fromtimestamp(call.since, UTC))) or "",
+    }
+    for leg in Leg:
+        channel = call.leg(leg)
+        body[f"{leg}_channel"] = channel.name if channel is not None else ""
+        body[f"{leg}_channel_state"] = channel.state if channel is not None else ""
+    for name in ("agent_number", "customer_number", "dialed_number"):
+        body[name] = numbers[name] if numbers is not None else ""
+    return body
+
+
+async def live_calls_list(request: web.Request) -> web.Response:
+    """``GET /api/live_calls``: the account's calls up now and their channels (not in the
+    seed; it is what modify_call needs). No call up is a 200 with an empty list."""
+    account = await account_of(request)
+    calls = live_calls(request.app[keys.TRACKER], account)
+    numbers = await request.app[keys.CALL_REPO].numbers(
+        account, [call.info.request_id for call in calls]
+    )
+    result = [_live_call_json(call, numbers.get(call.info.request_id)) for call in calls]
+    return ok(message="live calls found", result=result)
+
+
+async def recording(request: web.Request) -> web.StreamResponse:
+    """``GET /api/recording/{request_id}``: the call's recording file (not in the seed).
+
+    aiohttp's FileResponse streams it from a thread and answers ``Range`` (206, 416),
+    ``If-Range``, ``If-Modified-Since`` and ``HEAD``.
+    """
+    account = await account_of(request)
+    request_id = dialstring.request_id(request.match_info["request_id"])
+    found = await request.app[keys.RECORDINGS].locate(account, request_id)
+    return web.FileResponse(
+        found.path,
+        headers={
+            "Content-Type": found.content_type,
+            "Content-Disposition": f'attachment; filename="{found.name}"',
+        },
     )

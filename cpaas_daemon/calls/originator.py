@@ -16,6 +16,7 @@ from cpaas_daemon.ami.client import AmiClient, AmiError
 from cpaas_daemon.calls.model import CallRequest, CallState, other_channel_id
 from cpaas_daemon.calls.repository import CallRepository
 from cpaas_daemon.calls.tracker import CallTracker, RequestInfo
+from cpaas_daemon.cdr.ami_outcome import originate_action_id
 from cpaas_daemon.config import DialConfig
 from cpaas_daemon.errors import PbxUnavailable
 from cpaas_daemon.log import add_to_request_line
@@ -54,6 +55,8 @@ class Originator:
         # CDR still names its request (the dialplan's [cpaas-transfer] reads it).
         variables = {"__CPAAS_REQUEST_ID": call.request_id, **call.variables}
         return {
+            # The OriginateResponse of a failed call names its request by this ActionID.
+            "ActionID": originate_action_id(self._ami.next_action_id(), call.request_id),
             "Channel": safe(call.channel, "Channel"),
             "Context": safe(call.context, "Context"),
             "Exten": safe(call.exten, "Exten"),

@@ -69,6 +69,18 @@ class CallRepository:
             (account_id, request_id),
         )
 
+    async def numbers(self, account_id: str, request_ids: list[str]) -> dict[str, sqlite3.Row]:
+        """request_id -> its agent, customer and dialled numbers (this account's calls)."""
+        if not request_ids:
+            return {}
+        marks = ",".join("?" * len(request_ids))
+        rows = await self._db.fetchall(
+            "SELECT request_id, agent_number, customer_number, dialed_number FROM calls"
+            f" WHERE account_id = ? AND request_id IN ({marks})",
+            (account_id, *request_ids),
+        )
+        return {row["request_id"]: row for row in rows}
+
     async def kind_and_account(self, request_id: str) -> tuple[CallKind, str] | None:
         row = await self._db.fetchone(
             "SELECT kind, account_id FROM calls WHERE request_id = ?", (request_id,)

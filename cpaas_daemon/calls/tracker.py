@@ -9,6 +9,7 @@ counters split calls by kind.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ class LiveChannel:
     linkedid: str
     account_code: str
     state: str
+    since: float = 0.0  # wall clock (epoch seconds) when the channel came up
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,16 @@ class CallTracker:
     def live_channels(self) -> Iterable[LiveChannel]:
         return self._by_name.values()
 
+    def calls_of(self, account_id: str) -> dict[str, tuple[RequestInfo, list[LiveChannel]]]:
+        """The account's live calls: request_id -> its request and live channels, in the
+        order they appeared (``_by_uniqueid`` keeps it; a Rename reorders ``_by_name``)."""
+        calls: dict[str, tuple[RequestInfo, list[LiveChannel]]] = {}
+        for channel in self._by_uniqueid.values():
+            info = self.request_of(channel)
+            if info is not None and info.account_id == account_id:
+                calls.setdefault(info.request_id, (info, []))[1].append(channel)
+        return calls
+
     # -- event handlers -----------------------------------------------------------
     def reset(self, listing: Iterable[Mapping[str, str]]) -> None:
         """Replace the state with a CoreShowChannels listing (after a reconnect)."""
@@ -115,6 +127,7 @@ class CallTracker:
             linkedid=event.get("Linkedid", "") or event.get("Uniqueid", ""),
             account_code=event.get("AccountCode", ""),
             state=event.get("ChannelStateDesc", ""),
+            since=time.time() - _duration(event.get("Duration", "")),
         )
         self._by_name[channel.name] = channel
         self._by_uniqueid[channel.uniqueid] = channel
@@ -151,3 +164,13 @@ class CallTracker:
             self._by_name.pop(channel.name, None)
             channel.name = event.get("Newname", channel.name)
             self._by_name[channel.name] = channel
+
+
+def _duration(text: str) -> int:
+    """CoreShowChannel's ``Duration`` (``HH:MM:SS``) in seconds; 0 for a Newchannel (which
+    has none: the channel is new) or anything unreadable."""
+    parts = text.split(":")
+    if len(parts) != 3 or not all(part.isascii() and part.isdigit() for part in parts):
+        return 0
+    hours, minutes, seconds = (int(part) for part in parts)
+    return hours * 3600 + minutes * 60 + seconds

@@ -56,12 +56,17 @@ class CampaignProgress:
     async def by_batch(self, campaign: Campaign, batch_id: str | None) -> list[dict[str, Any]]:
         start, end = today(campaign.time_zone)
         rows = await self._db.fetchall(
+            # COUNT(*) FILTER, not SUM(condition): a condition on a NULL time (a target
+            # never dialled or not finished) is NULL, and SUM over only NULLs is NULL.
             "SELECT c.batch_id, COUNT(*),"
-            " SUM(t.attempts = 0 AND t.state != 'done'), SUM(t.attempts > 0),"
-            " SUM(t.answered), SUM(t.state = 'done'),"
-            " SUM(t.last_dialed_at >= :start AND t.last_dialed_at < :end),"
-            " SUM(t.answered AND t.finished_at >= :start AND t.finished_at < :end),"
-            " SUM(t.state = 'done' AND t.finished_at >= :start AND t.finished_at < :end)"
+            " COUNT(*) FILTER (WHERE t.attempts = 0 AND t.state != 'done'),"
+            " COUNT(*) FILTER (WHERE t.attempts > 0),"
+            " COUNT(*) FILTER (WHERE t.answered), COUNT(*) FILTER (WHERE t.state = 'done'),"
+            " COUNT(*) FILTER (WHERE t.last_dialed_at >= :start AND t.last_dialed_at < :end),"
+            " COUNT(*) FILTER (WHERE t.answered"
+            " AND t.finished_at >= :start AND t.finished_at < :end),"
+            " COUNT(*) FILTER (WHERE t.state = 'done'"
+            " AND t.finished_at >= :start AND t.finished_at < :end)"
             " FROM campaign_targets t JOIN campaign_contacts c USING (contact_id)"
             " WHERE t.campaign_id = :campaign AND (:batch IS NULL OR c.batch_id = :batch)"
             " GROUP BY c.batch_id ORDER BY MIN(c.contact_id)",

@@ -11,7 +11,6 @@ so nothing is stored twice. A file that shrank or was replaced is read from the 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import csv
 import io
 from pathlib import Path
@@ -20,6 +19,7 @@ import structlog
 
 from cpaas_daemon.cdr.ingest import CdrIngest
 from cpaas_daemon.store.db import Database
+from cpaas_daemon.tasks import cancel, every
 
 log = structlog.get_logger(__name__)
 
@@ -58,18 +58,10 @@ class CdrCsvBackfill:
         self._task = asyncio.create_task(self._run(), name="cdr-csv-backfill")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel(self._task)
 
     async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self._interval)
-            try:
-                await self.poll()
-            except Exception:
-                log.exception("cdr_csv.poll_failed", path=str(self._path))
+        await every(self._interval, self.poll, "cdr_csv.poll_failed", path=str(self._path))
 
     def _read(self, offset: int) -> bytes:
         with self._path.open("rb") as handle:

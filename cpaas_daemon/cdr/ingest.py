@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 import aiosqlite
@@ -20,6 +21,7 @@ import structlog
 
 from cpaas_daemon.ami.bus import Event, EventBus
 from cpaas_daemon.calls.model import CallKind, request_id_from_uniqueid
+from cpaas_daemon.cdr.ami_outcome import DISPOSITION, AmiOutcomes
 from cpaas_daemon.cdr.summary import summarise
 from cpaas_daemon.metrics import Metrics
 from cpaas_daemon.store.db import Database
@@ -63,8 +65,19 @@ def leg_request_id(event: Mapping[str, str]) -> str | None:
 
 
 class CdrIngest:
-    def __init__(self, db: Database, bus: EventBus, metrics: Metrics, pbx_tz: ZoneInfo) -> None:
+    def __init__(
+        self,
+        db: Database,
+        bus: EventBus,
+        metrics: Metrics,
+        pbx_tz: ZoneInfo,
+        fallback_after: float = 5.0,
+    ) -> None:
         self._db = db
+        # What AMI said of each call: it corrects the CDR's dial status, and it stands in
+        # for a CDR the PBX's cdr.conf never writes (stored through :meth:`store`).
+        self.outcomes = AmiOutcomes(bus, db, pbx_tz, fallback_after)
+        self.outcomes.store = self.store
         self._metrics = metrics
         self._tz = pbx_tz
         self._queue: asyncio.Queue[dict[str, str]] = asyncio.Queue()
@@ -88,6 +101,7 @@ class CdrIngest:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        await self.outcomes.stop()
         await self._flush(self._drain())
 
     def _on_cdr(self, event: Event) -> None:
@@ -192,6 +206,14 @@ class CdrIngest:
             summary = summarise(request_id, kinds[request_id], legs[request_id])
             if summary is None:
                 continue
+            told = self.outcomes.dial_status(request_id)
+            if told is not None and told != summary.dial_status:
+                # cdr.conf's congestion=no writes FAILED for CONGESTION, and no
+                # disposition says CANCEL: AMI's DIALSTATUS is the truth.
+                summary = replace(summary, dial_status=told, call_status=DISPOSITION[told])
+            if summary.dial_status != "ANSWER":
+                # Nobody talked: the first leg's answered seconds are not billable.
+                summary = replace(summary, billsec=0.0)
             updates.append(
                 (
                     summary.call_date,

@@ -26,9 +26,10 @@ _COLUMNS = (
     "id, request_id, account_id, direction, agent_number, customer_number, dialed_number,"
     " caller_id, destination_context, recording_name, list_id, is_dnd, dtmf_inputs,"
     " call_date, answer, end_time, call_duration, billsec, dial_status, call_status, uniqueid,"
-    " kind, transcripts.status AS transcript_state, transcripts.text AS transcript_text"
+    " kind, recording_deleted_at, transcripts.status AS transcript_state,"
+    " transcripts.text AS transcript_text"
 )
-# A call's transcript, if one was asked for (migration 0110); one primary-key probe a row.
+# A call's transcript, if one was asked for (migration 0111); one primary-key probe a row.
 _FROM = "calls LEFT JOIN transcripts USING (request_id)"
 
 
@@ -52,6 +53,7 @@ def cdr_json(row: sqlite3.Row, campaign: bool = False) -> dict[str, Any]:
         "dtmf_inputs": row["dtmf_inputs"],
         "end": http_date(row["end_time"]) or EPOCH_ZERO,
         "id": row["id"],
+        "recording_deleted_at": http_date(row["recording_deleted_at"]) or "",
         "recording_name": row["recording_name"],
         "request_id": row["request_id"],
         "uniqueid": row["uniqueid"] or "",

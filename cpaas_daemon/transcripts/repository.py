@@ -1,4 +1,4 @@
-"""The ``transcripts`` table (migration 0110): the persisted job queue and its results.
+"""The ``transcripts`` table (migration 0111): the persisted job queue and its results.
 
 Every state change is one statement, so a crash leaves each job in a state the worker
 resumes from at start-up (:meth:`TranscriptRepository.recover`).

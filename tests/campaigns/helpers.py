@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import wave
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -31,8 +32,13 @@ def window(minutes_before: int = 1, minutes_after: int = 60, zone: str = "UTC") 
 
 
 def upload_prompt(uploads_dir: Path) -> None:
+    """A real prompt (0.2 s of 8 kHz silence): a real Asterisk plays it."""
     uploads_dir.mkdir(parents=True, exist_ok=True)
-    (uploads_dir / PROMPT).write_bytes(b"RIFF")
+    with wave.open(str(uploads_dir / PROMPT), "wb") as audio:
+        audio.setnchannels(1)
+        audio.setsampwidth(2)
+        audio.setframerate(8000)
+        audio.writeframes(b"\0\0" * 1600)
 
 
 async def new_list(daemon: Daemon, numbers: Iterable[str], account: str = "account_1") -> str:

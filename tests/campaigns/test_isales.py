@@ -10,7 +10,13 @@ import pytest
 from cpaas_daemon import keys
 from cpaas_daemon.api.isales import BUSY_MESSAGE, FlowControl
 from cpaas_daemon.sim.server import SimulatedAsterisk
-from tests.campaigns.helpers import campaign_body, create_campaign, upload_prompt, wait_completed
+from tests.campaigns.helpers import (
+    campaign_body,
+    create_campaign,
+    upload_prompt,
+    wait_completed,
+    window,
+)
 from tests.harness import ACCOUNTS, Daemon
 
 PATH = "/rest/isales/v2/openapi/campaigns/{vdn}/statistics"
@@ -168,3 +174,27 @@ def test_flow_control_window_resets() -> None:
         flow.check("a")
     now[0] = 300.0
     flow.check("a")
+
+
+async def test_a_campaign_not_dialled_yet_counts_zero(daemon: Daemon, tmp_path) -> None:
+    """Every daily count of a campaign whose window has not opened is 0, not a 500 (SQL
+    SUM over only NULL times was NULL); the whole-account query includes it."""
+    upload_prompt(tmp_path / "uploads")
+    _, body = await daemon.post("/api/create_campaign_list", {"list_name": "later"})
+    list_id = body["response"]["list_id"]
+    await import_batch(daemon, list_id, "later.csv", ["919979270010", "919979270020"])
+    later = window(minutes_before=-60, minutes_after=120)  # opens in an hour
+    campaign_id = await create_campaign(daemon, campaign_body(list_id, **later))
+
+    status, body = await stats(daemon, f"campaignId={campaign_id}")
+    assert status == 200, body
+    [detail] = body["countDetail"]
+    assert set(detail) == SEED_KEYS
+    assert (detail["totalCount"], detail["unCallCount"], detail["dailyCount"]) == (2, 2, 2)
+    zero = SEED_KEYS - {"batchDetail", "campaignId", "totalCount", "unCallCount", "dailyCount"}
+    assert {key: detail[key] for key in zero} == dict.fromkeys(zero, 0)
+    [batch] = detail["batchDetail"]
+    assert (batch["dailyCalledCount"], batch["dailyFinishCount"]) == (0, 0)
+
+    status, body = await stats(daemon, "campaignId=")  # empty: every campaign (the seed)
+    assert (status, [d["campaignId"] for d in body["countDetail"]]) == (200, [campaign_id])

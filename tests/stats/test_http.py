@@ -15,7 +15,7 @@ from cpaas_daemon.queue_log.parser import parse_line
 from cpaas_daemon.queue_log.repository import FileState, QueueLogRepository
 from cpaas_daemon.sim.daemon_config import daemon_config
 from cpaas_daemon.timefmt import iso, utc_now
-from tests.harness import Daemon, free_port, running_daemon
+from tests.harness import ACCOUNTS, Daemon, free_port, running_daemon
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 ECOUNTERS = "/api/v2/overallCount/Ecounters"
@@ -95,6 +95,9 @@ async def test_agent_dashboard_answers_in_the_seed_examples_shape(daemon: Daemon
         (ECOUNTERS, ["not", "an", "object"], 1001, 400),
         (DASHBOARD, {"token": "x"}, 1002, 400),
         (DASHBOARD, {"userId": "account_1", "token": ""}, 1020, 401),
+        (DASHBOARD, {"userId": "account_1", "token": ACCOUNTS["account_1"]}, 1000, 400),
+        (DASHBOARD, {"userId": "account_1", "token": ACCOUNTS["account_1"], "ssid": ""}, 1000, 400),
+        (DASHBOARD, {"userId": "account_1", "token": ACCOUNTS["account_1"], "ssid": 7}, 1001, 400),
     ],
 )
 async def test_authentication_errors_carry_the_seed_codes(

@@ -1,0 +1,187 @@
+"""What AMI said about a call we placed, for when its CDR is wrong or never comes.
+
+Asterisk's CDRs depend on the PBX's ``cdr.conf``: with its defaults (``unanswered=no``,
+``congestion=no``) a call whose first party is busy, congested, unreachable or does not
+answer writes no CDR at all (no ``Cdr`` event, no Master.csv row), and a congested
+destination is written FAILED. AMI tells the truth either way:
+
+* the OriginateResponse of a failed Originate carries the reason (5 busy, 8 congestion,
+  3 no answer, 1 hung up before answering, 0 failed); its ActionID names the request;
+* the DialEnd of the originated leg's ``Dial`` carries DIALSTATUS, CANCEL included
+  (the agent hung up while the destination rang), which no CDR disposition has;
+* the originated leg's Hangup ends the call.
+
+:class:`AmiOutcomes` keeps these per request. The CDR summary takes its dial status from
+here when AMI said one (:meth:`dial_status`); and when the originated leg has hung up and
+no CDR arrived ``grace`` seconds later, a CDR leg is built from these facts and stored
+like any other, so every request ends with exactly one CDR whatever cdr.conf says. A
+real CDR that arrives later (Master.csv after a restart) re-summarises it: still one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import structlog
+
+from cpaas_daemon.ami.bus import Event, EventBus
+from cpaas_daemon.calls.model import is_originated_leg, request_id_from_uniqueid
+from cpaas_daemon.store.db import Database
+from cpaas_daemon.timefmt import WALL_FORMAT, utc_now
+
+log = structlog.get_logger(__name__)
+
+# OriginateResponse Reason (Asterisk's AST_CONTROL_*) -> DIALSTATUS.
+REASON_STATUS = {"1": "NOANSWER", "3": "NOANSWER", "5": "BUSY", "8": "CONGESTION"}
+# DIALSTATUS -> the CDR disposition (call_status) it stands for.
+DISPOSITION = {
+    "ANSWER": "ANSWERED",
+    "BUSY": "BUSY",
+    "NOANSWER": "NO ANSWER",
+    "CANCEL": "NO ANSWER",
+    "CONGESTION": "CONGESTION",
+    "CHANUNAVAIL": "FAILED",
+}
+MAX_TRACKED = 100_000  # calls whose facts are kept; the oldest go first
+
+Store = Callable[[Iterable[Mapping[str, str]]], Awaitable[None]]
+
+
+def originate_action_id(prefix: str, request_id: str) -> str:
+    """The ActionID of a request's Originate: its OriginateResponse then names it."""
+    return f"{prefix}.{request_id}"
+
+
+@dataclass
+class _Facts:
+    started: datetime
+    uniqueid: str = ""
+    channel: str = ""
+    dial_status: str | None = None
+    dialled: bool = False  # the first party answered and the dialplan ran Dial
+    answered: datetime | None = None  # the destination answered (two-party calls)
+
+
+class AmiOutcomes:
+    def __init__(self, bus: EventBus, db: Database, pbx_tz: ZoneInfo, grace: float) -> None:
+        self._db = db
+        self._tz = pbx_tz
+        self._grace = grace
+        self._facts: OrderedDict[str, _Facts] = OrderedDict()
+        self._checks: dict[str, asyncio.Task[None]] = {}
+        self.store: Store | None = None  # CdrIngest.store, set by its owner
+        bus.subscribe(self._on_originate_response, "OriginateResponse")
+        bus.subscribe(self._on_dial, "DialBegin", "DialEnd")
+        bus.subscribe(self._on_hangup, "Hangup")
+
+    def dial_status(self, request_id: str) -> str | None:
+        """DIALSTATUS as AMI reported it, or None when AMI said nothing decisive."""
+        facts = self._facts.get(request_id)
+        return None if facts is None else facts.dial_status
+
+    async def stop(self) -> None:
+        for task in list(self._checks.values()):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._checks.clear()
+
+    def _of(self, request_id: str) -> _Facts:
+        facts = self._facts.get(request_id)
+        if facts is None:
+            facts = self._facts[request_id] = _Facts(started=utc_now())
+            if len(self._facts) > MAX_TRACKED:
+                self._facts.popitem(last=False)
+        return facts
+
+    def _originated(self, event: Event) -> str | None:
+        uniqueid = event.get("Uniqueid", "")
+        return request_id_from_uniqueid(uniqueid) if is_originated_leg(uniqueid) else None
+
+    def _on_originate_response(self, event: Event) -> None:
+        _, _, request_id = event.get("ActionID", "").rpartition(".")
+        if len(request_id) != 10 or event.get("Response") != "Failure":
+            return
+        facts = self._of(request_id)
+        facts.dial_status = REASON_STATUS.get(event.get("Reason", ""), "CHANUNAVAIL")
+        facts.channel = facts.channel or event.get("Channel", "")
+        self._check_later(request_id)
+
+    def _on_dial(self, event: Event) -> None:
+        request_id = self._originated(event)
+        if request_id is None:
+            return
+        facts = self._of(request_id)
+        facts.dialled = True
+        if event["Event"] == "DialEnd":
+            facts.dial_status = event.get("DialStatus") or facts.dial_status
+            if facts.dial_status == "ANSWER":
+                facts.answered = utc_now()
+
+    def _on_hangup(self, event: Event) -> None:
+        request_id = self._originated(event)
+        if request_id is None:
+            return
+        facts = self._of(request_id)
+        facts.uniqueid, facts.channel = event.get("Uniqueid", ""), event.get("Channel", "")
+        self._check_later(request_id)
+
+    def _check_later(self, request_id: str) -> None:
+        if request_id not in self._checks:
+            self._checks[request_id] = asyncio.get_running_loop().create_task(
+                self._check(request_id), name=f"cdr-fallback-{request_id}"
+            )
+
+    async def _check(self, request_id: str) -> None:
+        """After ``grace``: the request has its CDR, or one is built from the facts."""
+        try:
+            await asyncio.sleep(self._grace)
+            row = await self._db.fetchone(
+                "SELECT channel_id, destination_context, dialed_number, cdr_at FROM calls"
+                " WHERE request_id = ?",
+                (request_id,),
+            )
+            facts = self._facts.get(request_id)
+            if row is None or row["cdr_at"] is not None or facts is None or self.store is None:
+                return
+            await self.store([self._leg(request_id, facts, row)])
+            log.info("cdr.from_ami", request_id=request_id, dial_status=facts.dial_status)
+        except Exception:
+            log.exception("cdr.fallback_failed", request_id=request_id)
+        finally:
+            self._checks.pop(request_id, None)
+
+    def _leg(self, request_id: str, facts: _Facts, row: Mapping[str, str]) -> dict[str, str]:
+        """A Cdr event as Asterisk would have sent it for the originated leg."""
+        ended = utc_now()
+        status = facts.dial_status or ("ANSWER" if facts.dialled else "CHANUNAVAIL")
+        answered = facts.answered if status == "ANSWER" else None
+        return {
+            "AccountCode": "",
+            "Source": "",
+            "Destination": row["dialed_number"],
+            "DestinationContext": row["destination_context"],
+            "CallerID": "",
+            "Channel": facts.channel,
+            "DestinationChannel": "",
+            "LastApplication": "Dial" if facts.dialled else "",
+            "LastData": "",
+            "StartTime": self._wall(facts.started),
+            "AnswerTime": self._wall(answered) if answered else "",
+            "EndTime": self._wall(ended),
+            "Duration": str(int((ended - facts.started).total_seconds())),
+            "BillableSeconds": str(int((ended - answered).total_seconds())) if answered else "0",
+            "Disposition": DISPOSITION[status],
+            "AMAFlags": "DOCUMENTATION",
+            "UniqueID": facts.uniqueid or row["channel_id"] or "",
+            "UserField": request_id,
+        }
+
+    def _wall(self, moment: datetime) -> str:
+        return moment.astimezone(self._tz).strftime(WALL_FORMAT)
