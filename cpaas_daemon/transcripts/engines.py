@@ -66,6 +66,11 @@ class PocketSphinxEngine:
         segmenter = self._module.Segmenter(
             sample_rate=self.sample_rate, vad_mode=self.VAD_MODE, window=self.VAD_WINDOW
         )
+        if len(pcm) % segmenter.frame_bytes == 0:
+            # Segmenter.segment only flushes the speech still open at the end when the
+            # last read is short: a recording of whole frames (MixMonitor writes 20 ms
+            # ones; 6.0 s is 200 of its 30 ms frames) would lose its last sentence.
+            pcm += bytes(2)
         words = []
         for segment in segmenter.segment(io.BytesIO(pcm)):
             self._decoder.start_utt()

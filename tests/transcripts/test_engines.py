@@ -94,3 +94,13 @@ def test_runner_prints_one_json_error_and_exits_2(
     assert capsys.readouterr().out.strip() == (
         '{"error": "vosk needs transcripts.model_dir (a local model)"}'
     )
+
+
+def test_speech_running_to_the_last_whole_frame_is_not_lost(speech_wav: Path) -> None:
+    """pocketsphinx's Segmenter dropped a sentence still open when the audio ended on a
+    whole 30 ms frame (a real MixMonitor file of exactly 6.0 s came back empty)."""
+    engine = load_engine("pocketsphinx")
+    pcm, _ = read_pcm16(speech_wav, engine.sample_rate)
+    frame = 960  # 30 ms at 16 kHz, 16-bit
+    cut = len(pcm) * 7 // 10 // frame * frame  # mid-sentence, on a frame boundary
+    assert engine.transcribe(pcm[:cut]) != ""
