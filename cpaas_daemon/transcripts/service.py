@@ -127,7 +127,11 @@ class TranscriptService:
 
     async def _run(self, job: Job) -> None:
         bound = log.bind(request_id=job.request_id, engine=self._config.engine)
-        state, text, reason, seconds = await self._transcribe(job)
+        try:
+            state, text, reason, seconds = await self._transcribe(job)
+        except Exception as exc:  # a bug here must end the job, not leave it running
+            bound.exception("transcript.crashed")
+            state, text, reason, seconds = JobState.FAILED, "", f"internal error: {exc}", None
         try:
             await self._repo.finish(
                 job.request_id, state, text=text, reason=reason, audio_seconds=seconds
@@ -159,6 +163,8 @@ class TranscriptService:
         try:
             result = json.loads(out.strip().splitlines()[-1]) if out.strip() else {}
         except ValueError:
+            result = {}
+        if not isinstance(result, dict):
             result = {}
         if code == 0 and isinstance(result.get("text"), str):
             return JobState.DONE, result["text"], "", result.get("audio_seconds")

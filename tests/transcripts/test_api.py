@@ -172,17 +172,40 @@ async def test_a_restart_resumes_the_interrupted_job(
         assert "order" in result["transcript"].split()
 
 
-async def test_model_engine_without_its_model_fails_the_job_clearly(
-    tmp_path: Path, sim: SimulatedAsterisk, agi_port: int, speech_wav: Path
+@pytest.mark.parametrize(
+    ("settings", "status", "engine", "reason"),
+    [
+        (
+            {"engine": "vosk", "model_dir": "{tmp}/no-such-model"},
+            "failed",
+            "vosk",
+            "vosk model directory {tmp}/no-such-model does not exist",
+        ),
+        ({"timeout": 0.05}, "failed", "pocketsphinx", "timed out after 0.05 s"),
+        (
+            {"engine": "none"},
+            "none",
+            "",
+            "transcription is off on this server (transcripts.engine = none)",
+        ),
+    ],
+    ids=["model-missing", "timeout", "engine-none"],
+)
+async def test_engine_settings_end_the_job_with_a_clear_status(
+    tmp_path: Path,
+    sim: SimulatedAsterisk,
+    agi_port: int,
+    speech_wav: Path,
+    settings: dict[str, Any],
+    status: str,
+    engine: str,
+    reason: str,
 ) -> None:
-    missing = tmp_path / "no-such-model"
-    config = daemon_config(
-        tmp_path, sim.port, agi_port, transcripts={"engine": "vosk", "model_dir": str(missing)}
-    )
+    settings = {k: v.format(tmp=tmp_path) if isinstance(v, str) else v for k, v in settings.items()}
+    config = daemon_config(tmp_path, sim.port, agi_port, transcripts=settings)
     async with running_daemon(config) as daemon:
         request_id = await recorded_call(daemon, tmp_path, speech_wav)
         await hang_up(daemon, request_id)
         result = await settled(daemon, request_id)
-    assert result["status"] == "failed"
-    assert result["engine"] == "vosk"
-    assert result["reason"] == f"vosk model directory {missing} does not exist"
+    assert (result["status"], result["engine"], result["transcript"]) == (status, engine, "")
+    assert result["reason"] == reason.format(tmp=tmp_path)
