@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench clean system-deps bench-deps
+.PHONY: run test lint bench clean system-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,8 @@ $(STAMP): pyproject.toml
 
 # Debian packages the suite uses where it can: espeak-ng + sox (offline TTS for spoken
 # OTPs), chromium (the wallboard's browser test), and the prompts and hold music a real
-# Asterisk plays in the real-Asterisk tests. Each is skipped, with a warning, without them.
+# Asterisk plays in the real-Asterisk tests (the prompts and their words are also the
+# speech bench/transcripts.py scores). Each is skipped, with a warning, without them.
 DEBIAN_DEPS := espeak-ng:espeak-ng sox:sox chromium:chromium \
   /usr/share/asterisk/sounds/en/digits/1.wav:asterisk-core-sounds-en-wav \
   /usr/share/asterisk/moh:asterisk-moh-opsound-wav
@@ -30,15 +31,6 @@ system-deps:
 	    || echo "warning: could not install$$missing; the tests that need them skip"; \
 	  else echo "warning: install$$missing for the tests that need them"; fi; fi
 
-# Telephone speech with known words for bench/transcripts.py (skipped without it).
-bench-deps:
-	@test -f /usr/share/doc/asterisk-core-sounds-en/core-sounds-en.txt.gz || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    (apt-get install -y -qq asterisk-core-sounds-en-wav >/dev/null 2>&1 || \
-	     (apt-get update -qq >/dev/null && apt-get install -y -qq asterisk-core-sounds-en-wav >/dev/null)) \
-	    || echo "warning: asterisk-core-sounds-en-wav not installed; bench/transcripts skips"; \
-	  else echo "warning: install asterisk-core-sounds-en-wav for bench/transcripts"; fi; }
-
 run: $(STAMP)
 	$(VENV)/bin/cpaas-daemon run --simulate --config config/cpaas.toml
 
@@ -50,7 +42,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check cpaas_daemon tests bench
 	$(VENV)/bin/mypy cpaas_daemon
 
-bench: $(STAMP) system-deps bench-deps
+bench: $(STAMP) system-deps
 	$(PY) -m bench $(BENCH)
 
 clean:
