@@ -118,8 +118,8 @@ def score(engine_name: str, model_dir: Path | None, prompts: list[Prompt]) -> di
 def run() -> dict[str, Any]:
     if not TEXTS.is_file() or not SOUNDS.is_dir():
         return {
-            "skipped": "the Asterisk prompts are not installed:"
-            " apt-get install asterisk-core-sounds-en-wav"
+            "skipped": f"no {SOUNDS} or {TEXTS}: apt-get install asterisk-core-sounds-en-wav"
+            " (an image that excludes /usr/share/doc from packages lacks the words)"
         }
     prompts = corpus()
     figures: dict[str, Any] = {
