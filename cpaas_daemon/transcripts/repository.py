@@ -53,6 +53,22 @@ class TranscriptRepository:
             (request_id, now, now),
         )
 
+    async def not_placed(self, request_id: str) -> None:
+        """The call was refused: ``none`` if a calls row says so, else (refused before
+        it was written: a limit, a validation) the row goes, so refusals leave nothing."""
+        now = iso(utc_now())
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "DELETE FROM transcripts WHERE request_id = ?"
+                " AND NOT EXISTS (SELECT 1 FROM calls WHERE request_id = ?)",
+                (request_id, request_id),
+            )
+            await conn.execute(
+                "UPDATE transcripts SET status = 'none', reason = 'the call was not placed',"
+                " updated_at = ? WHERE request_id = ?",
+                (now, request_id),
+            )
+
     async def waiting(self) -> set[str]:
         rows = await self._db.fetchall(
             "SELECT request_id FROM transcripts WHERE status = 'waiting'"

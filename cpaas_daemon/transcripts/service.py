@@ -64,7 +64,7 @@ class TranscriptService:
             uncertain = isinstance(exc, PbxUnavailable) and "request_id" in exc.details
             if not uncertain:
                 self._waiting.discard(request_id)
-                await self._repo.finish(request_id, JobState.NONE, reason="the call was not placed")
+                await self._repo.not_placed(request_id)
             raise
 
     async def of_call(self, account_id: str, request_id: str) -> sqlite3.Row | None:

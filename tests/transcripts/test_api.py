@@ -16,7 +16,7 @@ from cpaas_daemon.calls.model import request_id_from_uniqueid
 from cpaas_daemon.sim.daemon_config import daemon_config
 from cpaas_daemon.sim.server import SimulatedAsterisk
 from cpaas_daemon.store.db import Database
-from tests.harness import Daemon, running_daemon
+from tests.harness import Daemon, free_port, running_daemon
 from tests.integration.test_call_control import bridged_call
 from tests.integration.test_click2call import SEED_BODY
 
@@ -209,3 +209,13 @@ async def test_engine_settings_end_the_job_with_a_clear_status(
         result = await settled(daemon, request_id)
     assert (result["status"], result["engine"], result["transcript"]) == (status, engine, "")
     assert result["reason"] == reason.format(tmp=tmp_path)
+
+
+async def test_a_call_refused_before_it_is_written_leaves_no_transcript_row(
+    tmp_path: Path, agi_port: int
+) -> None:
+    config = daemon_config(tmp_path, free_port(), agi_port)  # no PBX listens there
+    async with running_daemon(config, connect=False) as daemon:
+        status, body = await daemon.post("/api/click2call", SEED_BODY)
+        assert status == 503, body
+        assert await daemon.app[keys.DB].fetchval("SELECT COUNT(*) FROM transcripts") == 0
