@@ -29,7 +29,9 @@ _COLUMNS = (
     " kind, recording_deleted_at, transcripts.status AS transcript_state,"
     " transcripts.text AS transcript_text"
 )
-# A call's transcript, if one was asked for (migration 0111); one primary-key probe a row.
+# A call's transcript, if one was asked for (migration 0111): one primary-key probe a row.
+# Measured on 200k calls, a 1,000-row page: 4.5 -> 5.0 ms (offset 2,000: 8.1 -> 9.2 ms);
+# two correlated subqueries instead cost more (5.3 and 9.4 ms).
 _FROM = "calls LEFT JOIN transcripts USING (request_id)"
 
 
