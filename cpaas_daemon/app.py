@@ -162,7 +162,7 @@ def create_app(config: Config) -> web.Application:
     cdr.on_summary(callbacks.on_cdr_summary, CallKind.CALLBACK)
     app[keys.CDR_QUERIES] = CdrQueries(db)
     app[keys.TRANSCRIPTS] = transcripts = TranscriptService(
-        TranscriptRepository(db), config.transcripts, config.dial.recordings_dir
+        TranscriptRepository(db), config.transcripts, config.dial.recordings_dir, metrics
     )
     cdr.on_summary(transcripts.on_cdr_summary, CallKind.C2C)
     app[keys.RECORDINGS] = RecordingFiles(calls, tracker, config.dial.recordings_dir)

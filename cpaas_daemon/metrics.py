@@ -29,3 +29,6 @@ class Metrics:
             "cpaas_queue_log_lines", "queue_log lines stored", registry=r
         )
         self.live_channels = Gauge("cpaas_live_channels", "channels currently up", registry=r)
+        self.transcripts = Counter(
+            "cpaas_transcripts", "transcription jobs finished", ["status"], registry=r
+        )

@@ -23,6 +23,7 @@ import structlog
 
 from cpaas_daemon.config import TranscriptsConfig
 from cpaas_daemon.errors import PbxUnavailable
+from cpaas_daemon.metrics import Metrics
 from cpaas_daemon.transcripts.repository import Job, JobState, TranscriptRepository
 
 log = structlog.get_logger(__name__)
@@ -32,9 +33,14 @@ KILL_GRACE = 2.0
 
 class TranscriptService:
     def __init__(
-        self, repository: TranscriptRepository, config: TranscriptsConfig, recordings_dir: Path
+        self,
+        repository: TranscriptRepository,
+        config: TranscriptsConfig,
+        recordings_dir: Path,
+        metrics: Metrics,
     ) -> None:
         self._repo = repository
+        self._metrics = metrics
         self._config = config
         self._recordings = recordings_dir
         self._waiting: set[str] = set()  # request_ids whose call has not ended
@@ -139,6 +145,7 @@ class TranscriptService:
         except Exception:  # stays running: re-queued at the next start
             bound.exception("transcript.store_failed")
             return
+        self._metrics.transcripts.labels(state.value).inc()
         bound.info("transcript.finished", status=state.value, reason=reason, audio_s=seconds)
 
     async def _transcribe(self, job: Job) -> tuple[JobState, str, str, float | None]:

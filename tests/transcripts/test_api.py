@@ -81,6 +81,8 @@ async def test_recorded_call_is_pending_then_done_with_its_text_on_the_cdr(
     [cdr] = await daemon.cdr(request_id)
     assert cdr["transcript_status"] == "done"
     assert cdr["transcript"] == result["transcript"]
+    async with daemon.session.get(daemon.url + "/metrics") as response:
+        assert 'cpaas_transcripts_total{status="done"} 1.0' in await response.text()
     _, by_date = await daemon.post(
         "/api/get_cdr_by_date",
         {"start_call_date": cdr_date(cdr), "end_call_date": cdr_date(cdr)},
