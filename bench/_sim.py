@@ -16,6 +16,7 @@ import signal
 import time
 from pathlib import Path
 
+from cpaas_daemon.sim.daemon_config import SIM_AMI_SECRET
 from cpaas_daemon.sim.server import SimConfig, SimulatedAsterisk
 
 
@@ -26,6 +27,7 @@ async def serve(args: argparse.Namespace) -> None:
             time_scale=args.time_scale,
             globals={"CPAAS_AGI": f"agi://127.0.0.1:{args.agi_port}"},
             queue_log_path=args.queue_log,
+            secret=SIM_AMI_SECRET,
         )
     )
     await sim.start()

@@ -34,6 +34,7 @@ from typing import Any
 
 import aiohttp
 
+from cpaas_daemon.sim.daemon_config import SIM_AMI_SECRET
 from cpaas_daemon.sim.protocol import Action
 from cpaas_daemon.sim.server import SimConfig, SimulatedAsterisk
 
@@ -141,16 +142,21 @@ async def _healthy(session: aiohttp.ClientSession, base: str) -> None:
 async def _measure(tmp: Path) -> dict[str, Any]:
     agi_port, http_port = free_port(), free_port()
     sim = SimulatedAsterisk(
-        SimConfig(time_scale=TIME_SCALE, globals={"CPAAS_AGI": f"agi://127.0.0.1:{agi_port}"})
+        SimConfig(
+            time_scale=TIME_SCALE,
+            globals={"CPAAS_AGI": f"agi://127.0.0.1:{agi_port}"},
+            secret=SIM_AMI_SECRET,
+        )
     )
     sim.actions = actions = TimedActions()
     await sim.start()
-    (tmp / "uploads").mkdir()
-    (tmp / "uploads" / "prompt.wav").write_bytes(b"RIFF")
+    (tmp / "uploads" / ACCOUNT).mkdir(parents=True)
+    (tmp / "uploads" / ACCOUNT / "prompt.wav").write_bytes(b"RIFF")
     env = {
         **os.environ,
         "CPAAS_HTTP__PORT": str(http_port),
         "CPAAS_AMI__PORT": str(sim.port),
+        "CPAAS_AMI__SECRET": SIM_AMI_SECRET,
         "CPAAS_AGI__PORT": str(agi_port),
         "CPAAS_STORE__PATH": str(tmp / "cpaas.sqlite3"),
         "CPAAS_DIAL__OUTBOUND_TEMPLATE": "Local/{number}@sim-endpoints",

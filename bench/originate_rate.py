@@ -42,6 +42,7 @@ from typing import Any
 import aiohttp
 
 from bench._live import (
+    ACCOUNT,
     HEADERS,
     Child,
     free_port,
@@ -166,8 +167,8 @@ def _wall(moment: datetime) -> str:
 
 async def _campaigns(url: str, tmp: Path, sim: Child, daemon: Child) -> dict[str, Any]:
     per_campaign = int(CAMPAIGN_CPM / 60 * CAMPAIGN_SECONDS)
-    (tmp / "uploads").mkdir(parents=True, exist_ok=True)
-    (tmp / "uploads" / "prompt-8khz.wav").write_bytes(b"RIFF")
+    (tmp / "uploads" / ACCOUNT).mkdir(parents=True, exist_ok=True)
+    (tmp / "uploads" / ACCOUNT / "prompt-8khz.wav").write_bytes(b"RIFF")
     async with aiohttp.ClientSession() as session:
 
         async def post(path: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -6,6 +6,7 @@ AMI -> ...) and stop in reverse, so no task outlives the thing it uses.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -14,6 +15,7 @@ import structlog
 from aiohttp import web
 
 from cpaas_daemon import keys
+from cpaas_daemon.accounts.limits import AuthThrottle, CallLimiter
 from cpaas_daemon.accounts.repository import AccountRepository
 from cpaas_daemon.agi.server import FastAgiServer
 from cpaas_daemon.ami.bus import EventBus
@@ -36,6 +38,7 @@ from cpaas_daemon.cdr.csv_backfill import CdrCsvBackfill
 from cpaas_daemon.cdr.ingest import CdrIngest
 from cpaas_daemon.cdr.queries import CdrQueries
 from cpaas_daemon.config import Config
+from cpaas_daemon.http_server import body_deadline
 from cpaas_daemon.metrics import Metrics
 from cpaas_daemon.queue_log.wiring import queue_log_ctx, setup_queue_log
 from cpaas_daemon.recordings.files import RecordingFiles
@@ -49,6 +52,7 @@ from cpaas_daemon.transcripts.repository import TranscriptRepository
 from cpaas_daemon.transcripts.service import TranscriptService
 from cpaas_daemon.tts import TtsRenderer
 from cpaas_daemon.wallboard.wiring import setup_wallboard, wallboard_ctx
+from cpaas_daemon.webhooks.wiring import setup_webhooks
 
 log = structlog.get_logger(__name__)
 
@@ -105,23 +109,27 @@ def _resync_tracker(ami: AmiClient, tracker: CallTracker) -> Callable[[], Awaita
     return resync
 
 
-def dialplan_globals(config: Config) -> dict[str, str]:
+def dialplan_globals(config: Config, agi_secret: str) -> dict[str, str]:
     """What ``extensions_cpaas.conf`` reads from the daemon instead of from hand edits:
-    where its FastAGI server is and how a transfer target becomes a channel."""
+    where its FastAGI server is, the secret that proves a session comes from this
+    Asterisk, and how a transfer target becomes a channel."""
     return {
         "CPAAS_AGI": config.agi.url,
+        "CPAAS_AGI_SECRET": agi_secret,
         "CPAAS_OUTBOUND_TEMPLATE": config.dial.outbound_template,
         "CPAAS_EXTENSION_TEMPLATE": config.dial.extension_template,
     }
 
 
-def _announce_globals(ami: AmiClient, config: Config) -> Callable[[], Awaitable[None]]:
+def _announce_globals(
+    ami: AmiClient, config: Config, agi_secret: str
+) -> Callable[[], Awaitable[None]]:
     """After each login, set the dialplan's globals (:func:`dialplan_globals`): a restarted
     Asterisk has forgotten them. A ``dialplan reload`` keeps them (the shipped
     ``[globals]`` does not define them)."""
 
     async def announce() -> None:
-        for name, value in dialplan_globals(config).items():
+        for name, value in dialplan_globals(config, agi_secret).items():
             await ami.send({"Action": "Setvar", "Variable": name, "Value": value})
 
     return announce
@@ -142,16 +150,19 @@ def _simulator(config: Config) -> SimulatedAsterisk:
 
 def create_app(config: Config) -> web.Application:
     """Build every component (not yet started); ``cleanup_ctx`` starts them in order."""
-    app = web.Application(middlewares=[context_middleware, error_middleware])
+    app = web.Application(middlewares=[context_middleware, error_middleware, body_deadline])
     app[keys.CONFIG] = config
     app[keys.METRICS] = metrics = Metrics()
     app[keys.BUS] = bus = EventBus()
     app[keys.DB] = db = Database(config.store.path)
-    app[keys.ACCOUNTS] = AccountRepository(db)
+    app[keys.ACCOUNTS] = accounts = AccountRepository(db)
+    app[keys.AUTH_THROTTLE] = AuthThrottle(config.limits, metrics)
     app[keys.AMI] = ami = AmiClient(config.ami, bus, metrics)
     app[keys.TRACKER] = tracker = CallTracker(bus, metrics)
+    app[keys.CALL_LIMITER] = CallLimiter(accounts, tracker, config.limits, metrics)
     ami.on_login(_resync_tracker(ami, tracker))
-    ami.on_login(_announce_globals(ami, config))
+    agi_secret = config.agi.secret or secrets.token_urlsafe(24)
+    ami.on_login(_announce_globals(ami, config, agi_secret))
     app[keys.CALL_REPO] = calls = CallRepository(db)
     app[keys.ORIGINATOR] = originator = Originator(ami, calls, tracker, config.dial, metrics)
     app[keys.CALLS] = CallService(ami, originator, calls, tracker, config.dial)
@@ -170,7 +181,7 @@ def create_app(config: Config) -> web.Application:
     csv_path = config.cdr.csv_path or (config.sim.cdr_csv_path if config.simulate else None)
     if csv_path is not None:
         app[keys.CDR_CSV] = CdrCsvBackfill(csv_path, db, cdr, config.cdr.poll_interval)
-    app[keys.AGI] = agi = FastAgiServer(config.agi)
+    app[keys.AGI] = agi = FastAgiServer(config.agi, metrics, agi_secret, tracker.seen)
     app[keys.DIDS] = dids = DidRepository(db)
     app[keys.INBOUND] = inbound = InboundHook(dids, calls, tracker)
     agi.route("inbound", inbound)
@@ -181,11 +192,13 @@ def create_app(config: Config) -> web.Application:
     app[keys.AGENT_DASHBOARD] = agents = AgentDashboard(db, ZoneInfo(config.ami.pbx_timezone))
     app[keys.ECOUNTERS] = Ecounters(db, tracker, agents)
     setup_campaigns(app)  # after AGI, TTS, originator and CDR ingest
+    setup_webhooks(app)  # after the tracker and CDR ingest it hooks into
     if config.simulate:
         app[keys.SIM] = _simulator(config)
     app.cleanup_ctx.extend(
         [
             _store_ctx,
+            running(keys.WEBHOOK_WORKER),  # after the store, before anything that emits
             running(keys.CDR_INGEST),
             running(keys.TRANSCRIPTS),  # after the store and CDR ingest: resumes its queue
             running(keys.AGI),

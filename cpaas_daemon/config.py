@@ -6,6 +6,7 @@ no other module reads ``os.environ`` or guesses a default of its own.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tomllib
@@ -17,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 ENV_PREFIX = "CPAAS_"
+DEFAULT_AMI_SECRET = "cpaas-secret"
 
 
 class _Section(BaseModel):
@@ -24,15 +26,26 @@ class _Section(BaseModel):
 
 
 class HttpConfig(_Section):
+    """Deadlines and caps against slow or greedy clients (docs/security.md)."""
+
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
+    header_timeout: float = Field(15.0, gt=0)
+    """A request's headers must arrive this soon after the connection opens or after
+    the previous response (it is also how long an idle keep-alive connection stays)."""
+    body_timeout: float = Field(30.0, gt=0)
+    upload_timeout: float = Field(300.0, gt=0)
+    """A multipart upload (20 MB) must be received and stored within this."""
+    max_connections: int = Field(4096, ge=1)
+    max_connections_per_peer: int = Field(1024, ge=1)
 
 
 class AmiConfig(_Section):
     host: str = "127.0.0.1"
     port: int = Field(5038, ge=0, le=65535)
     username: str = "cpaas"
-    secret: str = "cpaas-secret"
+    secret: str = DEFAULT_AMI_SECRET
+    """Only good for the simulated PBX: ``run`` refuses it without ``--simulate``."""
     reconnect_min: float = Field(0.2, gt=0)
     reconnect_max: float = Field(10.0, gt=0)
     ping_interval: float = Field(5.0, gt=0)
@@ -82,6 +95,11 @@ class DialConfig(_Section):
 class AgiConfig(_Section):
     host: str = "127.0.0.1"
     port: int = Field(4573, ge=0, le=65535)
+    max_connections: int = Field(1024, ge=1)
+    max_connections_per_peer: int = Field(1024, ge=1)
+    secret: str = Field("", pattern=r"^[A-Za-z0-9_-]*$")
+    """What the dialplan sends as ``?secret=`` (through the ``CPAAS_AGI_SECRET`` global
+    the daemon sets). Empty: a random one per start, which needs no configuration."""
 
     @property
     def url(self) -> str:
@@ -141,6 +159,45 @@ class CampaignsConfig(_Section):
     max_concurrent_calls: int = Field(50, ge=1)
 
 
+class WebhooksConfig(_Section):
+    """Webhook delivery (docs/webhooks.md)."""
+
+    allowed_networks: tuple[str, ...] = ()
+    """CIDRs the SSRF guard lets through although loopback/private (e.g. 10.0.0.0/8)."""
+    concurrency_per_endpoint: int = Field(16, ge=1, le=256)
+    connect_timeout: float = Field(5.0, gt=0)
+    timeout: float = Field(10.0, gt=0)
+    retry_scale: float = Field(1.0, gt=0)
+    """Multiplies the retry schedule (tests shrink it; 1.0 spans ~72 h)."""
+    poll_interval: float = Field(0.25, gt=0)
+    retention_days: int = Field(7, ge=1)
+
+    @field_validator("allowed_networks", mode="before")
+    @classmethod
+    def _networks(cls, value: object) -> object:
+        """A list, or (from the environment) one comma-separated string."""
+        if isinstance(value, str):
+            value = tuple(net.strip() for net in value.split(",") if net.strip())
+        for net in value if isinstance(value, list | tuple) else ():
+            try:
+                ipaddress.ip_network(net, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"{net!r} is not an IP network") from exc
+        return value
+
+
+class LimitsConfig(_Section):
+    """Per-account defaults for calls placed through the API (``accounts limits`` sets
+    an account's own), and how many failed logins a peer or an account may make per
+    window before further attempts are refused with 429 (docs/security.md)."""
+
+    calls_per_second: float = Field(5.0, gt=0)
+    max_concurrent_calls: int = Field(50, ge=1)
+    auth_failures_per_peer: int = Field(20, ge=1)
+    auth_failures_per_account: int = Field(100, ge=1)
+    auth_window_seconds: float = Field(60.0, gt=0)
+
+
 class LogConfig(_Section):
     format: Literal["auto", "json", "console"] = "auto"
     level: Literal["debug", "info", "warning", "error"] = "info"
@@ -160,6 +217,8 @@ class Config(_Section):
     tts: TtsConfig = TtsConfig()
     transcripts: TranscriptsConfig = TranscriptsConfig()
     campaigns: CampaignsConfig = CampaignsConfig()
+    webhooks: WebhooksConfig = WebhooksConfig()
+    limits: LimitsConfig = LimitsConfig()
     log: LogConfig = LogConfig()
 
 

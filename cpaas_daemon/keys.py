@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 if TYPE_CHECKING:
+    from cpaas_daemon.accounts.limits import AuthThrottle, CallLimiter
     from cpaas_daemon.accounts.repository import AccountRepository
     from cpaas_daemon.agi.server import FastAgiServer
     from cpaas_daemon.ami.bus import EventBus
@@ -40,10 +41,14 @@ if TYPE_CHECKING:
     from cpaas_daemon.transcripts.service import TranscriptService
     from cpaas_daemon.tts.renderer import TtsRenderer
     from cpaas_daemon.wallboard.hub import WallboardHub
+    from cpaas_daemon.webhooks.repository import WebhookRepository
+    from cpaas_daemon.webhooks.worker import DeliveryWorker
 
 CONFIG: web.AppKey[Config] = web.AppKey("config")
 DB: web.AppKey[Database] = web.AppKey("db")
 ACCOUNTS: web.AppKey[AccountRepository] = web.AppKey("accounts")
+CALL_LIMITER: web.AppKey[CallLimiter] = web.AppKey("call_limiter")
+AUTH_THROTTLE: web.AppKey[AuthThrottle] = web.AppKey("auth_throttle")
 AMI: web.AppKey[AmiClient] = web.AppKey("ami")
 BUS: web.AppKey[EventBus] = web.AppKey("bus")
 METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
@@ -74,3 +79,5 @@ CDR_CSV: web.AppKey[CdrCsvBackfill] = web.AppKey("cdr_csv")
 TRANSCRIPTS: web.AppKey[TranscriptService] = web.AppKey("transcripts")
 RECORDINGS: web.AppKey[RecordingFiles] = web.AppKey("recordings")
 RECORDING_RETENTION: web.AppKey[RecordingRetention] = web.AppKey("recording_retention")
+WEBHOOKS: web.AppKey[WebhookRepository] = web.AppKey("webhooks")
+WEBHOOK_WORKER: web.AppKey[DeliveryWorker] = web.AppKey("webhook_worker")

@@ -1,4 +1,4 @@
-"""Command line: ``cpaas-daemon run | accounts add | announcements add | check-config``.
+"""Command line: ``cpaas-daemon run | accounts | announcements | webhooks | check-config``.
 
 Exit codes: 0 clean stop, 2 bad usage or configuration, 3 could not start (port in use,
 database unreadable), 130 interrupted.
@@ -16,19 +16,19 @@ from pathlib import Path
 from typing import Any
 
 import structlog
-from aiohttp import web
 
-from cpaas_daemon import keys
 from cpaas_daemon.accounts.repository import AccountRepository
 from cpaas_daemon.announcements import cli as announcements_cli
 from cpaas_daemon.app import create_app
 from cpaas_daemon.calls import dids as dids_cli
-from cpaas_daemon.config import Config, ConfigError, load_config
+from cpaas_daemon.config import DEFAULT_AMI_SECRET, Config, ConfigError, load_config
 from cpaas_daemon.errors import ApiError
+from cpaas_daemon.http_server import serving
 from cpaas_daemon.log import setup_logging
 from cpaas_daemon.queue_log import cli as stats_users_cli
 from cpaas_daemon.store.db import Database
-from cpaas_daemon.systemd_notify import watchdog
+from cpaas_daemon.systemd_notify import health_probe, watchdog
+from cpaas_daemon.webhooks import cli as webhooks_cli
 
 EXIT_OK, EXIT_CONFIG, EXIT_START, EXIT_INTERRUPTED = 0, 2, 3, 130
 
@@ -63,9 +63,17 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("account_id")
     add.add_argument("--auth", help="secret to use (at least 12 characters)")
     acc_sub.add_parser("list", help="list account ids")
+    limits = acc_sub.add_parser(
+        "limits", help="show or set an account's calls/s and concurrent calls (API calls)"
+    )
+    limits.add_argument("account_id")
+    limits.add_argument("--cps", type=float, help="calls per second (default: [limits])")
+    limits.add_argument("--concurrent", type=int, help="calls up at once (default: [limits])")
+    limits.add_argument("--default", action="store_true", help="back to the [limits] defaults")
     announcements_cli.add_parser(sub)
     stats_users_cli.add_parser(sub)
     dids_cli.add_parser(sub)
+    webhooks_cli.add_parser(sub)
     sub.add_parser("check-config", help="validate the configuration and print it")
     return parser
 
@@ -91,26 +99,24 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 async def _serve(config: Config) -> int:
     app = create_app(config)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
-    await runner.setup()
-    site = web.TCPSite(runner, config.http.host, config.http.port)
-    try:
-        await site.start()
-    except OSError as exc:
-        log.error("http.bind_failed", host=config.http.host, port=config.http.port, error=str(exc))
-        await runner.cleanup()
-        return EXIT_START
-    log.info("daemon.ready", http=f"http://{config.http.host}:{config.http.port}")
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    try:
-        async with watchdog(lambda: app[keys.AMI].connected):
-            await stop.wait()
-    finally:
-        log.info("daemon.stopping")
-        await runner.cleanup()
+    async with contextlib.AsyncExitStack() as stack:
+        try:
+            port = await stack.enter_async_context(serving(app, config.http.host, config.http.port))
+        except OSError as exc:
+            log.error(
+                "http.bind_failed", host=config.http.host, port=config.http.port, error=str(exc)
+            )
+            return EXIT_START
+        log.info("daemon.ready", http=f"http://{config.http.host}:{port}")
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            async with watchdog(health_probe(config.http.host, port)):
+                await stop.wait()
+        finally:
+            log.info("daemon.stopping")
     return EXIT_OK
 
 
@@ -129,6 +135,8 @@ async def _accounts(config: Config, args: argparse.Namespace) -> int:
         if args.accounts_command == "list":
             print("\n".join(await repo.list_ids()))
             return EXIT_OK
+        if args.accounts_command == "limits":
+            return await _limits(repo, config, args)
         secret = await repo.add(args.account_id, args.auth)
         print(f"account {args.account_id} created")
         if args.auth is None:
@@ -136,6 +144,26 @@ async def _accounts(config: Config, args: argparse.Namespace) -> int:
         return EXIT_OK
 
     return await _with_db(config, run)
+
+
+async def _limits(repo: AccountRepository, config: Config, args: argparse.Namespace) -> int:
+    """``accounts limits ID [--cps N] [--concurrent N] [--default]``: set, then print."""
+    cps, concurrent = await repo.limits(args.account_id)
+    if args.default:
+        cps = concurrent = None
+    cps = args.cps if args.cps is not None else cps
+    concurrent = args.concurrent if args.concurrent is not None else concurrent
+    await repo.set_limits(args.account_id, cps, concurrent)
+    shown_cps = f"{cps:g}" if cps is not None else f"{config.limits.calls_per_second:g} (default)"
+    shown_concurrent = (
+        str(concurrent)
+        if concurrent is not None
+        else f"{config.limits.max_concurrent_calls} (default)"
+    )
+    print(
+        f"{args.account_id}: calls_per_second {shown_cps}, max_concurrent_calls {shown_concurrent}"
+    )
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -147,8 +175,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG
     setup_logging(config.log.format, config.log.level)
     if args.command == "check-config":
-        print(config.model_dump_json(indent=2, exclude={"ami": {"secret"}}))
+        print(config.model_dump_json(indent=2, exclude={"ami": {"secret"}, "agi": {"secret"}}))
         return EXIT_OK
+    if args.command == "run" and not config.simulate and config.ami.secret == DEFAULT_AMI_SECRET:
+        # A secret everyone can read in this repository must never open a real PBX.
+        print(
+            "cpaas-daemon: ami.secret is the built-in default; set ami.secret "
+            "(or CPAAS_AMI__SECRET) to the secret of manager.conf's user",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
     try:
         if args.command == "accounts":
             return asyncio.run(_accounts(config, args))
@@ -156,6 +192,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_with_db(config, lambda db: announcements_cli.run(db, args)))
         if args.command == "dids":
             return asyncio.run(_with_db(config, lambda db: dids_cli.run(db, args)))
+        if args.command == "webhooks":
+            return asyncio.run(_with_db(config, lambda db: webhooks_cli.run(db, args)))
         if args.command == "stats-users":
             return asyncio.run(_with_db(config, lambda db: stats_users_cli.run(db, args)))
         return asyncio.run(_serve(config))

@@ -45,6 +45,7 @@ def environment(
         "CPAAS_HTTP__HOST": "127.0.0.1",
         "CPAAS_HTTP__PORT": str(http_port),
         "CPAAS_AMI__PORT": str(sim.port),
+        "CPAAS_AMI__SECRET": sim.config.secret,
         "CPAAS_AMI__RECONNECT_MIN": "0.05",
         "CPAAS_AGI__PORT": str(agi_port),
         "CPAAS_STORE__PATH": str(tmp_path / "cpaas.sqlite3"),

@@ -21,6 +21,8 @@ from aiohttp import web
 from cpaas_daemon import keys
 from cpaas_daemon.app import create_app
 from cpaas_daemon.config import Config
+from cpaas_daemon.http_server import serving
+from cpaas_daemon.sim.daemon_config import SIM_AMI_SECRET
 from cpaas_daemon.sim.server import SimConfig, SimulatedAsterisk
 
 TIME_SCALE = 0.02
@@ -46,7 +48,6 @@ class Daemon:
     """A running daemon and an HTTP client speaking to it."""
 
     app: web.Application
-    runner: web.AppRunner
     url: str
     session: aiohttp.ClientSession
     accounts: dict[str, str] = field(default_factory=dict)
@@ -100,6 +101,7 @@ async def running_sim(
     sim = SimulatedAsterisk(
         SimConfig(
             time_scale=options.pop("time_scale", TIME_SCALE),
+            secret=options.pop("secret", SIM_AMI_SECRET),
             queue_log_path=tmp_path / "queue_log",
             cdr_csv_path=tmp_path / "Master.csv",
             **options,
@@ -115,13 +117,14 @@ async def running_sim(
 @asynccontextmanager
 async def running_daemon(config: Config, connect: bool = True) -> AsyncIterator[Daemon]:
     app = create_app(config)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, config.http.host, 0)
-    await site.start()
-    port = runner.addresses[0][1]
+    async with serving(app, config.http.host, 0) as port, _client(app, port, connect) as daemon:
+        yield daemon
+
+
+@asynccontextmanager
+async def _client(app: web.Application, port: int, connect: bool) -> AsyncIterator[Daemon]:
     session = aiohttp.ClientSession()
-    daemon = Daemon(app, runner, f"http://127.0.0.1:{port}", session)
+    daemon = Daemon(app, f"http://127.0.0.1:{port}", session)
     try:
         for account, secret in ACCOUNTS.items():
             if account not in await app[keys.ACCOUNTS].list_ids():  # a restart reuses the db
@@ -133,4 +136,3 @@ async def running_daemon(config: Config, connect: bool = True) -> AsyncIterator[
         yield daemon
     finally:
         await session.close()
-        await runner.cleanup()

@@ -14,7 +14,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from cpaas_daemon.errors import Conflict, ValidationFailed
+from cpaas_daemon.errors import Conflict, NotFound, ValidationFailed
 from cpaas_daemon.store.db import Database
 
 ACCOUNT_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
@@ -33,12 +33,17 @@ def hash_secret(secret: str, salt: str | None = None) -> str:
     return f"sha256${salt}${digest}"
 
 
-def verify_secret(secret: str, stored: str) -> bool:
+def verify_secret(secret: str, stored: str | None) -> bool:
+    """Constant-time check. ``stored`` None (no such account) does the same hashing
+    against a dummy digest and fails, so timing cannot tell which account ids exist."""
     try:
-        _, salt, _ = stored.split("$", 2)
+        _, salt, _ = (stored or _DUMMY_HASH).split("$", 2)
     except ValueError:
         return False
-    return hmac.compare_digest(hash_secret(secret, salt), stored)
+    return hmac.compare_digest(hash_secret(secret, salt), stored or "") and stored is not None
+
+
+_DUMMY_HASH = hash_secret(secrets.token_urlsafe(24))
 
 
 class AccountRepository:
@@ -66,9 +71,35 @@ class AccountRepository:
             "SELECT account_id, auth_hash, disabled FROM accounts WHERE account_id = ?",
             (account_id,),
         )
-        if row is None or row["disabled"] or not verify_secret(secret, row["auth_hash"]):
+        valid = verify_secret(secret, row["auth_hash"] if row is not None else None)
+        if row is None or row["disabled"] or not valid:
             return None
         return Account(account_id=row["account_id"], disabled=bool(row["disabled"]))
+
+    async def limits(self, account_id: str) -> tuple[float | None, int | None]:
+        """(calls_per_second, max_concurrent_calls); None = the configured default."""
+        row = await self._db.fetchone(
+            "SELECT calls_per_second, max_concurrent_calls FROM accounts WHERE account_id = ?",
+            (account_id,),
+        )
+        return (None, None) if row is None else (row[0], row[1])
+
+    async def set_limits(
+        self, account_id: str, calls_per_second: float | None, max_concurrent_calls: int | None
+    ) -> None:
+        """Store an account's own limits (None keeps the configured default)."""
+        if calls_per_second is not None and not calls_per_second > 0:
+            raise ValidationFailed("--cps must be more than 0")
+        if max_concurrent_calls is not None and max_concurrent_calls < 1:
+            raise ValidationFailed("--concurrent must be at least 1")
+        exists = "SELECT 1 FROM accounts WHERE account_id = ?"
+        if not await self._db.fetchone(exists, (account_id,)):
+            raise NotFound(f"account {account_id} does not exist")
+        await self._db.execute(
+            "UPDATE accounts SET calls_per_second = ?, max_concurrent_calls = ?"
+            " WHERE account_id = ?",
+            (calls_per_second, max_concurrent_calls, account_id),
+        )
 
     async def list_ids(self) -> list[str]:
         rows = await self._db.fetchall("SELECT account_id FROM accounts ORDER BY account_id")

@@ -1,4 +1,15 @@
-"""A FastAGI server the dialplan reaches with ``AGI(agi://host:port/<route>)``.
+"""A FastAGI server the dialplan reaches with ``AGI(agi://host:port/<route>?secret=...)``.
+
+Anyone who can reach the port could otherwise speak for any call (issue 10.1), so a
+session is served only when
+
+* its ``secret`` query parameter (``agi_request``, or ``agi_network_script``) equals
+  the daemon's AGI secret, compared in constant time -- the daemon sets the dialplan
+  global ``CPAAS_AGI_SECRET`` to it at every AMI login, so only Asterisk knows it;
+* its ``agi_uniqueid`` is a channel the daemon itself sees live on AMI
+  (:meth:`CallTracker.seen`); handlers get that record as :attr:`AgiRequest.live` and
+  trust it, not values the session reports about itself;
+* the connection fits under ``agi.max_connections`` (total and per peer).
 
 panoramisk's own FastAGI Application is not used: on Python 3.11 it relies on the removed
 ``asyncio.coroutine`` and spins forever on a connection closed mid-handshake. Its
@@ -9,18 +20,26 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import re
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
 
 import structlog
 from panoramisk.fast_agi import Request
 
 from cpaas_daemon.config import AgiConfig
+from cpaas_daemon.connections import ConnectionGuard, peer_of
+from cpaas_daemon.metrics import Metrics
+
+if TYPE_CHECKING:
+    from cpaas_daemon.calls.tracker import LiveChannel
 
 log = structlog.get_logger(__name__)
 
 HEADER_TIMEOUT = 5.0
+LIVE_WAIT = 2.0  # how long a session may wait for its channel's Newchannel on AMI
 COMMAND_TIMEOUT = 120.0
 _SAFE_ARG = re.compile(r'^[^"\r\n\\]*$')
 
@@ -32,13 +51,29 @@ class AgiHangup(Exception):
 class AgiRequest:
     """One call's AGI session: its ``agi_*`` variables and a command channel."""
 
-    def __init__(self, headers: dict[str, str], request: Request) -> None:
+    def __init__(
+        self, headers: dict[str, str], request: Request, live: LiveChannel | None = None
+    ) -> None:
         self.headers = headers
         self._request = request
+        self.live = live  # the daemon's own record of the channel (set once checked)
 
     @property
     def route(self) -> str:
-        return self.headers.get("agi_network_script", "")
+        return self.headers.get("agi_network_script", "").split("?", 1)[0]
+
+    @property
+    def secret(self) -> str:
+        """The ``secret`` query parameter of the AGI URL (res_agi sends the URL as
+        ``agi_request``; the part after the host is also in ``agi_network_script``)."""
+        for source in (
+            self.headers.get("agi_request", ""),
+            self.headers.get("agi_network_script", ""),
+        ):
+            values = parse_qs(urlsplit(source).query or source.partition("?")[2]).get("secret")
+            if values:
+                return values[0]
+        return ""
 
     @property
     def uniqueid(self) -> str:
@@ -76,11 +111,18 @@ class AgiRequest:
 
 
 AgiHandler = Callable[[AgiRequest], Awaitable[None]]
+LiveLookup = Callable[[str, float], Awaitable["LiveChannel | None"]]
 
 
 class FastAgiServer:
-    def __init__(self, config: AgiConfig) -> None:
+    def __init__(self, config: AgiConfig, metrics: Metrics, secret: str, live: LiveLookup) -> None:
         self._config = config
+        self._metrics = metrics
+        self._secret = secret.encode()
+        self._live = live
+        self._guard = ConnectionGuard(
+            "agi", config.max_connections, config.max_connections_per_peer, metrics
+        )
         self._routes: dict[str, AgiHandler] = {}
         self._server: asyncio.Server | None = None
         self._sessions: set[asyncio.Task[None]] = set()
@@ -112,6 +154,10 @@ class FastAgiServer:
                 await task
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        peer = peer_of(writer.transport)
+        if not self._guard.admit(peer):
+            writer.transport.abort()
+            return
         task = asyncio.current_task()
         if task is not None:
             self._sessions.add(task)
@@ -121,6 +167,11 @@ class FastAgiServer:
             if task is not None:
                 self._sessions.discard(task)
             writer.close()
+            self._guard.release(peer)
+
+    def _refused(self, limit: str, bound: Any, **why: str) -> None:
+        self._metrics.limit_rejections.labels(limit).inc()
+        bound.warning("agi.refused", limit=limit, **why)  # never the secret it sent
 
     async def _session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -137,8 +188,15 @@ class FastAgiServer:
         route = request.route.strip("/")
         handler = self._routes.get(route)
         bound = log.bind(agi_route=route, channel=request.channel, uniqueid=request.uniqueid)
+        if not hmac.compare_digest(request.secret.encode(), self._secret):
+            self._refused("agi_auth", bound, peer=peer_of(writer.transport))
+            return
         if handler is None:
             bound.warning("agi.no_route")
+            return
+        request.live = await self._live(request.uniqueid, LIVE_WAIT)
+        if request.live is None:
+            self._refused("agi_channel", bound)
             return
         try:
             await handler(request)

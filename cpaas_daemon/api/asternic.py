@@ -60,9 +60,10 @@ async def _scope(request: web.Request, stats: QueueStats) -> Scope:
         name, _, password = base64.b64decode(encoded, validate=True).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError):
         raise Unauthorized("malformed Basic credentials") from None
-    scope = await stats.users.authenticate(name, password)
-    if scope is None:
-        raise Unauthorized("wrong user name or password")
+    with request.app[keys.AUTH_THROTTLE].attempt(request.remote, f"stats:{name}"):
+        scope = await stats.users.authenticate(name, password)
+        if scope is None:
+            raise Unauthorized("wrong user name or password")
     return scope
 
 

@@ -13,6 +13,7 @@ import time
 import structlog
 from aiohttp import web
 
+from cpaas_daemon import keys
 from cpaas_daemon.api.errors import Handler
 from cpaas_daemon.log import request_line
 
@@ -31,12 +32,22 @@ async def context_middleware(request: web.Request, handler: Handler) -> web.Stre
     with request_line() as line:  # what the services add (a placed call's request_id ...)
         response = await handler(request)
     response.headers[REQUEST_ID_HEADER] = request_id
+    elapsed = time.perf_counter() - started
+    route = _route(request)
+    metrics = request.app[keys.METRICS]
+    metrics.http_requests.labels(request.method, route, str(response.status)).inc()
+    metrics.http_latency.labels(route).observe(elapsed)
     log.info(
         "http.request",
         method=request.method,
         path=request.path,
         status=response.status,
-        ms=round((time.perf_counter() - started) * 1000, 2),
+        ms=round(elapsed * 1000, 2),
         **line.fields,
     )
     return response
+
+
+def _route(request: web.Request) -> str:
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else "unmatched"

@@ -76,10 +76,18 @@ async def account_of(request: web.Request) -> str:
     secret = request.headers.get("auth", "")
     if not account_id or not secret:
         raise Unauthorized("account and auth headers are required")
-    account = await request.app[keys.ACCOUNTS].authenticate(account_id, secret)
-    if account is None:
-        raise Unauthorized("invalid account or auth")
-    structlog.contextvars.bind_contextvars(account=account.account_id)
+    account = await checked_account(request, account_id, secret)
+    structlog.contextvars.bind_contextvars(account=account)
+    return account
+
+
+async def checked_account(request: web.Request, account_id: str, secret: str) -> str:
+    """The account if the secret is right, else 401; throttled per peer and per account
+    (429 once over budget, the secret then unchecked: docs/security.md)."""
+    with request.app[keys.AUTH_THROTTLE].attempt(request.remote, account_id):
+        account = await request.app[keys.ACCOUNTS].authenticate(account_id, secret)
+        if account is None:
+            raise Unauthorized("invalid account or auth")
     return account.account_id
 
 

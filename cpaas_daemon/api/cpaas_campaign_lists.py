@@ -132,11 +132,22 @@ async def import_dnd_contacts_csv(request: web.Request) -> web.Response:
     return _imported(result, "DND contacts")
 
 
+async def _small_text(part: BodyPartReader, limit: int = 256) -> str:
+    """A short text part (``csv_name``), read without ever holding more than ``limit``
+    bytes: ``part.text()`` would buffer whatever the client sends."""
+    data = b""
+    while chunk := await part.read_chunk(limit + 1):
+        data += chunk
+        if len(data) > limit:
+            raise ValidationFailed(f"csv_name must be at most {limit} bytes")
+    return data.decode("utf-8", "replace")
+
+
 async def upload_csv(request: web.Request) -> web.Response:
     """``multipart/form-data`` with a ``file`` part (its filename, or a ``csv_name`` part
-    sent before it, names the stored file). Uploads are shared by the daemon's accounts,
-    like the seed's S3 bucket; see docs/campaigns.md."""
-    await account_of(request)
+    sent before it, names the stored file). Each account has its own uploads folder: the
+    name is only ever looked up in the caller's (docs/security.md)."""
+    account = await account_of(request)
     if not request.content_type.startswith("multipart/"):
         raise ValidationFailed("upload_csv expects multipart/form-data with a file part")
     reader = await request.multipart()
@@ -145,7 +156,7 @@ async def upload_csv(request: web.Request) -> web.Response:
         if not isinstance(part, BodyPartReader):
             continue
         if part.name == "csv_name":
-            name = file_name((await part.text()).strip(), "csv_name")
+            name = file_name((await _small_text(part)).strip(), "csv_name")
         elif part.name == "file":
             name = file_name(name or part.filename, "csv_name")
 
@@ -153,6 +164,6 @@ async def upload_csv(request: web.Request) -> web.Response:
                 while chunk := await source.read_chunk():
                     yield chunk
 
-            await request.app[keys.CAMPAIGNS].uploads.save(name, chunks())
+            await request.app[keys.CAMPAIGNS].uploads.save(account, name, chunks())
             return ok(csv_name=name, message="file uploaded successfully")
     raise ValidationFailed("upload_csv needs a part named file")

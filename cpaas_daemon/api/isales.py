@@ -20,6 +20,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from cpaas_daemon import keys
+from cpaas_daemon.api.cpaas_base import checked_account
 from cpaas_daemon.api.errors import register_dialect
 from cpaas_daemon.api.json_body import json_response
 from cpaas_daemon.campaigns.model import CAMPAIGN_PREFIX, parse_id
@@ -76,10 +77,7 @@ async def _account(request: web.Request) -> str:
     account_id, _, secret = decoded.partition(":")
     if scheme.lower() != "basic" or not account_id or not secret:
         raise Unauthorized("Authorization: Basic base64(account_id:auth) is required")
-    account = await request.app[keys.ACCOUNTS].authenticate(account_id, secret)
-    if account is None:
-        raise Unauthorized("invalid account or auth")
-    return account.account_id
+    return await checked_account(request, account_id, secret)
 
 
 def _text_param(request: web.Request, name: str) -> str | None:

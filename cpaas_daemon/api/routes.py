@@ -12,6 +12,7 @@ from cpaas_daemon.api import (
     cpaas_campaign_lists,
     cpaas_campaigns,
     cpaas_transcripts,
+    cpaas_webhooks,
     ecounters,
     health,
     isales,
@@ -61,6 +62,13 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/api/get_campaign_details", cpaas_campaigns.get_campaign_details)
     app.router.add_post("/api/get_cdr_by_campaign_id", cpaas_campaigns.cdr_by_campaign_id)
     app.router.add_post("/api/get_campaign_cdr_statistics", cpaas_campaigns.campaign_cdr_statistics)
+    app.router.add_post("/api/webhooks", cpaas_webhooks.create_webhook)
+    app.router.add_get("/api/webhooks", cpaas_webhooks.list_webhooks)
+    app.router.add_patch("/api/webhooks", cpaas_webhooks.modify_webhook)
+    app.router.add_delete("/api/webhooks", cpaas_webhooks.delete_webhook)
+    app.router.add_post("/api/webhooks/rotate_secret", cpaas_webhooks.rotate_secret)
+    app.router.add_get("/api/webhooks/dead", cpaas_webhooks.dead_letters)
+    app.router.add_post("/api/webhooks/redeliver", cpaas_webhooks.redeliver)
 
     # Seed 002: iSales outbound campaign statistics (HTTP Basic over the accounts).
     app.router.add_get(

@@ -101,7 +101,8 @@ async def authenticated(request: web.Request) -> V2Request:
     user_id = _optional_string(body, "userId") or ""
     token = _optional_string(body, "token") or ""
     ssid = _optional_string(body, "ssid")
-    account_id = await request.app[keys.STATS_ACCESS].account(user_id.strip(), token)
+    with request.app[keys.AUTH_THROTTLE].attempt(request.remote, user_id.strip()):
+        account_id = await request.app[keys.STATS_ACCESS].account(user_id.strip(), token)
     structlog.contextvars.bind_contextvars(account=account_id)
     return V2Request(account_id, ssid or None, body)
 

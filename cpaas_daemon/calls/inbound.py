@@ -34,7 +34,13 @@ class InboundHook:
             log.info("inbound.unknown_did", did=did)
             return
         request_id = new_request_id()
-        linkedid = await agi.get_variable("CHANNEL(linkedid)") or agi.uniqueid
+        info = RequestInfo(request_id, row["account_id"], CallKind.INBOUND)
+        # The Linkedid AMI told us (the server checked the channel is live), never what
+        # the session says; a call that is already some request's is not moved to
+        # another account (issue 10.1).
+        if agi.live is None or not self._tracker.link(agi.live.linkedid, info):
+            log.warning("inbound.already_owned", did=did, channel=agi.channel)
+            return
         await self._calls.insert(
             CallRequest(
                 request_id=request_id,
@@ -49,7 +55,6 @@ class InboundHook:
             ),
             CallState.ORIGINATED,
         )
-        self._tracker.link(linkedid, RequestInfo(request_id, row["account_id"], CallKind.INBOUND))
         await agi.set_variable("CPAAS_REQUEST_ID", request_id)
         await agi.set_variable("CPAAS_QUEUE", row["queue"])
         await agi.set_variable("CHANNEL(accountcode)", row["account_id"])

@@ -6,6 +6,7 @@ variables and AMI actions, and enforces that an account only touches its own cha
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
@@ -17,7 +18,7 @@ from cpaas_daemon.calls.dialstring import dial_string, new_request_id
 from cpaas_daemon.calls.model import CallKind, CallRequest
 from cpaas_daemon.calls.originator import Originator, safe
 from cpaas_daemon.calls.repository import CallRepository
-from cpaas_daemon.calls.tracker import CallTracker
+from cpaas_daemon.calls.tracker import CallTracker, RequestInfo
 from cpaas_daemon.config import DialConfig
 from cpaas_daemon.errors import NotFound, ValidationFailed
 
@@ -39,6 +40,10 @@ MODIFY_MESSAGES = {
     ModifyType.HANGUP: "call hangup successfully",
     ModifyType.START_RECORDING: "call recording started successfully",
 }
+
+
+TransferListener = Callable[[RequestInfo, str, ModifyType, str], None]
+"""``(call, channel, BLIND_TRANSFER or ATTENDED_TRANSFER, transfer_to)``."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,11 @@ class CallService:
         self._calls = calls
         self._tracker = tracker
         self._dial = dial
+        self._transfer_listeners: list[TransferListener] = []
+
+    def on_transfer(self, listener: TransferListener) -> None:
+        """Told after Asterisk accepted a transfer of a call we know (webhooks)."""
+        self._transfer_listeners.append(listener)
 
     def _recording(self, request_id: str, option: str) -> tuple[str, dict[str, str]]:
         """MixMonitor on the agent channel: ``b`` mixes both sides once bridged into
@@ -134,6 +144,8 @@ class CallService:
             # the target and hangs it up; Atxfer puts the peer on hold while it consults
             # the target (done when it hangs up). [cpaas-transfer] picks the template.
             action = "BlindTransfer" if modify_type is ModifyType.BLIND_TRANSFER else "Atxfer"
+            live = self._tracker.channel(channel)  # before the transfer ends it
+            info = self._tracker.request_of(live) if live is not None else None
             await self._ami.send(
                 {
                     "Action": action,
@@ -142,6 +154,9 @@ class CallService:
                     "Exten": safe(transfer_to, "transfer_to"),
                 }
             )
+            if info is not None:
+                for listener in self._transfer_listeners:
+                    listener(info, channel, modify_type, transfer_to)
         elif modify_type is ModifyType.HANGUP:
             await self._ami.send({"Action": "Hangup", "Channel": channel, "Cause": "16"})
         else:

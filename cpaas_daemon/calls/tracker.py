@@ -9,6 +9,7 @@ counters split calls by kind.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -44,6 +45,7 @@ class CallTracker:
         self._requests: dict[str, RequestInfo] = {}
         self._links: dict[str, str] = {}  # Linkedid of an inbound call -> request_id
         self._legs: Counter[str] = Counter()  # live channels per Linkedid
+        self._awaited: dict[str, list[asyncio.Future[LiveChannel]]] = {}  # by Uniqueid
         bus.subscribe(self._on_newchannel, "Newchannel")
         bus.subscribe(self._on_hangup, "Hangup")
         bus.subscribe(self._on_update, "Newstate", "NewAccountCode")
@@ -54,10 +56,33 @@ class CallTracker:
         """Called before the Originate is sent, so the first event already resolves."""
         self._requests[info.request_id] = info
 
-    def link(self, linkedid: str, info: RequestInfo) -> None:
-        """An inbound call (Asterisk's own Linkedid) now belongs to ``info``."""
+    def link(self, linkedid: str, info: RequestInfo) -> bool:
+        """An inbound call (Asterisk's own Linkedid) now belongs to ``info``. A call that
+        already belongs to a request (one we originated, or linked before) is never
+        moved: returns False and changes nothing (issue 10.1)."""
+        if request_id_from_uniqueid(linkedid) is not None or linkedid in self._links:
+            return False
         self._requests[info.request_id] = info
         self._links[linkedid] = info.request_id
+        return True
+
+    async def seen(self, uniqueid: str, within: float) -> LiveChannel | None:
+        """The live channel with this Uniqueid, waiting up to ``within`` seconds for its
+        Newchannel (a FastAGI session can beat the AMI event by a few milliseconds)."""
+        channel = self._by_uniqueid.get(uniqueid)
+        if channel is not None or not uniqueid:
+            return channel
+        future: asyncio.Future[LiveChannel] = asyncio.get_running_loop().create_future()
+        waiting = self._awaited.setdefault(uniqueid, [])
+        waiting.append(future)
+        try:
+            return await asyncio.wait_for(future, within)
+        except TimeoutError:
+            return None
+        finally:
+            waiting.remove(future)
+            if not waiting:
+                self._awaited.pop(uniqueid, None)
 
     def forget(self, request_id: str) -> None:
         self._requests.pop(request_id, None)
@@ -132,6 +157,10 @@ class CallTracker:
         self._by_name[channel.name] = channel
         self._by_uniqueid[channel.uniqueid] = channel
         self._legs[channel.linkedid] += 1
+        if self._awaited:
+            for future in self._awaited.get(channel.uniqueid, ()):
+                if not future.done():
+                    future.set_result(channel)
 
     def _on_newchannel(self, event: Event) -> None:
         self._add(event)

@@ -30,17 +30,16 @@ class Prompts:
         self._uploads = uploads
         self._tts = tts
 
-    def recorded(self, name: str) -> str:
-        """Playback() path of an uploaded file: absolute and without its extension."""
-        return str(
-            self._uploads.existing(name, "recorded_filename", PROMPT_SUFFIXES).with_suffix("")
-        )
+    def recorded(self, account_id: str, name: str) -> str:
+        """Playback() path of a file the account uploaded: absolute, without extension."""
+        path = self._uploads.existing(account_id, name, "recorded_filename", PROMPT_SUFFIXES)
+        return str(path.with_suffix(""))
 
     async def spoken(self, text: str, tts_options: str) -> str:
         return str(await self._tts.render(text, TtsOptions(**json.loads(tts_options))))
 
     async def for_contact(self, campaign: Campaign, fields: dict[str, str]) -> str:
         if not campaign.dynamic_announcement:
-            return self.recorded(campaign.recorded_filename)
+            return self.recorded(campaign.account_id, campaign.recorded_filename)
         text = announcement(campaign.announcement_text, fields)
         return await self.spoken(text, campaign.tts_options)

@@ -47,7 +47,8 @@ class CampaignService:
     async def import_csv(self, account_id: str, list_id: str, csv_name: str) -> ImportResult:
         """Valid rows are stored in one transaction; bad rows are reported and skipped."""
         await self.lists.require_list(account_id, list_id)
-        parsed = read_csv(self.uploads.existing(csv_name, "csv_name", CSV_SUFFIXES))
+        path = self.uploads.existing(account_id, csv_name, "csv_name", CSV_SUFFIXES)
+        parsed = await read_csv(path)
         added, batch_id = await self.lists.add_contacts(account_id, list_id, parsed.contacts)
         return ImportResult(added, batch_id, parsed.errors)
 
@@ -55,7 +56,8 @@ class CampaignService:
         self, account_id: str, dnd_list_id: str, csv_name: str
     ) -> ImportResult:
         await self.lists.require_dnd_list(account_id, dnd_list_id)
-        parsed = read_csv(self.uploads.existing(csv_name, "dnd_csv_name", CSV_SUFFIXES), dnd=True)
+        path = self.uploads.existing(account_id, csv_name, "dnd_csv_name", CSV_SUFFIXES)
+        parsed = await read_csv(path, dnd=True)
         added = await self.lists.add_dnd_contacts(account_id, dnd_list_id, parsed.contacts)
         return ImportResult(added, None, parsed.errors)
 
@@ -74,7 +76,7 @@ class CampaignService:
             text = announcement(settings.announcement_text, {name: name for name in names})
             await self._prompts.spoken(text, settings.tts_options)
         else:
-            self._prompts.recorded(settings.recorded_filename)
+            self._prompts.recorded(account_id, settings.recorded_filename)
         campaign_id = await self.campaigns.create(account_id, settings)
         self.dialer.launch(await self.campaigns.get(account_id, campaign_id))
         return campaign_id

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -157,7 +158,7 @@ class AmiOutcomes:
         finally:
             self._checks.pop(request_id, None)
 
-    def _leg(self, request_id: str, facts: _Facts, row: Mapping[str, str]) -> dict[str, str]:
+    def _leg(self, request_id: str, facts: _Facts, row: sqlite3.Row) -> dict[str, str]:
         """A Cdr event as Asterisk would have sent it for the originated leg."""
         ended = utc_now()
         status = facts.dial_status or ("ANSWER" if facts.dialled else "CHANUNAVAIL")

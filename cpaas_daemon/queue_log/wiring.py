@@ -37,7 +37,7 @@ def queue_log_path(config: Config) -> Path | None:
 def setup_queue_log(app: web.Application, config: Config, db: Database, ami: AmiClient) -> None:
     """Reports use the PBX's zone (``ami.pbx_timezone``, default UTC) for dates."""
     zone = ZoneInfo(config.ami.pbx_timezone)
-    app[keys.QUEUE_STATS] = QueueStats(db, ami, StatsUsers(db), zone)
+    app[keys.QUEUE_STATS] = QueueStats(db, ami, StatsUsers(db, app[keys.METRICS]), zone)
     path = queue_log_path(config)
     if path is not None:
         repository = QueueLogRepository(db)

@@ -21,6 +21,7 @@ from cpaas_daemon.sim.protocol import Action, Fields, header
 from cpaas_daemon.sim.session import Session
 
 if TYPE_CHECKING:
+    from cpaas_daemon.sim.channel import Channel
     from cpaas_daemon.sim.server import SimulatedAsterisk
 
 Handler = Callable[["SimulatedAsterisk", Session, Action], Awaitable[Fields | None]]
@@ -134,11 +135,9 @@ async def redirect(sim: SimulatedAsterisk, session: Session, action: Action) -> 
     return response(action, "Success", "Redirect successful")
 
 
-@handler("Atxfer")
-async def atxfer(sim: SimulatedAsterisk, session: Session, action: Action) -> Fields | None:
-    """Attended transfer, simplified: the consultation call is taken as answered and
-    completed at once, so the transferer's bridge peer runs Exten@Context (the result a
-    real attended transfer reaches when the transferer hangs up on the target)."""
+def _transferer(sim: SimulatedAsterisk, action: Action) -> tuple[Channel, Channel | None] | Fields:
+    """The transferer an Atxfer/BlindTransfer names and its bridge peer, or the error
+    Asterisk answers (the same texts for both actions)."""
     name, exten = header(action, "Channel"), header(action, "Exten")
     if not name:
         return error(action, "No channel specified")
@@ -148,9 +147,21 @@ async def atxfer(sim: SimulatedAsterisk, session: Session, action: Action) -> Fi
     if chan is None:
         return error(action, "Channel specified does not exist")
     peer = next((m for m in chan.bridge.members if m is not chan), None) if chan.bridge else None
+    return chan, peer
+
+
+@handler("Atxfer")
+async def atxfer(sim: SimulatedAsterisk, session: Session, action: Action) -> Fields | None:
+    """Attended transfer, simplified: the consultation call is taken as answered and
+    completed at once, so the transferer's bridge peer runs Exten@Context (the result a
+    real attended transfer reaches when the transferer hangs up on the target)."""
+    found = _transferer(sim, action)
+    if not isinstance(found, tuple):
+        return found
+    chan, peer = found
     session.send(response(action, "Success", "Atxfer successfully queued"))
     if peer is not None:
-        peer.redirect_to = (header(action, "Context") or chan.context, exten, 1)
+        peer.redirect_to = (header(action, "Context") or chan.context, header(action, "Exten"), 1)
         peer.wake("redirect")
     return None
 
@@ -159,18 +170,13 @@ async def atxfer(sim: SimulatedAsterisk, session: Session, action: Action) -> Fi
 async def blind_transfer(sim: SimulatedAsterisk, session: Session, action: Action) -> Fields | None:
     """The transferer's bridge peer runs Exten@Context; the transferer leaves the bridge
     (its Dial returns and its dialplan hangs it up). Texts and event as Asterisk 22's."""
-    name, exten = header(action, "Channel"), header(action, "Exten")
-    if not name:
-        return error(action, "No channel specified")
-    if not exten:
-        return error(action, "No extension specified")
-    chan = sim.core.find_channel(name)
-    if chan is None:
-        return error(action, "Channel specified does not exist")
-    peer = next((m for m in chan.bridge.members if m is not chan), None) if chan.bridge else None
+    found = _transferer(sim, action)
+    if not isinstance(found, tuple):
+        return found
+    chan, peer = found
     if peer is None:
         return error(action, "Transfer failed")
-    context = header(action, "Context") or chan.context
+    context, exten = header(action, "Context") or chan.context, header(action, "Exten")
     sim.core.bus.emit(
         "BlindTransfer",
         "call",

@@ -12,6 +12,10 @@ from typing import Any
 
 from cpaas_daemon.config import Config, load_config
 
+# Not the built-in default (``cpaas-secret``), which ``run`` refuses outside --simulate:
+# the simulators that tests and benchmarks start take this one (SimConfig(secret=...)).
+SIM_AMI_SECRET = "sim-ami-secret-for-tests"
+
 
 def daemon_config(workdir: Path, ami_port: int, agi_port: int, **overrides: Any) -> Config:
     """Loopback HTTP on a free port, quick AMI reconnects, files under ``workdir``.
@@ -24,6 +28,7 @@ def daemon_config(workdir: Path, ami_port: int, agi_port: int, **overrides: Any)
         "ami": {
             "host": "127.0.0.1",
             "port": ami_port,
+            "secret": SIM_AMI_SECRET,
             "reconnect_min": 0.05,
             "reconnect_max": 0.5,
             "ping_interval": 1.0,

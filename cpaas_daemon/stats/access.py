@@ -25,7 +25,8 @@ class StatsAccess:
         row = await self._db.fetchone(
             "SELECT auth_hash, disabled FROM accounts WHERE account_id = ?", (user_id,)
         )
-        if row is None or not verify_secret(token, row["auth_hash"]):
+        valid = verify_secret(token, row["auth_hash"] if row is not None else None)
+        if row is None or not valid:
             raise InvalidToken("invalid userId or token")
         if row["disabled"]:
             raise AccountSuspended("this account is suspended")

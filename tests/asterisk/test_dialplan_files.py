@@ -79,5 +79,48 @@ def test_manager_conf_keeps_ami_on_loopback(name: str) -> None:
     parser = configparser.ConfigParser(strict=False, inline_comment_prefixes=(";",))
     parser.read_string((REPO / "asterisk" / name).read_text())
     assert parser["general"]["bindaddr"] == "127.0.0.1"
-    assert "originate" in parser["cpaas"]["write"]
+    write = {name.strip() for name in parser["cpaas"]["write"].split(",")}
+    # Issue 10.7: only the classes of the actions the daemon sends. system is there for
+    # one action: Asterisk 22 registers MixMonitor (modify_call's recording) under system
+    # alone; command (shell commands, restarts) is never granted.
+    assert write == {"originate", "call", "reporting", "system"}
     assert "cdr" in parser["cpaas"]["read"]
+
+
+# The write classes Asterisk 22 registers each action with (`manager show command X`;
+# tests/real_asterisk/test_manager_privileges.py checks this table against the real
+# one): the user needs ANY one of them; an empty set needs none.
+ACTION_CLASSES = {
+    "Login": set(),
+    "Ping": set(),
+    "QueueStatus": set(),
+    "Originate": {"originate"},
+    "Hangup": {"system", "call"},
+    "MixMonitor": {"system"},
+    "BlindTransfer": {"call"},
+    "Atxfer": {"call"},
+    "Setvar": {"call"},
+    "CoreShowChannels": {"system", "reporting"},
+}
+
+
+def test_every_action_the_daemon_sends_is_allowed_by_manager_conf() -> None:
+    """Issue 10.7: write grants exactly what the daemon's actions need. A new action
+    fails here until it is classified above (and manager.conf grants it)."""
+    sources = [
+        path
+        for path in (REPO / "cpaas_daemon").rglob("*.py")
+        if "sim" not in path.relative_to(REPO / "cpaas_daemon").parts
+    ]
+    sent = set()
+    for path in sources:
+        text = path.read_text()
+        sent |= set(re.findall(r'"Action":\s*"(\w+)"', text))
+        sent |= set(re.findall(r'"(BlindTransfer|Atxfer)"', text))  # chosen at run time
+    assert {"Originate", "Hangup", "CoreShowChannels"} <= sent  # the scan finds them
+    assert sent <= ACTION_CLASSES.keys(), sent - ACTION_CLASSES.keys()
+    parser = configparser.ConfigParser(strict=False, inline_comment_prefixes=(";",))
+    parser.read_string((REPO / "asterisk" / "manager.conf").read_text())
+    write = {name.strip() for name in parser["cpaas"]["write"].split(",")}
+    needed = {action: ACTION_CLASSES[action] for action in sent}
+    assert all(not classes or classes & write for classes in needed.values()), needed

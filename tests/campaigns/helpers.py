@@ -31,10 +31,11 @@ def window(minutes_before: int = 1, minutes_after: int = 60, zone: str = "UTC") 
     }
 
 
-def upload_prompt(uploads_dir: Path) -> None:
-    """A real prompt (0.2 s of 8 kHz silence): a real Asterisk plays it."""
-    uploads_dir.mkdir(parents=True, exist_ok=True)
-    with wave.open(str(uploads_dir / PROMPT), "wb") as audio:
+def upload_prompt(uploads_dir: Path, account: str = "account_1") -> None:
+    """Put a real prompt (0.2 s of 8 kHz silence: a real Asterisk plays it) in
+    ``account``'s own uploads folder, as an operator would."""
+    (uploads_dir / account).mkdir(parents=True, exist_ok=True)
+    with wave.open(str(uploads_dir / account / PROMPT), "wb") as audio:
         audio.setnchannels(1)
         audio.setsampwidth(2)
         audio.setframerate(8000)

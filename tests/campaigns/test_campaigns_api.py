@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from cpaas_daemon import keys
 from cpaas_daemon.sim.server import SimulatedAsterisk
 from tests.campaigns.helpers import (
     PROMPT,
@@ -134,9 +135,21 @@ async def test_seed_prerecorded_campaign_plays_the_uploaded_file(
     await wait_completed(daemon, campaign_id)
     [originate] = [a for a in sim.actions if str(a.get("Action")).lower() == "originate"]
     assert (
-        f"CPAAS_PROMPT={(tmp_path / 'uploads' / PROMPT).resolve().with_suffix('')}"
+        f"CPAAS_PROMPT={(tmp_path / 'uploads' / 'account_1' / PROMPT).resolve().with_suffix('')}"
         in originate["Variable"]
     )
+
+
+async def test_a_campaign_cannot_play_another_accounts_recording(
+    daemon: Daemon, sim: SimulatedAsterisk, prompt: None
+) -> None:
+    """Issue 10.2: account_2 names account_1's prompt: 404, no campaign, nothing dialled."""
+    list_id = await new_list(daemon, ["919979270000"], account="account_2")
+    status, body = await daemon.post("/api/create_campaign", campaign_body(list_id), "account_2")
+    assert (status, body["response"]["success"]) == (404, "false")
+    assert "recorded_filename" in body["response"]["message"]
+    assert await daemon.app[keys.DB].fetchall("SELECT 1 FROM campaigns") == []
+    assert originates(sim.actions) == {}
 
 
 async def test_seed_ivr_campaign_stores_the_pressed_key(daemon: Daemon, prompt: None) -> None:

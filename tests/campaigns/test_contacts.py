@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cpaas_daemon.campaigns.contacts import contact, read_csv
+from cpaas_daemon.campaigns.contacts import contact, parse_csv
 from cpaas_daemon.errors import ValidationFailed
 
 
@@ -17,7 +17,7 @@ def write(tmp_path: Path, text: str, name: str = "list.csv") -> Path:
 
 
 def test_csv_rows_become_contacts_with_extra_columns_as_fields(tmp_path: Path) -> None:
-    parsed = read_csv(
+    parsed = parse_csv(
         write(
             tmp_path,
             "\ufeffcontact_name,contact_number,field1,field2\nankit,919979270001,Ankit,500\n",
@@ -42,7 +42,7 @@ def test_bad_rows_are_reported_by_line_number_and_skipped(tmp_path: Path) -> Non
         "919979270002,ok,extra\n"
         "919979270003,ok\n"
     )
-    parsed = read_csv(write(tmp_path, text))
+    parsed = parse_csv(write(tmp_path, text))
     assert [c.number for c in parsed.contacts] == ["919979270001", "919979270003"]
     assert [(e.line, e.error.split(" ")[0]) for e in parsed.errors] == [
         (3, "number"),
@@ -53,14 +53,14 @@ def test_bad_rows_are_reported_by_line_number_and_skipped(tmp_path: Path) -> Non
 
 def test_a_file_without_a_number_column_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValidationFailed, match="contact_number"):
-        read_csv(write(tmp_path, "name,phone\na,919979270001\n"))
+        parse_csv(write(tmp_path, "name,phone\na,919979270001\n"))
 
 
 def test_dnd_files_accept_either_column_name(tmp_path: Path) -> None:
-    dnd = read_csv(
+    dnd = parse_csv(
         write(tmp_path, "dnd_contact_name,dnd_contact_number\nx,919979270001\n"), dnd=True
     )
-    plain = read_csv(write(tmp_path, "contact_number\n919979270002\n", "b.csv"), dnd=True)
+    plain = parse_csv(write(tmp_path, "contact_number\n919979270002\n", "b.csv"), dnd=True)
     assert [c.number for c in dnd.contacts + plain.contacts] == ["919979270001", "919979270002"]
 
 

@@ -117,7 +117,10 @@ async def test_ten_thousand_invalid_requests_are_refused_in_dialect_and_change_n
     """Lost: nothing (every probe answered). Written: nothing (every table's row count
     unchanged, no upload stored). Dialled: nothing (no call action reached the PBX)."""
     assert len(probes) == fuzz.TOTAL
-    config = daemon_config(tmp_path, sim.port, agi_port)
+    # Thousands of probes carry wrong credentials from one peer: lift the failed-login
+    # throttle (tests/integration/test_limits.py attacks it) so each reaches validation.
+    unthrottled = {"auth_failures_per_peer": 10**9, "auth_failures_per_account": 10**9}
+    config = daemon_config(tmp_path, sim.port, agi_port, limits=unthrottled)
     async with running_daemon(config) as daemon:
         await daemon.app[keys.QUEUE_STATS].users.add(fuzz.STATS_USER, "*", fuzz.STATS_PASSWORD)
         # iSales flow control (100 per account per 5 min) would answer most of its probes

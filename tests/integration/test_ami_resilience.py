@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from cpaas_daemon import keys
+from cpaas_daemon.calls.model import is_originated_leg, request_id_from_uniqueid
 from cpaas_daemon.sim.daemon_config import daemon_config
 from cpaas_daemon.sim.server import SimulatedAsterisk
 from tests.harness import Daemon, running_daemon
+from tests.integration.test_call_control import LONG_CALL
 from tests.integration.test_click2call import SEED_BODY, originates
 from tests.netfault import FaultyLink
 
@@ -68,3 +70,39 @@ async def test_simulator_dropping_the_socket_is_survived(
     await daemon.wait_for(lambda: reconnected(daemon), within=5)
     status, _ = await daemon.post("/api/click2call", SEED_BODY)
     assert status == 200
+
+
+async def test_replies_panoramisk_took_for_lists_resolve_and_keep_the_link(
+    daemon: Daemon, sim: SimulatedAsterisk
+) -> None:
+    """'Atxfer successfully queued' raised KeyError('async') inside panoramisk's protocol
+    (the link dropped) and QueueAdd's 'Added interface to queue' waited for a list that
+    never comes; the caller now says which actions answer with lists."""
+    ami = daemon.app[keys.AMI]
+    _, reply = await daemon.post("/api/click2call", LONG_CALL)
+    request_id = reply["response"]["request_id"]
+
+    async def agent_up() -> str | None:
+        return next(
+            (
+                c.name
+                for c in daemon.app[keys.TRACKER].live_channels()
+                if is_originated_leg(c.uniqueid)
+                and request_id_from_uniqueid(c.uniqueid) == request_id
+                and c.state == "Up"
+            ),
+            None,
+        )
+
+    agent = await daemon.wait_for(agent_up)
+    queued = await ami.send(
+        {"Action": "Atxfer", "Channel": agent, "Exten": "102", "Context": "cpaas-transfer"}
+    )
+    assert queued.get("Message") == "Atxfer successfully queued"
+    added = await ami.send(
+        {"Action": "QueueAdd", "Queue": "sales", "Interface": "Local/205@agents/n"}
+    )
+    assert added.get("Message") == "Added interface to queue"
+    assert ami.connected
+    registry = daemon.app[keys.METRICS].registry
+    assert registry.get_sample_value("cpaas_ami_reconnects_total") == 0

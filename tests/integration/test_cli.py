@@ -69,3 +69,30 @@ def test_check_config_rejects_bad_values_with_exit_2(tmp_path: Path, capsys: obj
     assert "http.port" in capsys.readouterr().err  # type: ignore[attr-defined]
     assert main(["--config", str(REPO / "config" / "cpaas.toml"), "check-config"]) == 0
     assert "cpaas-secret" not in capsys.readouterr().out  # type: ignore[attr-defined]
+
+
+def test_run_refuses_the_built_in_ami_secret_outside_simulate(
+    tmp_path: Path, capsys: object
+) -> None:
+    """Issue 10.7: the shipped secret never opens a real PBX; exit 2 names the key."""
+    config = REPO / "config" / "cpaas.toml"
+    assert main(["--config", str(config), "--db", str(tmp_path / "db"), "run"]) == 2
+    assert "ami.secret" in capsys.readouterr().err  # type: ignore[attr-defined]
+    assert not (tmp_path / "db").exists()  # refused before anything was opened
+
+
+def test_accounts_limits_sets_shows_and_resets_an_accounts_limits(
+    tmp_path: Path, capsys: object
+) -> None:
+    db = ["--db", str(tmp_path / "c.sqlite3")]
+    assert main([*db, "accounts", "add", "acme", "--auth", "long-enough-secret"]) == 0
+    assert main([*db, "accounts", "limits", "acme", "--cps", "1"]) == 0
+    assert main([*db, "accounts", "limits", "acme", "--concurrent", "3"]) == 0
+    lines = capsys.readouterr().out.splitlines()  # type: ignore[attr-defined]
+    assert lines[-2] == "acme: calls_per_second 1, max_concurrent_calls 50 (default)"
+    assert lines[-1] == "acme: calls_per_second 1, max_concurrent_calls 3"
+    assert main([*db, "accounts", "limits", "acme", "--default"]) == 0
+    out = capsys.readouterr().out  # type: ignore[attr-defined]
+    assert out == "acme: calls_per_second 5 (default), max_concurrent_calls 50 (default)\n"
+    assert main([*db, "accounts", "limits", "nobody", "--cps", "1"]) == 2
+    assert main([*db, "accounts", "limits", "acme", "--cps", "0"]) == 2

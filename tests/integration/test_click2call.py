@@ -8,6 +8,7 @@ import pytest
 
 from cpaas_daemon.calls.model import request_id_from_uniqueid
 from cpaas_daemon.sim.server import SimulatedAsterisk
+from tests.click2call_matrix import MATRIX, cdr_of, place_all
 from tests.harness import Daemon
 
 SEED_BODY = {
@@ -172,3 +173,14 @@ async def test_malformed_json_is_a_400_in_the_dialect(daemon: Daemon) -> None:
         assert await response.json() == {
             "response": {"success": "false", "message": "request body is not valid JSON"}
         }
+
+
+async def test_outcome_matrix_matches_the_real_asterisks(daemon: Daemon) -> None:
+    """tests/real_asterisk/test_click2call.py runs the same matrix on Asterisk 22."""
+    request_ids = await place_all(daemon)
+    seen = {}
+    for pair, request_id in request_ids.items():
+        [record] = await daemon.wait_for(lambda r=request_id: cdr_of(daemon, r), within=20)
+        seen[pair] = (record["call_status"], record["dial_status"])
+        assert record["billsec"] == 0 or record["dial_status"] == "ANSWER"
+    assert seen == MATRIX

@@ -238,8 +238,9 @@ class AmiWatch:
     """A second AMI session on the PBX that records every event, as an operator's
     monitoring tool would: what Asterisk did, seen from outside the daemon."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, events: str = "on") -> None:
         self.port = port
+        self.mask = events  # Login's Events: "on", or classes such as "call"
         self.events: list[dict[str, str]] = []
         self._changed = asyncio.Condition()
         self._reader: asyncio.Task[None] | None = None
@@ -249,7 +250,8 @@ class AmiWatch:
         reader, self._writer = await asyncio.open_connection("127.0.0.1", self.port)
         await reader.readline()
         self._writer.write(
-            f"Action: Login\r\nUsername: {AMI_USER}\r\nSecret: {AMI_SECRET}\r\n\r\n".encode()
+            f"Action: Login\r\nUsername: {AMI_USER}\r\nSecret: {AMI_SECRET}\r\n"
+            f"Events: {self.mask}\r\n\r\n".encode()
         )
         self._reader = asyncio.create_task(self._read(reader))
         return self

@@ -65,7 +65,10 @@ async def test_blind_transfer_hands_the_customer_to_the_target(
 ) -> None:
     request_id = await click2call(real_daemon)
     agent, customer = await bridged(watch, request_id)
-    status, body = await modify(real_daemon, channel=agent, modify_type="0", transfer_to="102")
+    # Named the way a CRM without PBX access can: the request and the leg.
+    status, body = await modify(
+        real_daemon, request_id=request_id, leg="agent", modify_type="0", transfer_to="102"
+    )
     assert (status, body["response"]["message"]) == (200, "blind transferred successfully")
     transfer = await watch.wait(Event="BlindTransfer", TransfererChannel=agent)
     assert (transfer["Result"], transfer["TransfereeChannel"]) == ("Success", customer)
@@ -126,7 +129,18 @@ async def test_recording_options_write_the_file_the_cdr_names(
     expected = [name.format(id=request_id) for name in files]
     assert cdr["recording_name"] == expected[0]
     assert sorted(p.name for p in directory.glob(f"{request_id}*")) == expected
-    assert os.path.getsize(directory / expected[0]) > 44  # noqa: ASYNC240  # more than a WAV header
+    size = os.path.getsize(directory / expected[0])  # noqa: ASYNC240
+    assert size > 44  # more than a WAV header
+    # The CRM fetches it over HTTP; another account cannot.
+    async with real_daemon.session.get(
+        f"{real_daemon.url}/api/recording/{request_id}", headers=real_daemon.headers()
+    ) as response:
+        assert (response.status, response.content_type) == (200, "audio/wav")
+        assert len(await response.read()) == size
+    async with real_daemon.session.get(
+        f"{real_daemon.url}/api/recording/{request_id}", headers=real_daemon.headers("account_2")
+    ) as response:
+        assert response.status == 404
 
 
 async def test_recording_started_on_a_live_call(real_daemon: Daemon, watch: AmiWatch) -> None:

@@ -225,7 +225,10 @@ async def agi_sim(tmp_path: Path) -> AsyncIterator[tuple[SimulatedAsterisk, Fast
     server = await asyncio.start_server(script.handle, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     sim = SimulatedAsterisk(
-        SimConfig(time_scale=SCALE, globals={"CPAAS_AGI": f"agi://127.0.0.1:{port}"})
+        SimConfig(
+            time_scale=SCALE,
+            globals={"CPAAS_AGI": f"agi://127.0.0.1:{port}", "CPAAS_AGI_SECRET": "s3cret"},
+        )
     )
     await sim.start()
     yield sim, script
@@ -255,7 +258,7 @@ async def test_campaign_ivr_runs_fastagi(agi_sim: tuple[SimulatedAsterisk, FastA
     await client.close()
     assert script.env["agi_network"] == "yes"
     assert script.env["agi_network_script"] == "campaign-ivr"
-    assert script.env["agi_request"].endswith("/campaign-ivr")
+    assert script.env["agi_request"].endswith("/campaign-ivr?secret=s3cret")
     assert script.env["agi_channel"].startswith("Local/1007@sim-endpoints-")
     assert script.env["agi_context"] == "cpaas-campaign"
     assert script.env["agi_extension"] == "s"

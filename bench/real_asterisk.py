@@ -1,0 +1,201 @@
+"""Benchmark: calls placed through the daemon on a real Asterisk, against a raw AMI client.
+
+Runs where an Asterisk exists (``tests/real_asterisk/rig.py`` finds it: ``CPAAS_ASTERISK``
+or ``../shared/asterisk``), and reports ``skipped`` with the reason elsewhere. One
+Asterisk 22 serves both sides in the same run, on loopback:
+
+* **raw**: a plain asyncio AMI client writes ``CALLS`` Originates of the click-to-call
+  shape (the same Channel, Context, variables and ChannelId the daemon sends) as fast as
+  the socket takes them;
+* **daemon**: ``CALLS`` ``POST /api/click2call`` from ``CONCURRENCY`` HTTP clients to the
+  daemon (``bench._daemon``, its own process, production logging), which validates,
+  writes the call row, and sends the Originate;
+* **campaign**: one campaign of ``CALLS`` contacts at the API's highest pace (1,200/min,
+  so 20 calls/s is its ceiling).
+
+Figures per side: Originates accepted per second (the ``Originate successfully queued``
+answers, first to last), and completed calls per second (first Originate to the last
+originated leg's Hangup; every call talks 1 s). ``daemon_vs_raw`` is the daemon's
+accepted rate over the raw client's (target 0.8).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from bench._live import HEADERS, cpu_seconds, free_port, start_daemon
+from cpaas_daemon.calls.model import channel_id_for, is_originated_leg, other_channel_id
+from tests.real_asterisk.rig import AMI_SECRET, AMI_USER, AmiWatch, AsteriskRig, NoAsterisk, locate
+
+CALLS = 300
+CONCURRENCY = 50
+AGENT, DESTINATION = "91997927{:04d}0", "91800068{:04d}0"  # answer, talk 1 s, hang up
+
+
+async def _raw_originates(port: int) -> float:
+    """Accepted Originates per second from a bare AMI client, pipelined."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    await reader.readline()
+    writer.write(f"Action: Login\r\nUsername: {AMI_USER}\r\nSecret: {AMI_SECRET}\r\n\r\n".encode())
+    started = time.monotonic()
+    for n in range(CALLS):
+        request_id = f"{0xB000000000 + n:010x}"
+        channel_id = channel_id_for(request_id)
+        writer.write(
+            (
+                f"Action: Originate\r\nActionID: raw-{n}\r\n"
+                f"Channel: Local/{AGENT.format(n)}@sim-endpoints\r\nContext: cpaas-click2call\r\n"
+                f"Exten: {DESTINATION.format(n)}\r\nPriority: 1\r\nAsync: true\r\n"
+                f"ChannelId: {channel_id}\r\nOtherChannelId: {other_channel_id(channel_id)}\r\n"
+                f"Variable: __CPAAS_REQUEST_ID={request_id}\r\nVariable: CPAAS_RECORD=off\r\n"
+                f"Variable: CPAAS_DEST_DIAL=Local/{DESTINATION.format(n)}@sim-endpoints\r\n"
+                "Variable: CPAAS_RING_TIMEOUT=30\r\n\r\n"
+            ).encode()
+        )
+    await writer.drain()
+    accepted, last = 0, started
+    async with asyncio.timeout(60):
+        while accepted < CALLS:
+            line = await reader.readline()
+            if line.startswith(b"Message: Originate successfully queued"):
+                accepted, last = accepted + 1, time.monotonic()
+    writer.close()
+    return CALLS / max(1e-9, last - started)
+
+
+async def _daemon_originates(url: str) -> float:
+    """Accepted click2calls per second (HTTP 200: the Originate was queued)."""
+    counter = iter(range(CALLS))
+    statuses: list[int] = []
+
+    async def client(session: aiohttp.ClientSession) -> None:
+        for n in counter:
+            body = {
+                "agent_number": AGENT.format(5000 + n),
+                "destination_number": DESTINATION.format(5000 + n),
+                "caller_id": "15551230000",
+            }
+            async with session.post(url + "/api/click2call", json=body, headers=HEADERS) as r:
+                await r.read()
+                statuses.append(r.status)
+
+    connector = aiohttp.TCPConnector(limit=CONCURRENCY)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        started = time.monotonic()
+        await asyncio.gather(*(client(session) for _ in range(CONCURRENCY)))
+        elapsed = time.monotonic() - started
+    if statuses.count(200) != CALLS:
+        raise RuntimeError(f"daemon answered {sorted(set(statuses))}")
+    return CALLS / elapsed
+
+
+async def _campaign(url: str, uploads: Path) -> None:
+    """Start a campaign of CALLS contacts at 1,200/min (20/s, the API's ceiling)."""
+    uploads.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once, before the run
+    (uploads / "prompt-8khz.wav").write_bytes(b"RIFF")
+    now = datetime.now(UTC)
+    async with aiohttp.ClientSession() as session:
+
+        async def post(path: str, body: dict[str, Any]) -> dict[str, Any]:
+            async with session.post(url + path, json=body, headers=HEADERS) as response:
+                reply: dict[str, Any] = (await response.json(content_type=None))["response"]
+                return reply
+
+        list_id = (await post("/api/create_campaign_list", {"list_name": "bench"}))["list_id"]
+        contacts = [
+            {"contact_name": f"c{n}", "contact_number": DESTINATION.format(8000 + n)}
+            for n in range(CALLS)
+        ]
+        await post("/api/add_contact_to_list", {"list_id": list_id, "contacts": contacts})
+        await post(
+            "/api/create_campaign",
+            {
+                "list_id": list_id, "campaign_name": "bench", "campaign_type": "0",
+                "campaign_caller_id": "15551230000", "dynamic_announcement": "0",
+                "recorded_filename": "prompt-8khz.wav", "repeat": "1", "max_retries": "0",
+                "retry_time": "0", "calls_per_minute": "1200", "time_zone": "UTC",
+                "campaign_start_date": (now - timedelta(minutes=1)).strftime("%Y-%m-%d %H:%M:%S"),
+                "campaign_end_date": (now + timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S"),
+            },
+        )  # fmt: skip
+
+
+async def _side(watch: AmiWatch, run: Any) -> dict[str, float]:
+    """Run one side; accepted/s from what ``run`` returns (if anything), completed/s from
+    the PBX's Hangups of the originated legs."""
+    seen = len(watch.events)
+    started = time.monotonic()
+    accepted = await run()
+
+    def hung_up() -> list[dict[str, str]]:
+        return [
+            e
+            for e in watch.events[seen:]
+            if e.get("Event") == "Hangup" and is_originated_leg(e.get("Uniqueid", ""))
+        ]
+
+    async with asyncio.timeout(120):
+        while len(hung_up()) < CALLS:  # noqa: ASYNC110 - counted from the AMI stream
+            await asyncio.sleep(0.05)
+    figures = {"completed_calls_per_s": round(CALLS / (time.monotonic() - started), 1)}
+    if accepted is not None:
+        figures["originates_per_s"] = round(accepted, 1)
+    return figures
+
+
+async def _measure() -> dict[str, Any]:
+    try:
+        binary = locate()
+    except NoAsterisk as exc:
+        return {"skipped": str(exc)}
+    with tempfile.TemporaryDirectory(prefix="bench-real-") as tmp:
+        rig = AsteriskRig(binary, free_port())
+        await rig.start()
+        try:
+            # Call events only (Hangup among them): parsing every Newexten and VarSet in
+            # this process would slow the HTTP clients that share it.
+            async with AmiWatch(rig.ami_port, events="call") as watch:
+                raw = await _side(watch, lambda: _raw_originates(rig.ami_port))
+                daemon, url = start_daemon(
+                    Path(tmp), rig.ami_port, free_port(),
+                    ami={"username": AMI_USER, "secret": AMI_SECRET},
+                    cdr={"fallback_after": 2.0},
+                )  # fmt: skip
+                try:
+                    cpu = cpu_seconds(daemon.proc.pid)
+                    through = await _side(watch, lambda: _daemon_originates(url))
+                    through["daemon_cpu_ms_per_call"] = round(
+                        (cpu_seconds(daemon.proc.pid) - cpu) * 1000 / CALLS, 2
+                    )
+                    campaign = await _side(watch, lambda: _campaign(url, Path(tmp) / "uploads"))
+                finally:
+                    daemon.stop()
+        finally:
+            await rig.stop()
+            rig.remove()
+    return {
+        "calls": CALLS,
+        "raw": raw,
+        "daemon_click2call": through,
+        "daemon_campaign_1200_per_min": campaign,  # nominal 20 calls/s
+        "daemon_vs_raw": round(through["originates_per_s"] / raw["originates_per_s"], 2),
+        "peer_raw_ami_originates_per_s": raw["originates_per_s"],
+    }
+
+
+def main() -> None:
+    result = asyncio.run(_measure())
+    print(json.dumps(result), file=sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

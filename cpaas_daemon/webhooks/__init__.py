@@ -1,0 +1,1 @@
+"""Signed, durable webhooks: subscriptions, the event outbox, delivery (docs/webhooks.md)."""

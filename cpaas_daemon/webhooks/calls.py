@@ -1,0 +1,83 @@
+"""Call events no transaction of ours covers: ringing and answered (AMI), transfer.
+
+One event per party and state: a Local channel's two halves (``...;1``/``...;2``) are one
+party, reported by the name of its ``;1`` half, the one ``modify_call`` acts on. Each
+event carries that channel, which is what a CRM needs to act on the call. Subscribed
+after the tracker, so the channel's call is already known.
+"""
+
+from __future__ import annotations
+
+from cpaas_daemon.ami.bus import Event, EventBus
+from cpaas_daemon.calls.service import ModifyType
+from cpaas_daemon.calls.tracker import CallTracker, RequestInfo
+from cpaas_daemon.webhooks.events import Outbox
+
+RING, RINGING, UP = "4", "5", "6"  # AMI ChannelState
+_TYPES = {RING: "call.ringing", RINGING: "call.ringing", UP: "call.answered"}
+MAX_TOLD = 20_000  # parties remembered before those no longer live are forgotten
+
+
+def party(channel: str) -> str:
+    """``Local/100@ctx-00000001;2`` -> ``Local/100@ctx-00000001;1``; others unchanged."""
+    if channel.startswith("Local/") and channel.endswith(";2"):
+        return channel[:-1] + "1"
+    return channel
+
+
+class CallStateEvents:
+    def __init__(self, bus: EventBus, tracker: CallTracker, outbox: Outbox) -> None:
+        self._tracker = tracker
+        self._outbox = outbox
+        self._told: dict[str, set[str]] = {}  # party -> event types already emitted
+        bus.subscribe(self._on_state, "Newchannel", "Newstate")
+        bus.subscribe(self._on_hangup, "Hangup")
+
+    def _on_state(self, event: Event) -> None:
+        type_ = _TYPES.get(event.get("ChannelState", ""))
+        if type_ is None or not self._outbox.subscribed:
+            return
+        channel = self._tracker.channel(event.get("Channel", ""))
+        info = self._tracker.request_of(channel) if channel is not None else None
+        if info is None or not self._outbox.wants(info.account_id, type_):
+            return
+        name = party(event.get("Channel", ""))
+        if len(self._told) >= MAX_TOLD:  # Hangups missed while the AMI link was down
+            live = {party(channel.name) for channel in self._tracker.live_channels()}
+            self._told = {p: types for p, types in self._told.items() if p in live}
+        told = self._told.setdefault(name, set())
+        if type_ in told:
+            return
+        told.add(type_)
+        self._outbox.emit(
+            info.account_id,
+            type_,
+            info.request_id,
+            {
+                "kind": info.kind.value,
+                "channel": name,
+                "linkedid": event.get("Linkedid", ""),
+                "caller_id": event.get("CallerIDNum", ""),
+                "connected_line": event.get("ConnectedLineNum", ""),
+            },
+        )
+
+    def _on_hangup(self, event: Event) -> None:
+        if self._told:
+            self._told.pop(party(event.get("Channel", "")), None)
+
+    def on_transfer(
+        self, info: RequestInfo, channel: str, modify_type: ModifyType, transfer_to: str
+    ) -> None:
+        """``CallService.on_transfer`` listener: modify_call moved this call on."""
+        self._outbox.emit(
+            info.account_id,
+            "call.transfer",
+            info.request_id,
+            {
+                "kind": info.kind.value,
+                "channel": channel,
+                "transfer_to": transfer_to,
+                "mode": "blind" if modify_type is ModifyType.BLIND_TRANSFER else "attended",
+            },
+        )

@@ -1,0 +1,347 @@
+"""Deliver the outbox: at least once, in order per call per endpoint, signed, bounded.
+
+One loop owns the store. Only the oldest pending delivery of an (endpoint, stream) is
+due; the fan-out trigger parks the ones behind it. Each round (woken by new events or a
+finished POST, at most every ``MIN_ROUND``, else every ``poll_interval``) it (1) writes
+the outcomes of finished POSTs in one transaction, which makes the next delivery of
+each stream whose head was delivered (or died) due, (2) reads the due deliveries in id
+order through the partial index and (3) queues them per endpoint. Between rounds POSTs start
+from the queues as slots free: an endpoint never has more than
+``concurrency_per_endpoint`` in flight, so one slow CRM holds its own slots only. A
+failed POST's stream waits for its retry (``next_at``), its successors stay parked.
+
+A delivery stays ``pending`` in the store until its 2xx is recorded: a crash or kill -9
+during a POST makes the next process send it again, with the same ``webhook-id`` (and
+its successors stay parked until it is recorded, so the order holds across a crash).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+import time
+from collections import Counter, defaultdict, deque
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import aiohttp
+import structlog
+
+from cpaas_daemon.config import WebhooksConfig
+from cpaas_daemon.metrics import Metrics
+from cpaas_daemon.store.db import Database
+from cpaas_daemon.timefmt import iso, utc_now
+from cpaas_daemon.webhooks import retry, signing
+from cpaas_daemon.webhooks.events import Outbox, body
+from cpaas_daemon.webhooks.repository import WebhookRepository, signing_secrets
+from cpaas_daemon.webhooks.ssrf import AddressPolicy, BlockedAddress, GuardedResolver
+
+log = structlog.get_logger(__name__)
+
+PRUNE_EVERY = 600.0  # seconds between deletions of old delivered events
+REFRESH_EVERY = 1.0  # seconds between re-reads of who subscribes to what
+MIN_ROUND = 0.01  # seconds between rounds: completions in a burst are written together
+DEFER_LANDS = 0.02  # seconds until a deferred write has usually been committed
+PLAN_PER_SLOT = 8  # due deliveries read per endpoint per round, per concurrency slot
+MAX_ANSWER = 1 << 16  # bytes of a receiver's answer read (and ignored)
+
+PARKED = "9999-12-31T23:59:59.999Z"  # next_at of a delivery behind another (0500_webhooks.sql)
+
+Key = tuple[str, str]  # (webhook_id, stream)
+
+_DUE = """
+SELECT d.id, d.webhook_id, d.stream, d.attempts, s.url, s.secret, s.previous_secret,
+       s.previous_until, e.event_id, e.type, e.created_at, e.account_id, e.request_id,
+       e.seq, e.data
+  FROM (SELECT p.*, ROW_NUMBER() OVER (PARTITION BY p.webhook_id ORDER BY p.id) AS nth
+          FROM webhook_deliveries p
+         WHERE p.state = 'pending' AND p.next_at <= :now) d
+  JOIN webhook_subscriptions s ON s.webhook_id = d.webhook_id
+  JOIN webhook_events e ON e.id = d.event_rowid
+ WHERE s.enabled = 1 AND d.nth <= :per_endpoint
+ ORDER BY d.id
+"""
+# The stream's next delivery (parked by the fan-out trigger) becomes due.
+_UNPARK = (
+    "UPDATE webhook_deliveries SET next_at = ? WHERE id = (SELECT MIN(id)"
+    " FROM webhook_deliveries WHERE webhook_id = ? AND stream = ? AND state = 'pending'"
+    " AND id > ?)"
+)
+_DELIVERED = (
+    "UPDATE webhook_deliveries SET state = 'delivered', attempts = ?,"
+    " last_status = ?, last_error = '', updated_at = ? WHERE id = ?"
+)
+_RETRY = (
+    "UPDATE webhook_deliveries SET attempts = ?, last_status = ?,"
+    " last_error = ?, next_at = ?, updated_at = ? WHERE id = ?"
+)
+_DEAD = (
+    "UPDATE webhook_deliveries SET state = 'dead', attempts = ?,"
+    " last_status = ?, last_error = ?, updated_at = ? WHERE id = ?"
+)
+_DISABLE = "UPDATE webhook_subscriptions SET enabled = 0, disabled_reason = ? WHERE webhook_id = ?"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    delivery_id: int
+    webhook_id: str
+    stream: str
+    attempts: int  # including this one
+    status: int | None  # HTTP status, None when no answer
+    error: str
+    retry_after: float | None
+
+    @property
+    def delivered(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+class DeliveryWorker:
+    def __init__(
+        self, db: Database, outbox: Outbox, config: WebhooksConfig, metrics: Metrics
+    ) -> None:
+        self._db = db
+        self._metrics = metrics
+        self._outbox = outbox
+        self._repo = WebhookRepository(db)
+        self._config = config
+        self._policy = AddressPolicy(config.allowed_networks)
+        self._wake = asyncio.Event()
+        self._outcomes: list[Outcome] = []
+        self._inflight: dict[int, asyncio.Task[None]] = {}
+        self._running: dict[int, Key] = {}  # sent, outcome not yet written: blocks its key
+        self._done: set[int] = set()  # answered 2xx, not yet written: blocks nothing
+        self._busy: Counter[str] = Counter()  # POSTs in flight per endpoint
+        self._ready: dict[str, deque[sqlite3.Row]] = defaultdict(deque)
+        self._behind: dict[Key, deque[sqlite3.Row]] = defaultdict(deque)
+        self._session: aiohttp.ClientSession | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._pruned_at = 0.0
+        self._refreshed_at = 0.0
+        self._soon: asyncio.TimerHandle | None = None
+        # enough to keep every slot busy until the next round (a finished POST wakes
+        # one), few enough that an endpoint catching up on a backlog costs little to plan
+        self._plan_size = PLAN_PER_SLOT * config.concurrency_per_endpoint
+
+    async def start(self) -> None:
+        connector = aiohttp.TCPConnector(
+            resolver=GuardedResolver(self._policy), use_dns_cache=False, limit=0
+        )
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            timeout=aiohttp.ClientTimeout(
+                total=self._config.timeout, connect=self._config.connect_timeout
+            ),
+            headers={"User-Agent": "cpaas-daemon-webhooks"},
+            auto_decompress=False,
+        )
+        self._outbox.subscribed = await self._repo.subscribed_accounts()
+        self._outbox.on_emit = self.wake_soon
+        self._task = asyncio.create_task(self._run(), name="webhook-delivery")
+
+    async def stop(self) -> None:
+        """POSTs cut short stay pending in the store and are sent again by the next run."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        for task in self._inflight.values():
+            task.cancel()
+        await asyncio.gather(*self._inflight.values(), return_exceptions=True)
+        with contextlib.suppress(Exception):
+            await self._record()
+        if self._session is not None:
+            await self._session.close()
+
+    def wake(self) -> None:
+        """Look for due deliveries now (new events were committed)."""
+        self._wake.set()
+
+    def wake_soon(self) -> None:
+        """An event was written behind (``Database.defer``): look once it has landed
+        (one timer for a burst of them)."""
+        if self._soon is None:
+            self._soon = asyncio.get_running_loop().call_later(DEFER_LANDS, self._woken_soon)
+
+    def _woken_soon(self) -> None:
+        self._soon = None
+        self._wake.set()
+
+    async def _run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._config.poll_interval)
+            self._wake.clear()
+            try:
+                await self._record()  # first: it makes the streams' next deliveries due
+                await self._refresh()
+                self._plan(
+                    await self._db.fetchall(
+                        _DUE, {"now": iso(utc_now()), "per_endpoint": self._plan_size}
+                    )
+                )
+                for webhook_id in list(self._ready):
+                    self._pump(webhook_id)
+                await self._prune()
+            except Exception:
+                log.exception("webhook.round_failed")
+                await asyncio.sleep(1.0)
+            await asyncio.sleep(MIN_ROUND)
+
+    def _plan(self, rows: list[sqlite3.Row]) -> None:
+        """Rebuild the queues from the store's due deliveries (id order): per stream the
+        first not yet sent is ready unless one of the stream is running; the rest wait."""
+        ready: dict[str, deque[sqlite3.Row]] = defaultdict(deque)
+        behind: dict[Key, deque[sqlite3.Row]] = defaultdict(deque)
+        blocked = set(self._running.values())
+        for row in rows:
+            delivery_id = row["id"]
+            if delivery_id in self._done or delivery_id in self._running:
+                continue
+            key = (row["webhook_id"], row["stream"])
+            if key in blocked:
+                behind[key].append(row)
+            else:
+                ready[row["webhook_id"]].append(row)
+                blocked.add(key)
+        self._ready, self._behind = ready, behind
+
+    def _pump(self, webhook_id: str) -> None:
+        """Start ready deliveries of this endpoint while it has free slots."""
+        queue = self._ready.get(webhook_id)
+        while queue and self._busy[webhook_id] < self._config.concurrency_per_endpoint:
+            row = queue.popleft()
+            self._busy[webhook_id] += 1
+            self._running[row["id"]] = (webhook_id, row["stream"])
+            self._inflight[row["id"]] = asyncio.create_task(
+                self._deliver(row), name=f"webhook-{row['id']}"
+            )
+
+    async def _deliver(self, row: sqlite3.Row) -> None:
+        status, error, retry_after = await self._post(row)
+        outcome = Outcome(
+            row["id"],
+            row["webhook_id"],
+            row["stream"],
+            row["attempts"] + 1,
+            status,
+            error,
+            retry_after,
+        )
+        self._outcomes.append(outcome)
+        del self._inflight[row["id"]]
+        self._busy[row["webhook_id"]] -= 1
+        if outcome.delivered:
+            key = self._running.pop(row["id"])
+            self._done.add(row["id"])
+            successors = self._behind.get(key)
+            if successors:  # due already (a redelivery, a re-enabled endpoint): go now
+                self._ready[row["webhook_id"]].append(successors.popleft())
+        else:  # the stream waits for the round that writes this and schedules the retry
+            log.info(
+                "webhook.attempt_failed",
+                webhook_id=row["webhook_id"],
+                event_id=row["event_id"],
+                attempt=outcome.attempts,
+                error=error,
+            )
+        self.wake()  # the next round writes this and releases the stream's next delivery
+        self._pump(row["webhook_id"])
+
+    async def _post(self, row: sqlite3.Row) -> tuple[int | None, str, float | None]:
+        """One signed POST: (status or None, error text, Retry-After seconds or None).
+        Redirects are answers, not instructions: a 3xx is a failed attempt."""
+        payload = body(row)
+        headers = signing.headers(
+            signing_secrets(row, utc_now()), row["event_id"], int(time.time()), payload
+        )
+        assert self._session is not None
+        try:
+            self._policy.check_literal(urlsplit(row["url"]).hostname or "")
+            async with self._session.post(
+                row["url"], data=payload, headers=headers, allow_redirects=False
+            ) as response:
+                status = response.status
+                await response.content.read(MAX_ANSWER)  # read, so the connection is reused
+                if 200 <= status < 300:
+                    return status, "", None
+                wait = retry.parse_retry_after(response.headers.get("Retry-After"), utc_now())
+                redirect = " (redirects are not followed)" if 300 <= status < 400 else ""
+                return status, f"HTTP {status}{redirect}", wait
+        except BlockedAddress as exc:
+            return None, f"refused: {exc}", None
+        except TimeoutError:
+            return None, "timed out", None
+        except aiohttp.ClientError as exc:
+            return None, f"{type(exc).__name__}: {exc}", None
+        except Exception as exc:  # a failed attempt, never a stream blocked by a dead task
+            log.exception("webhook.post_failed", webhook_id=row["webhook_id"])
+            return None, f"{type(exc).__name__}: {exc}", None
+
+    async def _record(self) -> None:
+        """Write finished attempts in one transaction; a failed one's stream is free to
+        be planned again (its retry is in the store now)."""
+        if not self._outcomes:
+            return
+        outcomes, self._outcomes = self._outcomes, []
+        now = utc_now()
+        done, retry_rows, dead, gone, unpark = [], [], [], set(), []
+        for o in outcomes:
+            if o.delivered:
+                done.append((o.attempts, o.status, iso(now), o.delivery_id))
+                unpark.append((iso(now), o.webhook_id, o.stream, o.delivery_id))
+            elif o.status == 410 or o.attempts >= retry.MAX_ATTEMPTS:
+                dead.append((o.attempts, o.status, o.error, iso(now), o.delivery_id))
+                unpark.append((iso(now), o.webhook_id, o.stream, o.delivery_id))
+                if o.status == 410:
+                    gone.add(o.webhook_id)
+            else:
+                wait = retry.delay_after(o.attempts, self._config.retry_scale, o.retry_after)
+                next_at = iso(now + timedelta(seconds=wait))
+                retry_rows.append((o.attempts, o.status, o.error, next_at, iso(now), o.delivery_id))
+        writes = [
+            (_DELIVERED, done),
+            (_RETRY, retry_rows),
+            (_DEAD, dead),
+            (_DISABLE, [(f"endpoint answered 410 Gone at {iso(now)}", w) for w in gone]),
+            (_UNPARK, unpark),
+        ]
+        try:
+            async with self._db.transaction() as conn:
+                for sql, params in writes:
+                    if params:  # each statement is a thread hop: skip the empty ones
+                        await conn.executemany(sql, params)
+        except BaseException:
+            self._outcomes[:0] = outcomes  # kept: written with the next round
+            raise
+        for outcome, rows in (("delivered", done), ("retry", retry_rows), ("dead", dead)):
+            if rows:
+                self._metrics.webhook_attempts.labels(outcome).inc(len(rows))
+        for o in outcomes:
+            self._done.discard(o.delivery_id)
+            self._running.pop(o.delivery_id, None)
+        for webhook_id in gone:
+            log.warning("webhook.disabled", webhook_id=webhook_id, reason="410 Gone")
+
+    async def _refresh(self) -> None:
+        """Who subscribes to what, re-read once a second: the CLI changes it from another
+        process (the API refreshes it at once)."""
+        if time.monotonic() - self._refreshed_at >= REFRESH_EVERY:
+            self._refreshed_at = time.monotonic()
+            self._outbox.subscribed = await self._repo.subscribed_accounts()
+
+    async def _prune(self) -> None:
+        """Delete events older than the retention whose deliveries all succeeded (dead
+        letters and pending ones stay)."""
+        if time.monotonic() - self._pruned_at < PRUNE_EVERY:
+            return
+        self._pruned_at = time.monotonic()
+        cutoff = iso(utc_now() - timedelta(days=self._config.retention_days))
+        await self._db.execute(
+            "DELETE FROM webhook_events WHERE created_at < ? AND id NOT IN"
+            " (SELECT event_rowid FROM webhook_deliveries WHERE state != 'delivered')",
+            (cutoff,),
+        )
