@@ -14,7 +14,8 @@ $(STAMP): pyproject.toml
 
 # Debian packages the suite uses where it can: espeak-ng + sox (offline TTS for spoken
 # OTPs), chromium (the wallboard's browser test), and the prompts and hold music a real
-# Asterisk plays in the real-Asterisk tests. Each is skipped, with a warning, without them.
+# Asterisk plays in the real-Asterisk tests (the prompts and their words are also the
+# speech bench/transcripts.py scores). Each is skipped, with a warning, without them.
 DEBIAN_DEPS := espeak-ng:espeak-ng sox:sox chromium:chromium \
   /usr/share/asterisk/sounds/en/digits/1.wav:asterisk-core-sounds-en-wav \
   /usr/share/asterisk/moh:asterisk-moh-opsound-wav

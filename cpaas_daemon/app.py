@@ -48,6 +48,8 @@ from cpaas_daemon.stats.access import StatsAccess
 from cpaas_daemon.stats.agents import AgentDashboard
 from cpaas_daemon.stats.ecounters import Ecounters
 from cpaas_daemon.store.db import Database
+from cpaas_daemon.transcripts.repository import TranscriptRepository
+from cpaas_daemon.transcripts.service import TranscriptService
 from cpaas_daemon.tts import TtsRenderer
 from cpaas_daemon.wallboard.wiring import setup_wallboard, wallboard_ctx
 from cpaas_daemon.webhooks.wiring import setup_webhooks
@@ -170,6 +172,10 @@ def create_app(config: Config) -> web.Application:
     app[keys.CALLBACKS] = callbacks = CallbackService(db, app[keys.CALLS], config.callbacks)
     cdr.on_summary(callbacks.on_cdr_summary, CallKind.CALLBACK)
     app[keys.CDR_QUERIES] = CdrQueries(db)
+    app[keys.TRANSCRIPTS] = transcripts = TranscriptService(
+        TranscriptRepository(db), config.transcripts, config.dial.recordings_dir, metrics
+    )
+    cdr.on_summary(transcripts.on_cdr_summary, CallKind.C2C)
     app[keys.RECORDINGS] = RecordingFiles(calls, tracker, config.dial.recordings_dir)
     app[keys.RECORDING_RETENTION] = RecordingRetention(db, tracker, config.dial)
     csv_path = config.cdr.csv_path or (config.sim.cdr_csv_path if config.simulate else None)
@@ -194,6 +200,7 @@ def create_app(config: Config) -> web.Application:
             _store_ctx,
             running(keys.WEBHOOK_WORKER),  # after the store, before anything that emits
             running(keys.CDR_INGEST),
+            running(keys.TRANSCRIPTS),  # after the store and CDR ingest: resumes its queue
             running(keys.AGI),
             _tts_ctx,
             _sim_ctx,

@@ -141,6 +141,19 @@ class TtsConfig(_Section):
     cache_dir: Path = Path("var/tts")
 
 
+class TranscriptsConfig(_Section):
+    """Offline call transcription (``transcript: "on"``); docs/transcripts.md.
+
+    ``pocketsphinx`` ships its English model inside its wheel; ``vosk`` and
+    ``faster-whisper`` read a model the operator installs under ``model_dir``."""
+
+    engine: Literal["pocketsphinx", "vosk", "faster-whisper", "none"] = "pocketsphinx"
+    model_dir: Path | None = None
+    max_concurrent: int = Field(1, ge=1, le=16)
+    timeout: float = Field(900.0, gt=0)
+    """Seconds one transcription may run before it is killed and marked failed."""
+
+
 class CampaignsConfig(_Section):
     uploads_dir: Path = Path("var/uploads")
     max_concurrent_calls: int = Field(50, ge=1)
@@ -202,6 +215,7 @@ class Config(_Section):
     cdr: CdrConfig = CdrConfig()
     callbacks: CallbacksConfig = CallbacksConfig()
     tts: TtsConfig = TtsConfig()
+    transcripts: TranscriptsConfig = TranscriptsConfig()
     campaigns: CampaignsConfig = CampaignsConfig()
     webhooks: WebhooksConfig = WebhooksConfig()
     limits: LimitsConfig = LimitsConfig()

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from cpaas_daemon.stats.agents import AgentDashboard
     from cpaas_daemon.stats.ecounters import Ecounters
     from cpaas_daemon.store.db import Database
+    from cpaas_daemon.transcripts.service import TranscriptService
     from cpaas_daemon.tts.renderer import TtsRenderer
     from cpaas_daemon.wallboard.hub import WallboardHub
     from cpaas_daemon.webhooks.repository import WebhookRepository
@@ -75,6 +76,7 @@ ISALES_FLOW: web.AppKey[FlowControl] = web.AppKey("isales_flow")
 WALLBOARD: web.AppKey[WallboardHub] = web.AppKey("wallboard")
 DIDS: web.AppKey[DidRepository] = web.AppKey("dids")
 CDR_CSV: web.AppKey[CdrCsvBackfill] = web.AppKey("cdr_csv")
+TRANSCRIPTS: web.AppKey[TranscriptService] = web.AppKey("transcripts")
 RECORDINGS: web.AppKey[RecordingFiles] = web.AppKey("recordings")
 RECORDING_RETENTION: web.AppKey[RecordingRetention] = web.AppKey("recording_retention")
 WEBHOOKS: web.AppKey[WebhookRepository] = web.AppKey("webhooks")

@@ -47,3 +47,6 @@ class Metrics:
             ["outcome"],
             registry=r,
         )
+        self.transcripts = Counter(
+            "cpaas_transcripts", "transcription jobs finished", ["status"], registry=r
+        )

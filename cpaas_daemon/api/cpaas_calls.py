@@ -23,6 +23,7 @@ from cpaas_daemon.api.cpaas_base import (
     parse_body,
 )
 from cpaas_daemon.calls import dialstring
+from cpaas_daemon.calls.dialstring import new_request_id
 from cpaas_daemon.calls.live import Leg, LiveCall, leg_channel, live_calls
 from cpaas_daemon.calls.model import CallKind
 from cpaas_daemon.calls.otp import OtpCall
@@ -64,14 +65,22 @@ async def _placed(
 async def click2call(request: web.Request) -> web.Response:
     account = await account_of(request)
     body = await parse_body(request, Click2Call)
+    request_id = new_request_id()
+    transcript = body.transcript == "on"
     call = TwoPartyCall(
         agent_number=body.agent_number,
         destination_number=body.destination_number,
         caller_id=body.caller_id,
         recording_option=body.recording_option,
-        transcript=body.transcript == "on",
+        transcript=transcript,
     )
-    return await _placed(request, account, lambda: request.app[keys.CALLS].two_party(account, call))
+
+    async def place() -> str:
+        # The transcript job is written before the call (docs/transcripts.md).
+        async with request.app[keys.TRANSCRIPTS].expecting(request_id, transcript):
+            return await request.app[keys.CALLS].two_party(account, call, request_id=request_id)
+
+    return await _placed(request, account, place)
 
 
 class OutboundCall(CpaasModel):

@@ -11,6 +11,7 @@ from cpaas_daemon.api import (
     cpaas_calls,
     cpaas_campaign_lists,
     cpaas_campaigns,
+    cpaas_transcripts,
     cpaas_webhooks,
     ecounters,
     health,
@@ -33,6 +34,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/api/get_cdr_by_request_id", cpaas_calls.cdr_by_request_id)
     app.router.add_get("/api/get_cdr_statistics", cpaas_calls.cdr_statistics)
     app.router.add_get("/api/get_live_call_statistics", cpaas_calls.live_call_statistics)
+    app.router.add_get("/api/transcript", cpaas_transcripts.get_transcript)
     app.router.add_get("/api/live_calls", cpaas_calls.live_calls_list)
     app.router.add_get("/api/recording/{request_id}", cpaas_calls.recording)
     app.router.add_post("/api/callback", cpaas_callbacks.create_callback)

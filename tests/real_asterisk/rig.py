@@ -82,6 +82,7 @@ class AsteriskRig:
     binary: Path
     ami_port: int
     cdr_unanswered: bool = True  # cdr.conf unanswered= and congestion= (Asterisk: no)
+    extra_dialplan: str = ""  # contexts a test adds to extensions.conf (phones that speak)
     root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="ast-")))
     process: asyncio.subprocess.Process | None = None
 
@@ -132,7 +133,7 @@ class AsteriskRig:
             "extensions.conf": "[general]\nstatic = yes\nwriteprotect = yes\n"
             "[globals]\nSIM_WAIT = 1\nAGENT_WAIT = 1\n"
             f'#include "{SIM_DIALPLAN / "sim.conf"}"\n'
-            f'#include "{REPO / "asterisk" / "extensions_cpaas.conf"}"\n',
+            f'#include "{REPO / "asterisk" / "extensions_cpaas.conf"}"\n' + self.extra_dialplan,
             "features.conf": f'#include "{REPO / "asterisk" / "features_cpaas.conf"}"\n',
             "queues.conf": f'#include "{SIM_DIALPLAN / "queues.conf"}"\n',
             "musiconhold.conf": f"[default]\nmode = files\ndirectory = {MOH}\n",

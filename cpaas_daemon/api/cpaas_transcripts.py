@@ -1,0 +1,37 @@
+"""Seed 003 dialect: ``GET /api/transcript?request_id=...``, a call's transcript.
+
+The seed only says that ``transcript: "on"`` generates a transcription; this is where a
+CRM reads it (also on the call's CDR). Another account's request_id is the same 404 as
+an unknown one.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from cpaas_daemon import keys
+from cpaas_daemon.api.cpaas_base import account_of, ok
+from cpaas_daemon.calls import dialstring
+from cpaas_daemon.cdr.queries import transcript_fields
+from cpaas_daemon.errors import NotFound
+
+NOT_REQUESTED = "the call was placed with transcript off"
+
+
+async def get_transcript(request: web.Request) -> web.Response:
+    account = await account_of(request)
+    request_id = dialstring.request_id(request.query.get("request_id"))
+    row = await request.app[keys.TRANSCRIPTS].of_call(account, request_id)
+    if row is None:
+        raise NotFound("call not found")
+    fields = transcript_fields(row["status"], row["text"])
+    return ok(
+        message="transcript found",
+        result={
+            "request_id": request_id,
+            "status": fields["transcript_status"],
+            "transcript": fields["transcript"],
+            "engine": row["engine"] or "",
+            "reason": NOT_REQUESTED if row["status"] is None else row["reason"],
+        },
+    )

@@ -1,0 +1,1 @@
+"""Offline transcription of recorded calls (seed 003 ``transcript: "on"``)."""
