@@ -6,6 +6,7 @@ AMI -> ...) and stop in reverse, so no task outlives the thing it uses.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Protocol
@@ -129,8 +130,12 @@ def _announce_globals(
     ``[globals]`` does not define them)."""
 
     async def announce() -> None:
-        for name, value in dialplan_globals(config, agi_secret).items():
-            await ami.send({"Action": "Setvar", "Variable": name, "Value": value})
+        await asyncio.gather(
+            *(
+                ami.send({"Action": "Setvar", "Variable": name, "Value": value})
+                for name, value in dialplan_globals(config, agi_secret).items()
+            )
+        )
 
     return announce
 

@@ -94,7 +94,8 @@ class AmiClient:
         )
         self._protocol: Any = None
         self._lost = asyncio.Event()
-        self._logged_in = asyncio.Event()
+        self._logged_in = asyncio.Event()  # the session may send actions
+        self._ready = asyncio.Event()  # ... and the login hooks ran: services may use it
         self._supervisor: asyncio.Task[None] | None = None
         self._ids = itertools.count(1)
         self._id_prefix = f"cpaas-{os.getpid()}-{id(self) & 0xFFFF:04x}"
@@ -102,12 +103,14 @@ class AmiClient:
         self._stopping = False
 
     def on_login(self, hook: Callable[[], Awaitable[None]]) -> None:
-        """Run ``hook`` after every successful login (state resync after a reconnect)."""
+        """Run ``hook`` after every successful login (state resync after a reconnect),
+        before :attr:`connected` says so: a call placed then finds the dialplan's
+        globals set and the tracker resynced."""
         self._on_login.append(hook)
 
     @property
     def connected(self) -> bool:
-        return self._logged_in.is_set()
+        return self._ready.is_set()
 
     def set_endpoint(self, host: str, port: int) -> None:
         """Re-target before :meth:`start` (the embedded simulator binds a free port)."""
@@ -133,8 +136,8 @@ class AmiClient:
         self._close_protocol()
 
     async def wait_connected(self) -> None:
-        """Wait until logged in (callers bound it with ``asyncio.timeout``)."""
-        await self._logged_in.wait()
+        """Wait until logged in and ready (callers bound it with ``asyncio.timeout``)."""
+        await self._ready.wait()
 
     async def send(self, fields: ActionFields, *, as_list: bool = False) -> Any:
         """Send one action; returns its Message, or the list of Messages of a list action
@@ -144,7 +147,7 @@ class AmiClient:
         answer, or on timeout, and :class:`AmiError` on ``Response: Error``. The action is
         never sent twice.
         """
-        if not self.connected or self._protocol is None:
+        if not self._logged_in.is_set() or self._protocol is None:
             raise PbxUnavailable("PBX is not connected")
         action = Action(dict(fields), as_list=as_list)
         if "ActionID" not in fields:  # a caller may name it (an Originate names its call)
@@ -179,6 +182,7 @@ class AmiClient:
         if self._logged_in.is_set():
             log.warning("ami.disconnected", reason=reason)
         self._logged_in.clear()
+        self._ready.clear()
         self.metrics.ami_connected.set(0)
         self._fail_pending()
         self._lost.set()
@@ -211,6 +215,7 @@ class AmiClient:
             self._protocol.transport.close()
             self._protocol = None
         self._logged_in.clear()
+        self._ready.clear()
         self.metrics.ami_connected.set(0)
 
     async def _supervise(self) -> None:
@@ -225,7 +230,15 @@ class AmiClient:
                 delay = min(delay * 2, self.config.reconnect_max)
                 continue
             delay = self.config.reconnect_min
-            await self._watch()
+            # The login hooks (state resync, dialplan globals) run beside the watch: a peer
+            # that dies while they wait for answers is still caught by the missed Pong.
+            hooks = asyncio.create_task(self._after_login(), name="ami-login-hooks")
+            try:
+                await self._watch()
+            finally:
+                hooks.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await hooks
             self._close_protocol()
             self.metrics.ami_reconnects.inc()
             await asyncio.sleep(self.config.reconnect_min)
@@ -268,13 +281,21 @@ class AmiClient:
         if response.get("Response") != "Success":
             raise PbxUnavailable(f"login refused: {response.get('Message', '')}")
         self._logged_in.set()
-        self.metrics.ami_connected.set(1)
         log.info("ami.connected", host=self.config.host, port=self.config.port)
+
+    async def _after_login(self) -> None:
+        """The login hooks, then ready; a hook that fails on a live link is logged and
+        the session is used anyway (a dead link is the watch's to drop)."""
         for hook in self._on_login:
             try:
                 await hook()
+            except PbxUnavailable as exc:  # the link dropped or the peer went silent
+                log.warning("ami.login_hook_failed", hook=repr(hook), error=exc.message)
+                return
             except Exception:
                 log.exception("ami.login_hook_failed", hook=repr(hook))
+        self._ready.set()
+        self.metrics.ami_connected.set(1)
 
     async def _watch(self) -> None:
         """Ping every interval; a missed Pong means a dead peer, so drop the link."""
