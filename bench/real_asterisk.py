@@ -32,7 +32,7 @@ from typing import Any
 
 import aiohttp
 
-from bench._live import HEADERS, cpu_seconds, free_port, start_daemon
+from bench._live import ACCOUNT, HEADERS, cpu_seconds, free_port, start_daemon
 from cpaas_daemon.calls.model import channel_id_for, is_originated_leg, other_channel_id
 from tests.real_asterisk.rig import AMI_SECRET, AMI_USER, AmiWatch, AsteriskRig, NoAsterisk, locate
 
@@ -100,14 +100,16 @@ async def _daemon_originates(url: str) -> float:
 
 async def _campaign(url: str, uploads: Path) -> None:
     """Start a campaign of CALLS contacts at 1,200/min (20/s, the API's ceiling)."""
-    uploads.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once, before the run
-    (uploads / "prompt-8khz.wav").write_bytes(b"RIFF")
+    (uploads / ACCOUNT).mkdir(parents=True, exist_ok=True)
+    (uploads / ACCOUNT / "prompt-8khz.wav").write_bytes(b"RIFF")
     now = datetime.now(UTC)
     async with aiohttp.ClientSession() as session:
 
         async def post(path: str, body: dict[str, Any]) -> dict[str, Any]:
             async with session.post(url + path, json=body, headers=HEADERS) as response:
                 reply: dict[str, Any] = (await response.json(content_type=None))["response"]
+                if response.status != 200:
+                    raise RuntimeError(f"{path}: {response.status} {reply}")
                 return reply
 
         list_id = (await post("/api/create_campaign_list", {"list_name": "bench"}))["list_id"]
