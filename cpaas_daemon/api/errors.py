@@ -18,6 +18,7 @@ from cpaas_daemon.ami.errors import AmiRefused, AmiUnavailable
 from cpaas_daemon.api.json_body import json_response
 from cpaas_daemon.calls.placement import NotSent, PlacementFailed, Refused, Uncertain
 from cpaas_daemon.errors import ApiError, PbxUnavailable
+from cpaas_daemon.store.errors import StoreUnavailable
 
 log = structlog.get_logger(__name__)
 
@@ -73,14 +74,20 @@ def as_api_error(exc: Exception) -> ApiError | None:
             return PbxUnavailable(exc.message)
         case Uncertain():
             return PbxUnavailable(exc.message, details={"request_id": exc.request_id})
+        case StoreUnavailable():
+            return ApiError(exc.message, status=503, error_id="store_unavailable")
     return None
+
+
+# What :func:`as_api_error` knows: every other exception is a 500.
+DOMAIN_FAILURES = (ApiError, AmiRefused, AmiUnavailable, PlacementFailed, StoreUnavailable)
 
 
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
-    except (ApiError, AmiRefused, AmiUnavailable, PlacementFailed) as failure:
+    except DOMAIN_FAILURES as failure:
         exc = as_api_error(failure)
         assert exc is not None
         log.info("request.rejected", status=exc.status, error=exc.error_id, reason=exc.message)
