@@ -9,8 +9,8 @@ A replay peer in its own process (``bench._ami_replay``) answers the Login and t
 writes the bytes over TCP on 127.0.0.1 as fast as they are read. Measured here:
 
 * ``daemon_events_per_s``: the daemon's ``AmiClient`` (its own ``AmiProtocol`` framing
-  over panoramisk's frame parser; events nobody subscribes to only counted, the others parsed to dicts)
-  publishing on the ``EventBus`` to what the daemon subscribes: ``CallTracker``,
+  over panoramisk's frame parser; events nobody subscribes to only counted, the others
+  parsed to dicts) publishing on the ``EventBus`` to what the daemon subscribes: ``CallTracker``,
   ``CdrIngest`` (Cdr events stored in batches) and the wallboard hub. First to last
   event, as the daemon's own ``cpaas_ami_events_total`` counter sees them (read every
   millisecond: a bus subscriber for every event would make the reader parse them all);
