@@ -56,8 +56,8 @@ from panoramisk.ami_protocol import AMIProtocol
 from panoramisk.message import Message
 
 from cpaas_daemon.ami.bus import EventBus
-from cpaas_daemon.ami.client import AmiClient, as_event
-from cpaas_daemon.ami.protocol import AmiProtocol
+from cpaas_daemon.ami.client import AmiClient
+from cpaas_daemon.ami.protocol import AmiProtocol, as_event
 from cpaas_daemon.calls.model import channel_id_for
 from cpaas_daemon.calls.tracker import CallTracker
 from cpaas_daemon.cdr.ingest import INSERT_LEGS, CdrIngest

@@ -34,13 +34,11 @@ from cpaas_daemon.ami import actions
 from cpaas_daemon.ami.actions import AmiAction
 from cpaas_daemon.ami.bus import EventBus
 from cpaas_daemon.ami.errors import AmiRefused, AmiUnavailable
-from cpaas_daemon.ami.protocol import AmiProtocol, Answer, Event, as_event
+from cpaas_daemon.ami.protocol import AmiProtocol, Answer, Event
 from cpaas_daemon.config import AmiConfig
 from cpaas_daemon.metrics import Metrics
 
 log = structlog.get_logger(__name__)
-
-__all__ = ["AmiClient", "as_event"]
 
 
 class AmiClient:

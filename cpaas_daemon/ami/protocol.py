@@ -78,6 +78,19 @@ def parse_event(frame: str) -> dict[str, str] | None:
     return event
 
 
+def parse_frame(frame: str) -> Event | None:
+    """Any frame as ``as_event(Message.from_line(frame))``: the plain parse where it gives
+    the same dict (most answers, list items), panoramisk's where it would not (a body
+    after ``Response: Follows``, the cases :func:`parse_event` declines). None: neither
+    an event nor an answer."""
+    if not frame.startswith(("Response: Follows", "Response: Fail")):
+        parsed = parse_event(frame)
+        if parsed is not None:
+            return parsed if "Event" in parsed or "Response" in parsed else None
+    message = Message.from_line(frame)
+    return None if message is None else as_event(message)
+
+
 @dataclass
 class _Pending:
     """An action on the wire, waiting for its answer (and, for a list, its items)."""
@@ -171,7 +184,7 @@ class AmiProtocol(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         text = self._rest + data.decode("utf8", "ignore")
-        if self.version is None and text.startswith("Asterisk Call Manager/"):
+        if self.version is None and text.startswith("Asterisk Call Manager/") and EOL in text:
             banner, _, text = text.partition(EOL)
             self.version = banner.partition("/")[2].strip()
             log.info("ami.banner", version=self.version)
@@ -203,9 +216,9 @@ class AmiProtocol(asyncio.Protocol):
                             counted += 1
                             publish(event)
                             continue
-                message = Message.from_line(frame)
+                message = parse_frame(frame)
                 if message is not None:
-                    counted += self._handle(as_event(message))
+                    counted += self._handle(message)
         finally:
             if counted:
                 metrics.ami_events.inc(counted)
@@ -213,11 +226,11 @@ class AmiProtocol(asyncio.Protocol):
     def _handle(self, message: Event) -> int:
         """An answer goes to its action, an event to the bus (returns 1 if it is counted
         as an event). ``Shutdown`` ends the link after it is published."""
-        action_id = message.get("ActionID")
-        action = self._pending.get(action_id) if action_id is not None else None
+        action_id = message.get("ActionID", "")
+        action = self._pending.get(action_id)
         if action is not None:
             if action.add(message):
-                del self._pending[action_id]  # type: ignore[arg-type]
+                del self._pending[action_id]
             return 0
         name = message.get("Event")
         if name is None:

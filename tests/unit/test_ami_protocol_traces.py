@@ -15,7 +15,7 @@ from panoramisk.message import Message
 from cpaas_daemon.ami.actions import ACTIONS, AmiAction
 from cpaas_daemon.ami.bus import EventBus
 from cpaas_daemon.ami.errors import AmiUnavailable
-from cpaas_daemon.ami.protocol import AmiProtocol, as_event
+from cpaas_daemon.ami.protocol import AmiProtocol, as_event, parse_frame
 from cpaas_daemon.metrics import Metrics
 from tests.fixtures import ASTERISK, ami_frames
 
@@ -141,3 +141,16 @@ def test_an_action_goes_on_the_wire_as_its_headers_with_our_action_id() -> None:
         b"Action: Originate\r\nChannel: PJSIP/1\r\nVariable: A=1\r\nVariable: B=2\r\n"
         b"ActionID: cpaas-1\r\n\r\n"
     ]
+
+
+def test_parse_frame_equals_panoramisk_on_every_recorded_frame() -> None:
+    frames = [
+        str(f["raw"]).strip()
+        for scenario in SCENARIOS
+        for f in ami_frames(scenario)
+        if f["dir"] == "recv" and not str(f["raw"]).startswith("Asterisk Call Manager/")
+    ]
+    assert sum(1 for raw in frames if raw.startswith("Response: ")) > 100
+    for raw in [*frames, "Response: Follows\r\nActionID: 1\r\nbody line\r\n--END COMMAND--"]:
+        message = Message.from_line(raw)
+        assert parse_frame(raw) == (None if message is None else as_event(message)), raw
