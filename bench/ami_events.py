@@ -8,9 +8,9 @@ channel sequence number rewritten per copy, so each copy is a distinct set of ca
 A replay peer in its own process (``bench._ami_replay``) answers the Login and then
 writes the bytes over TCP on 127.0.0.1 as fast as they are read. Measured here:
 
-* ``daemon_events_per_s``: the daemon's ``AmiClient`` (its ``EventProtocol``: panoramisk
-  framing; events nobody subscribes to only counted, the others parsed to dicts)
-  publishing on the ``EventBus`` to what the daemon subscribes: ``CallTracker``,
+* ``daemon_events_per_s``: the daemon's ``AmiClient`` (its own ``AmiProtocol`` framing
+  over panoramisk's frame parser; events nobody subscribes to only counted, the others
+  parsed to dicts) publishing on the ``EventBus`` to what the daemon subscribes: ``CallTracker``,
   ``CdrIngest`` (Cdr events stored in batches) and the wallboard hub. First to last
   event, as the daemon's own ``cpaas_ami_events_total`` counter sees them (read every
   millisecond: a bus subscriber for every event would make the reader parse them all);
@@ -26,7 +26,7 @@ writes the bytes over TCP on 127.0.0.1 as fast as they are read. Measured here:
   prototypes of a cheaper read path (``what_if_*``, not daemon code): skip the events no
   subscriber wants before parsing them (``subscribed_share_of_stream_pct`` says how few
   are wanted), and parse the wanted ones straight into the dict ``as_event`` returns;
-  ``us_per_event_daemon_read_path`` is the daemon's ``EventProtocol``, which does both,
+  ``us_per_event_daemon_read_path`` is the daemon's ``AmiProtocol``, which does both,
   on the same bytes.
 * ``cdr_rows_per_s``: Cdr events of calls the daemon placed (a ``calls`` row exists, two
   legs per call, ``UserField`` = request id) published at once; rows stored per second
@@ -56,8 +56,8 @@ from panoramisk.ami_protocol import AMIProtocol
 from panoramisk.message import Message
 
 from cpaas_daemon.ami.bus import EventBus
-from cpaas_daemon.ami.client import AmiClient, as_event
-from cpaas_daemon.ami.protocol import EventProtocol
+from cpaas_daemon.ami.client import AmiClient
+from cpaas_daemon.ami.protocol import AmiProtocol, as_event
 from cpaas_daemon.calls.model import channel_id_for
 from cpaas_daemon.calls.tracker import CallTracker
 from cpaas_daemon.cdr.ingest import INSERT_LEGS, CdrIngest
@@ -300,14 +300,8 @@ def _split(blob: bytes, events: int, wanted: frozenset[str]) -> dict[str, float]
     WallboardHub(no_board, bus)
 
     def daemon() -> float:
-        """The daemon's own reader (``EventProtocol``) on the same chunks."""
-        protocol = EventProtocol()
-        protocol.connection_made(None)
-        factory = _Factory(_Counter(events))
-        factory.dispatch = lambda m: (metrics.ami_events.inc(), bus.publish(as_event(m)))
-        protocol.factory = factory
-        protocol.encoding = "utf8"
-        protocol.bus, protocol.metrics = bus, metrics
+        """The daemon's own reader (``AmiProtocol``) on the same chunks."""
+        protocol = AmiProtocol(bus, metrics, lambda _exc: None)
         started = time.thread_time()
         for chunk in chunks:
             protocol.data_received(chunk)

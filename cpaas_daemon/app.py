@@ -19,8 +19,9 @@ from cpaas_daemon import keys
 from cpaas_daemon.accounts.limits import AuthThrottle, CallLimiter
 from cpaas_daemon.accounts.repository import AccountRepository
 from cpaas_daemon.agi.server import FastAgiServer
+from cpaas_daemon.ami import actions
 from cpaas_daemon.ami.bus import EventBus
-from cpaas_daemon.ami.client import AmiClient, as_event
+from cpaas_daemon.ami.client import AmiClient
 from cpaas_daemon.announcements.repository import AnnounceTemplateRepository
 from cpaas_daemon.api.context import context_middleware
 from cpaas_daemon.api.errors import error_middleware
@@ -104,8 +105,7 @@ def _resync_tracker(ami: AmiClient, tracker: CallTracker) -> Callable[[], Awaita
     while we were disconnected are gone, the channel list is not."""
 
     async def resync() -> None:
-        listing = await ami.send({"Action": "CoreShowChannels"}, as_list=True)
-        tracker.reset(as_event(message) for message in listing)
+        tracker.reset(await ami.send_list(actions.core_show_channels()))
 
     return resync
 
@@ -132,7 +132,7 @@ def _announce_globals(
     async def announce() -> None:
         await asyncio.gather(
             *(
-                ami.send({"Action": "Setvar", "Variable": name, "Value": value})
+                ami.send(actions.set_global(name, value))
                 for name, value in dialplan_globals(config, agi_secret).items()
             )
         )

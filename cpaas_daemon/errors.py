@@ -1,8 +1,12 @@
 """One error type for the whole daemon; each API dialect renders it in its own shape.
 
 Services raise :class:`ApiError` (or a subclass) with an HTTP status, a stable
-``error_id`` and a human message. The dialect's middleware turns it into that vendor's
-JSON (``{"response": {"success": "false", ...}}``, ``{"code": 1001, ...}`` ...).
+``error_id`` and a human message for bad input they are handed. The dialect's middleware
+turns it into that vendor's JSON (``{"response": {"success": "false", ...}}``,
+``{"code": 1001, ...}`` ...). Failures of the PBX, of a call placement and of the store
+are plain exceptions of their own domains (``ami/errors.py``, ``calls/placement.py``,
+``store/errors.py``); ``api/errors.py`` alone maps them to :class:`PbxUnavailable` and
+friends.
 """
 
 from __future__ import annotations
@@ -69,14 +73,7 @@ class TooManyRequests(ApiError):
 
 
 class PbxUnavailable(ApiError):
-    """AMI is not connected (or dropped mid-action): nothing was dialled."""
+    """What the client sees when AMI is not connected or dropped mid-action."""
 
     status = 503
     error_id = "pbx_unavailable"
-
-
-class StoreUnavailable(ApiError):
-    """SQLite refused the write (disk full, locked past the busy timeout)."""
-
-    status = 503
-    error_id = "store_unavailable"

@@ -27,6 +27,7 @@ from cpaas_daemon.http_server import serving
 from cpaas_daemon.log import setup_logging
 from cpaas_daemon.queue_log import cli as stats_users_cli
 from cpaas_daemon.store.db import Database
+from cpaas_daemon.store.errors import StoreUnavailable
 from cpaas_daemon.systemd_notify import health_probe, watchdog
 from cpaas_daemon.webhooks import cli as webhooks_cli
 
@@ -197,7 +198,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "stats-users":
             return asyncio.run(_with_db(config, lambda db: stats_users_cli.run(db, args)))
         return asyncio.run(_serve(config))
-    except ApiError as exc:
+    except (ApiError, StoreUnavailable) as exc:
         print(f"cpaas-daemon: {exc.message}", file=sys.stderr)
         return EXIT_CONFIG
     except KeyboardInterrupt:

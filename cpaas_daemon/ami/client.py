@@ -1,10 +1,11 @@
-"""The daemon's AMI connection, built on panoramisk's protocol and message parsing.
+"""The daemon's AMI connection: :class:`~cpaas_daemon.ami.protocol.AmiProtocol` (our
+framing and action matching over panoramisk's frame parser) plus a connection policy.
 
-panoramisk 1.4's Manager is kept for framing and action/response matching, but its
-connection policy is replaced because it is unsafe for a dialer:
+panoramisk 1.4's Manager was the first version of this; its policy is unsafe for a
+dialer, which is why the daemon owns both the protocol and the policy:
 
 * it re-sends un-answered actions after a reconnect (an Originate would ring twice):
-  here every pending action fails with :class:`PbxUnavailable` when the link drops and
+  here every pending action fails with :class:`AmiUnavailable` when the link drops and
   nothing is ever re-sent;
 * it reconnects after a fixed whole-second delay: here backoff is capped exponential;
 * it pings but never checks the Pong: here a missed Pong closes the link (dead peer);
@@ -14,8 +15,8 @@ connection policy is replaced because it is unsafe for a dialer:
 * it guesses from the reply's text whether more messages follow, and guesses wrong:
   ``Atxfer successfully queued`` raised ``KeyError('async')`` inside the protocol (the
   link dropped, every pending action failed), ``Added interface to queue`` (QueueAdd)
-  waited for a list that never comes. Here the caller says whether an action answers
-  with a list (``as_list``, default no), so panoramisk's guess never runs.
+  waited for a list that never comes. Here each action knows whether it answers with a
+  list (:data:`~cpaas_daemon.ami.actions.ACTIONS`), so nothing is guessed.
 """
 
 from __future__ import annotations
@@ -24,75 +25,30 @@ import asyncio
 import contextlib
 import itertools
 import os
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
-from panoramisk import Manager
-from panoramisk.actions import Action
-from panoramisk.message import Message
 
+from cpaas_daemon.ami import actions
+from cpaas_daemon.ami.actions import AmiAction
 from cpaas_daemon.ami.bus import EventBus
-from cpaas_daemon.ami.protocol import EventProtocol
+from cpaas_daemon.ami.errors import AmiRefused, AmiUnavailable
+from cpaas_daemon.ami.protocol import AmiProtocol, Answer, Event
 from cpaas_daemon.config import AmiConfig
-from cpaas_daemon.errors import PbxUnavailable
 from cpaas_daemon.metrics import Metrics
 
 log = structlog.get_logger(__name__)
 
-ActionFields = Mapping[str, str | Sequence[str]]
-
-
-class AmiError(PbxUnavailable):
-    """Asterisk answered ``Response: Error``; ``message`` is its text."""
-
-    status = 502
-    error_id = "pbx_error"
-
-
-def as_event(message: Message) -> dict[str, str]:
-    """A plain dict with the original header case; repeated headers joined by newlines."""
-    return {
-        key: "\n".join(value) if isinstance(value, list) else value
-        for key, value in message._store.values()
-    }
-
-
-class _Manager(Manager):
-    """panoramisk Manager whose connection lifecycle is driven by :class:`AmiClient`."""
-
-    def __init__(self, client: AmiClient, **config: Any) -> None:
-        super().__init__(**config)
-        self._client = client
-
-    def connection_made(self, f: asyncio.Future[Any]) -> None:  # replaced: see AmiClient
-        raise NotImplementedError
-
-    def dispatch(self, event: Message) -> list[str]:
-        self._client.on_message(event)
-        return []
-
-    def connection_lost(self, exc: BaseException | None) -> None:
-        self._client.on_connection_lost(exc)
-
 
 class AmiClient:
-    """Keeps one logged-in AMI session alive and exposes ``send`` / ``originate``."""
+    """Keeps one logged-in AMI session alive and exposes :meth:`send`."""
 
     def __init__(self, config: AmiConfig, bus: EventBus, metrics: Metrics) -> None:
         self.config = config
         self.bus = bus
         self.metrics = metrics
-        self._manager = _Manager(
-            self,
-            host=config.host,
-            port=config.port,
-            username=config.username,
-            secret=config.secret,
-            forgetable_actions=(),
-            protocol_factory=EventProtocol,
-        )
-        self._protocol: Any = None
+        self._protocol: AmiProtocol | None = None
         self._lost = asyncio.Event()
         self._logged_in = asyncio.Event()  # the session may send actions
         self._ready = asyncio.Event()  # ... and the login hooks ran: services may use it
@@ -139,80 +95,53 @@ class AmiClient:
         """Wait until logged in and ready (callers bound it with ``asyncio.timeout``)."""
         await self._ready.wait()
 
-    async def send(self, fields: ActionFields, *, as_list: bool = False) -> Any:
-        """Send one action; returns its Message, or the list of Messages of a list action
-        (``as_list=True``: CoreShowChannels, QueueStatus ...).
+    async def send(self, action: AmiAction, *, action_id: str | None = None) -> Answer:
+        """Send one action (built by :mod:`cpaas_daemon.ami.actions`); returns its answer,
+        or the list of frames of a list action (CoreShowChannels, QueueStatus ...).
 
-        Raises :class:`PbxUnavailable` when not logged in, when the link drops before the
-        answer, or on timeout, and :class:`AmiError` on ``Response: Error``. The action is
-        never sent twice.
+        ``action_id`` names it (an Originate names its call), else one is made up.
+        Raises :class:`AmiUnavailable` when not logged in (``sent=False``), when the link
+        drops before the answer or on timeout (``sent=True``), and :class:`AmiRefused` on
+        ``Response: Error``. The action is never sent twice.
         """
-        if not self._logged_in.is_set() or self._protocol is None:
-            raise PbxUnavailable("PBX is not connected")
-        action = Action(dict(fields), as_list=as_list)
-        if "ActionID" not in fields:  # a caller may name it (an Originate names its call)
-            action["ActionID"] = self.next_action_id()
-        future = self._protocol.send(action, as_list=as_list)
+        protocol = self._protocol
+        if not self._logged_in.is_set() or protocol is None:
+            raise AmiUnavailable("PBX is not connected", sent=False)
+        action_id = action_id or self.next_action_id()
+        future = protocol.send(action, action_id)
         try:
             result = await asyncio.wait_for(asyncio.shield(future), self.config.action_timeout)
         except TimeoutError:
-            self._forget(action)
-            raise PbxUnavailable(f"PBX did not answer {fields.get('Action')} in time") from None
+            protocol.forget(action_id)
+            raise AmiUnavailable(f"PBX did not answer {action.name} in time", sent=True) from None
         first = result[0] if isinstance(result, list) else result
         if first.get("Response") == "Error":
-            raise AmiError(first.get("Message", "error"))
+            raise AmiRefused(first.get("Message", "error"))
         return result
 
-    async def originate(self, fields: ActionFields) -> Message:
-        """Async Originate: resolves at ``Originate successfully queued``.
+    async def send_one(self, action: AmiAction, *, action_id: str | None = None) -> Event:
+        """:meth:`send` for an action answered by one frame."""
+        result = await self.send(action, action_id=action_id)
+        assert not isinstance(result, list), action.name
+        return result
 
-        The call's progress (OriginateResponse, Newchannel ...) arrives on the bus; the
-        caller sets ``ChannelId`` so those events can be correlated from the first one.
-        """
-        merged = {**dict(fields), "Action": "Originate", "Async": "true"}
-        return await self.send(merged, as_list=False)
+    async def send_list(self, action: AmiAction) -> list[Event]:
+        """:meth:`send` for a list action: its frames, the answer first."""
+        result = await self.send(action)
+        assert isinstance(result, list), action.name
+        return result
 
-    def on_message(self, message: Message) -> None:
-        """An event panoramisk parsed (most take :class:`EventProtocol`'s fast path)."""
-        self.metrics.ami_events.inc()
-        self.bus.publish(as_event(message))
-
-    def on_connection_lost(self, exc: BaseException | Message | None) -> None:
-        reason = "shutdown" if isinstance(exc, Message) else repr(exc)
+    def _on_lost(self, exc: BaseException | None) -> None:
         if self._logged_in.is_set():
-            log.warning("ami.disconnected", reason=reason)
+            log.warning("ami.disconnected", reason="shutdown" if exc is None else repr(exc))
         self._logged_in.clear()
         self._ready.clear()
         self.metrics.ami_connected.set(0)
-        self._fail_pending()
         self._lost.set()
-
-    def _forget(self, action: Action) -> None:
-        if self._protocol is not None:
-            self._protocol.responses.pop(action.id, None)
-
-    def _fail_pending(self) -> None:
-        """Every un-answered action fails now; none is queued for re-sending.
-
-        panoramisk's protocol moves pending actions to ``awaiting_actions`` when the
-        socket closes; they are failed from there too, and that list is never replayed.
-        """
-        pending = list(self._manager.awaiting_actions)
-        self._manager.awaiting_actions.clear()
-        if self._protocol is not None:
-            pending.extend(self._protocol.responses.values())
-            self._protocol.responses.clear()
-        for action in pending:
-            if not action.future.done():
-                action.future.set_exception(
-                    PbxUnavailable("connection to the PBX was lost before it answered")
-                )
 
     def _close_protocol(self) -> None:
         if self._protocol is not None:
-            self._fail_pending()
-            self._protocol.closed = True
-            self._protocol.transport.close()
+            self._protocol.close()
             self._protocol = None
         self._logged_in.clear()
         self._ready.clear()
@@ -223,7 +152,7 @@ class AmiClient:
         while not self._stopping:
             try:
                 await self._connect_and_login()
-            except (OSError, PbxUnavailable, TimeoutError) as exc:
+            except (OSError, AmiUnavailable, AmiRefused, TimeoutError) as exc:
                 log.warning("ami.connect_failed", error=str(exc) or repr(exc), retry_in=delay)
                 self._close_protocol()
                 await asyncio.sleep(delay)
@@ -248,38 +177,30 @@ class AmiClient:
         self._lost.clear()
         _, protocol = await asyncio.wait_for(
             loop.create_connection(
-                self._manager.config["protocol_factory"], self.config.host, self.config.port
+                lambda: AmiProtocol(self.bus, self.metrics, self._on_lost),
+                self.config.host,
+                self.config.port,
             ),
             self.config.action_timeout,
         )
-        protocol.factory = self._manager
-        protocol.log = self._manager.log
-        protocol.encoding = "utf8"
-        protocol.bus, protocol.metrics = self.bus, self.metrics  # its fast path for events
         self._protocol = protocol
-        login = Action(
-            {
-                "Action": "Login",
-                "ActionID": self.next_action_id(),
-                "Username": self.config.username,
-                "Secret": self.config.secret,
-                "Events": "on",
-            }
+        login = protocol.send(
+            actions.login(self.config.username, self.config.secret), self.next_action_id()
         )
-        waiter = asyncio.ensure_future(self._lost.wait())
+        waiter: asyncio.Future[Any] = asyncio.ensure_future(self._lost.wait())
         try:
             done, _ = await asyncio.wait(
-                {protocol.send(login), waiter},
-                timeout=self.config.action_timeout,
+                {login, waiter}, timeout=self.config.action_timeout,
                 return_when=asyncio.FIRST_COMPLETED,
-            )
+            )  # fmt: skip
         finally:
             waiter.cancel()
-        if not done or login.future not in done:
-            raise PbxUnavailable("no answer to Login")
-        response = login.future.result()
+        if login not in done:
+            raise AmiUnavailable("no answer to Login", sent=True)
+        response = login.result()
+        assert not isinstance(response, list)
         if response.get("Response") != "Success":
-            raise PbxUnavailable(f"login refused: {response.get('Message', '')}")
+            raise AmiRefused(f"login refused: {response.get('Message', '')}")
         self._logged_in.set()
         log.info("ami.connected", host=self.config.host, port=self.config.port)
 
@@ -289,7 +210,7 @@ class AmiClient:
         for hook in self._on_login:
             try:
                 await hook()
-            except PbxUnavailable as exc:  # the link dropped or the peer went silent
+            except AmiUnavailable as exc:  # the link dropped or the peer went silent
                 log.warning("ami.login_hook_failed", hook=repr(hook), error=exc.message)
                 return
             except Exception:
@@ -304,7 +225,7 @@ class AmiClient:
                 await asyncio.wait_for(self._lost.wait(), self.config.ping_interval)
                 return
             try:
-                await asyncio.wait_for(self.send({"Action": "Ping"}), self.config.ping_timeout)
-            except (TimeoutError, PbxUnavailable):
+                await asyncio.wait_for(self.send(actions.ping()), self.config.ping_timeout)
+            except (TimeoutError, AmiUnavailable, AmiRefused):
                 log.warning("ami.dead_peer", timeout=self.config.ping_timeout)
                 return

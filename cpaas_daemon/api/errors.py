@@ -14,8 +14,11 @@ import structlog
 from aiohttp import web
 from aiohttp.http_exceptions import BadHttpMessage
 
+from cpaas_daemon.ami.errors import AmiRefused, AmiUnavailable
 from cpaas_daemon.api.json_body import json_response
-from cpaas_daemon.errors import ApiError
+from cpaas_daemon.calls.placement import NotSent, PlacementFailed, Refused, Uncertain
+from cpaas_daemon.errors import ApiError, PbxUnavailable
+from cpaas_daemon.store.errors import StoreUnavailable
 
 log = structlog.get_logger(__name__)
 
@@ -51,11 +54,42 @@ def _http_error_as_api_error(exc: web.HTTPException) -> ApiError:
     return ApiError(message, status=exc.status, error_id=f"http_{exc.status}")
 
 
+def _pbx_refused(message: str) -> ApiError:
+    return ApiError(message, status=502, error_id="pbx_error")
+
+
+def as_api_error(exc: Exception) -> ApiError | None:
+    """A domain failure as the client sees it (None: not one the API knows).
+
+    The AMI and placement outcomes are plain exceptions of their own domains; this is the
+    one place that gives them an HTTP status. An uncertain call names its request, so the
+    client can follow it instead of placing it again.
+    """
+    match exc:
+        case ApiError():
+            return exc
+        case AmiRefused() | Refused():
+            return _pbx_refused(exc.message)
+        case AmiUnavailable() | NotSent():
+            return PbxUnavailable(exc.message)
+        case Uncertain():
+            return PbxUnavailable(exc.message, details={"request_id": exc.request_id})
+        case StoreUnavailable():
+            return ApiError(exc.message, status=503, error_id="store_unavailable")
+    return None
+
+
+# What :func:`as_api_error` knows: every other exception is a 500.
+DOMAIN_FAILURES = (ApiError, AmiRefused, AmiUnavailable, PlacementFailed, StoreUnavailable)
+
+
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
-    except ApiError as exc:
+    except DOMAIN_FAILURES as failure:
+        exc = as_api_error(failure)
+        assert exc is not None
         log.info("request.rejected", status=exc.status, error=exc.error_id, reason=exc.message)
         return render(request.path, exc)
     except web.HTTPException as exc:

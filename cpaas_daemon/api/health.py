@@ -7,7 +7,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from cpaas_daemon import keys
 from cpaas_daemon.api.json_body import json_response
-from cpaas_daemon.errors import StoreUnavailable
+from cpaas_daemon.store.errors import StoreUnavailable
 
 
 async def health(request: web.Request) -> web.Response:

@@ -9,10 +9,11 @@ Order of a dial, which is what makes "never twice" hold across races and crashes
    then sends one Originate. ``calls.request_id`` is UNIQUE, so a second placement of the
    same callback could not even be written.
 
-If the PBX is not connected, the originator refuses before writing the ``calls`` row, so
-nothing was sent: the claim is released and retried while still within grace, then the
-callback fails with the reason. If the link drops while the Originate is in flight, the
-call may ring: the callback stays ``dialing`` and its CDR (if any) settles it.
+The placement's outcome (``calls/placement.py``) decides what follows: ``NotSent`` (the
+PBX is not connected; no ``calls`` row, nothing sent): the claim is released and retried
+while still within grace, then the callback fails with the reason. ``Refused`` (nothing
+rang): the callback fails. ``Uncertain`` (the link dropped while the Originate was in
+flight, the call may ring): the callback stays ``dialing`` and its CDR (if any) settles it.
 """
 
 from __future__ import annotations
@@ -34,9 +35,11 @@ from cpaas_daemon.callbacks.model import (
 from cpaas_daemon.callbacks.recovery import reconcile_dialing
 from cpaas_daemon.callbacks.repository import CallbackRepository
 from cpaas_daemon.callbacks.scheduler import DueTimer
-from cpaas_daemon.calls.model import CallKind, CallState
+from cpaas_daemon.calls.model import CallKind
+from cpaas_daemon.calls.placement import NotSent, Refused, Uncertain
 from cpaas_daemon.calls.service import CallService
-from cpaas_daemon.errors import ApiError, PbxUnavailable
+from cpaas_daemon.errors import ApiError
+from cpaas_daemon.store.errors import StoreUnavailable
 from cpaas_daemon.timefmt import iso, utc_now
 
 log = structlog.get_logger(__name__)
@@ -142,35 +145,34 @@ class CallbackDialer:
                 kind=CallKind.CALLBACK,
                 request_id=callback.request_id,
             )
-        except PbxUnavailable as exc:
-            await self._after_pbx_failure(callback, exc)
-        except ApiError as exc:  # e.g. the store refused the calls row: nothing was sent
-            await self._fail(callback.request_id, f"could not place the call: {exc.message}")
-
-    async def _after_pbx_failure(self, callback: Callback, exc: PbxUnavailable) -> None:
-        request_id = callback.request_id
-        outcome = await self._repo.call_outcome(request_id)
-        if outcome is None:  # refused before the calls row: no Originate was sent
-            retry_at = utc_now() + RETRY_DELAY
-            if retry_at - callback.due_at <= self._grace and await self._repo.move(
-                request_id,
-                CallbackState.SCHEDULED,
-                [CallbackState.DIALING],
-                reason=f"retrying: {exc.message}",
-            ):
-                self._timer.at(request_id, retry_at)
-                log.info("callback.retry", request_id=request_id, reason=exc.message)
-                return
-            await self._fail(request_id, f"PBX unavailable within the grace period: {exc.message}")
-        elif outcome[0] == CallState.REFUSED:
-            await self._fail(request_id, f"PBX refused the call: {exc.message}")
-        else:  # in flight when the link dropped: it may ring, so only its CDR decides
+        except NotSent as exc:
+            await self._retry_or_fail(callback, exc.message)
+        except Refused as exc:
+            await self._fail(callback.request_id, f"PBX refused the call: {exc.message}")
+        except Uncertain:  # it may ring, so only its CDR decides
             await self._repo.move(
-                request_id,
+                callback.request_id,
                 CallbackState.DIALING,
                 [CallbackState.DIALING],
                 reason="link to the PBX was lost while placing the call; awaiting its CDR",
             )
+        except (StoreUnavailable, ApiError) as exc:  # the calls row was refused: nothing sent
+            await self._fail(callback.request_id, f"could not place the call: {exc.message}")
+
+    async def _retry_or_fail(self, callback: Callback, reason: str) -> None:
+        """Nothing was sent: release the claim and retry while within grace, else fail."""
+        request_id = callback.request_id
+        retry_at = utc_now() + RETRY_DELAY
+        if retry_at - callback.due_at <= self._grace and await self._repo.move(
+            request_id,
+            CallbackState.SCHEDULED,
+            [CallbackState.DIALING],
+            reason=f"retrying: {reason}",
+        ):
+            self._timer.at(request_id, retry_at)
+            log.info("callback.retry", request_id=request_id, reason=reason)
+            return
+        await self._fail(request_id, f"PBX unavailable within the grace period: {reason}")
 
     async def _fail(self, request_id: str, reason: str) -> None:
         await self._repo.move(

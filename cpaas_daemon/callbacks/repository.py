@@ -12,8 +12,8 @@ from datetime import datetime
 
 from cpaas_daemon.callbacks.model import Callback, CallbackSpec, CallbackState
 from cpaas_daemon.calls.dialstring import new_request_id
-from cpaas_daemon.errors import StoreUnavailable
 from cpaas_daemon.store.db import Database
+from cpaas_daemon.store.errors import StoreUnavailable
 from cpaas_daemon.timefmt import iso, utc_now
 
 ID_ATTEMPTS = 5

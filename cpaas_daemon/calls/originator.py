@@ -8,31 +8,22 @@ CDR that arrives -- or does not.
 
 from __future__ import annotations
 
-import re
-
 import structlog
 
-from cpaas_daemon.ami.client import AmiClient, AmiError
+from cpaas_daemon.ami import actions
+from cpaas_daemon.ami.actions import AmiAction, UnsafeValue
+from cpaas_daemon.ami.client import AmiClient
+from cpaas_daemon.ami.errors import AmiRefused, AmiUnavailable
 from cpaas_daemon.calls.model import CallRequest, CallState, other_channel_id
+from cpaas_daemon.calls.placement import NotSent, Refused, Uncertain
 from cpaas_daemon.calls.repository import CallRepository
 from cpaas_daemon.calls.tracker import CallTracker, RequestInfo
 from cpaas_daemon.cdr.ami_outcome import originate_action_id
 from cpaas_daemon.config import DialConfig
-from cpaas_daemon.errors import PbxUnavailable
 from cpaas_daemon.log import add_to_request_line
 from cpaas_daemon.metrics import Metrics
 
 log = structlog.get_logger(__name__)
-
-# What a daemon-built value may contain. Client input was validated long before; this is
-# the last line of defence against a programming error producing an injectable action.
-_SAFE_VALUE = re.compile(r"^[A-Za-z0-9_.@/+:=()\- ]*$")
-
-
-def safe(value: str, what: str) -> str:
-    if not _SAFE_VALUE.match(value):
-        raise ValueError(f"refusing unsafe AMI value for {what}: {value!r}")
-    return value
 
 
 class Originator:
@@ -50,50 +41,59 @@ class Originator:
         self._dial = dial
         self._metrics = metrics
 
-    def fields(self, call: CallRequest) -> dict[str, str | list[str]]:
+    def action(self, call: CallRequest) -> tuple[str, AmiAction]:
+        """The call's ActionID and Originate (raises :class:`UnsafeValue`)."""
         # Inherited (``__``) by every channel the call creates, so a transferred leg's
         # CDR still names its request (the dialplan's [cpaas-transfer] reads it).
         variables = {"__CPAAS_REQUEST_ID": call.request_id, **call.variables}
-        return {
-            # The OriginateResponse of a failed call names its request by this ActionID.
-            "ActionID": originate_action_id(self._ami.next_action_id(), call.request_id),
-            "Channel": safe(call.channel, "Channel"),
-            "Context": safe(call.context, "Context"),
-            "Exten": safe(call.exten, "Exten"),
-            "Priority": "1",
-            "Timeout": str(self._dial.originate_timeout_ms),
-            "CallerID": safe(call.caller_id, "CallerID"),
-            "Account": safe(call.account_id, "Account"),
-            "ChannelId": call.channel_id,
-            "OtherChannelId": other_channel_id(call.channel_id),
-            "Variable": [f"{safe(k, 'Variable')}={safe(v, k)}" for k, v in variables.items()],
-        }
+        # The OriginateResponse of a failed call names its request by this ActionID.
+        action_id = originate_action_id(self._ami.next_action_id(), call.request_id)
+        return action_id, actions.originate(
+            dial=call.channel,
+            context=call.context,
+            exten=call.exten,
+            timeout_ms=self._dial.originate_timeout_ms,
+            caller_id=call.caller_id,
+            account=call.account_id,
+            channel_id=call.channel_id,
+            other_channel_id=other_channel_id(call.channel_id),
+            variables=variables,
+        )
 
     async def place(self, call: CallRequest) -> None:
-        """Raises PbxUnavailable (503) when nothing could be sent or the outcome is unknown."""
+        """Write the call down, then send its one Originate.
+
+        Raises :class:`NotSent` (not connected: nothing written, nothing sent),
+        :class:`Refused` (nothing rang: a value refused before sending, or Asterisk's
+        Error; the row says ``refused``) or :class:`Uncertain` (sent, link lost: the row
+        says ``uncertain`` and only the CDR decides).
+        """
         if not self._ami.connected:
-            raise PbxUnavailable("PBX is not connected; no call was placed")
-        fields = self.fields(call)
-        if not fields["CallerID"]:
-            del fields["CallerID"]
+            raise NotSent("PBX is not connected; no call was placed", call.request_id)
+        try:
+            action_id, originate = self.action(call)
+        except UnsafeValue as exc:
+            raise Refused(str(exc), call.request_id) from exc
         await self._calls.insert(call)
         self._tracker.register(RequestInfo(call.request_id, call.account_id, call.kind))
         bound = log.bind(request_id=call.request_id, account=call.account_id, kind=call.kind)
         try:
-            await self._ami.originate(fields)
-        except AmiError as exc:
+            await self._ami.send(originate, action_id=action_id)
+        except AmiRefused as exc:
             await self._calls.set_state(call.request_id, CallState.REFUSED)
             self._tracker.forget(call.request_id)
             self._metrics.originates.labels(call.kind.value, "refused").inc()
             bound.warning("call.refused", reason=exc.message)
-            raise
-        except PbxUnavailable as exc:
+            raise Refused(exc.message, call.request_id) from exc
+        except AmiUnavailable as exc:
+            # Even "not connected" (the link dropped while the row was written) stays
+            # uncertain: the row exists, so the request can not be placed again anyway.
             await self._calls.set_state(call.request_id, CallState.UNCERTAIN)
             self._metrics.originates.labels(call.kind.value, "uncertain").inc()
             bound.warning("call.uncertain", reason=exc.message)
-            raise PbxUnavailable(
+            raise Uncertain(
                 "connection to the PBX was lost while placing the call; it was not retried",
-                details={"request_id": call.request_id},
+                call.request_id,
             ) from exc
         self._calls.mark_originated(call.request_id)  # written behind, batched
         self._metrics.originates.labels(call.kind.value, "queued").inc()

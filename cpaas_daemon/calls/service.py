@@ -13,10 +13,11 @@ from pathlib import Path
 
 import structlog
 
+from cpaas_daemon.ami import actions
 from cpaas_daemon.ami.client import AmiClient
 from cpaas_daemon.calls.dialstring import dial_string, new_request_id
 from cpaas_daemon.calls.model import CallKind, CallRequest
-from cpaas_daemon.calls.originator import Originator, safe
+from cpaas_daemon.calls.originator import Originator
 from cpaas_daemon.calls.repository import CallRepository
 from cpaas_daemon.calls.tracker import CallTracker, RequestInfo
 from cpaas_daemon.config import DialConfig
@@ -143,22 +144,19 @@ class CallService:
             # ``channel`` is the transferer: BlindTransfer hands its bridge peer over to
             # the target and hangs it up; Atxfer puts the peer on hold while it consults
             # the target (done when it hangs up). [cpaas-transfer] picks the template.
-            action = "BlindTransfer" if modify_type is ModifyType.BLIND_TRANSFER else "Atxfer"
+            transfer = (
+                actions.blind_transfer
+                if modify_type is ModifyType.BLIND_TRANSFER
+                else actions.atxfer
+            )
             live = self._tracker.channel(channel)  # before the transfer ends it
             info = self._tracker.request_of(live) if live is not None else None
-            await self._ami.send(
-                {
-                    "Action": action,
-                    "Channel": channel,
-                    "Context": TRANSFER_CONTEXT,
-                    "Exten": safe(transfer_to, "transfer_to"),
-                }
-            )
+            await self._ami.send(transfer(channel, TRANSFER_CONTEXT, transfer_to))
             if info is not None:
                 for listener in self._transfer_listeners:
                     listener(info, channel, modify_type, transfer_to)
         elif modify_type is ModifyType.HANGUP:
-            await self._ami.send({"Action": "Hangup", "Channel": channel, "Cause": "16"})
+            await self._ami.send(actions.hangup(channel))
         else:
             await self._start_recording(channel)
         bound.info("call.modified")
@@ -169,8 +167,6 @@ class CallService:
         info = self._tracker.request_of(live) if live is not None else None
         stem = info.request_id if info is not None else "call"
         path: Path = self._dial.recordings_dir / f"{stem}-{new_request_id()}.wav"
-        await self._ami.send(
-            {"Action": "MixMonitor", "Channel": channel, "File": str(path), "Options": "b"}
-        )
+        await self._ami.send(actions.mix_monitor(channel, str(path)))
         if info is not None:
             await self._calls.set_recording(info.request_id, path.name)

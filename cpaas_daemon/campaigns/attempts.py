@@ -21,16 +21,17 @@ import asyncio
 
 import structlog
 
-from cpaas_daemon.ami.client import AmiError
 from cpaas_daemon.calls.dialstring import dial_string, new_request_id
 from cpaas_daemon.calls.model import CallKind, CallRequest
 from cpaas_daemon.calls.originator import Originator
+from cpaas_daemon.calls.placement import NotSent, Refused, Uncertain
 from cpaas_daemon.campaigns.inflight import InFlight
 from cpaas_daemon.campaigns.model import CAMPAIGN_CONTEXT, NOT_DIALED, Campaign, Target
 from cpaas_daemon.campaigns.prompts import Prompts
 from cpaas_daemon.campaigns.targets import TargetStore
 from cpaas_daemon.config import DialConfig
-from cpaas_daemon.errors import ApiError, PbxUnavailable
+from cpaas_daemon.errors import ApiError
+from cpaas_daemon.store.errors import StoreUnavailable
 
 log = structlog.get_logger(__name__)
 
@@ -84,7 +85,7 @@ class AttemptPlacer:
         await self._targets.begin_attempt(target, request_id)
         try:
             prompt = await self._prompts.for_contact(campaign, target.fields)
-        except ApiError as exc:
+        except (ApiError, StoreUnavailable) as exc:
             await self._give_up(request_id, campaign.campaign_id, exc.message)
             return None
         return self.request(campaign, target, request_id, prompt)
@@ -113,18 +114,14 @@ class AttemptPlacer:
         campaign_id = call.campaign_id or ""
         try:
             await self._originator.place(call)
-        except AmiError as exc:  # Asterisk refused it: nothing rang
+        except Refused as exc:  # nothing rang: Asterisk refused it, or a value was unsafe
             await self._give_up(call.request_id, campaign_id, exc.message)
-        except PbxUnavailable:
-            attempt = await self._targets.attempt_of(call.request_id)
-            if attempt is not None and attempt.call_state is None:
-                self._inflight.pop(call.request_id)
-                await self._targets.not_sent(call.request_id)
-                log.warning("campaign.attempt_not_sent", request_id=call.request_id)
-            else:  # the link dropped after sending: the CDR, or the dialer's sweep, decides
-                log.warning("campaign.attempt_uncertain", request_id=call.request_id)
-        except ValueError as exc:  # a value the Originator refuses to put on the wire
-            await self._give_up(call.request_id, campaign_id, str(exc))
+        except NotSent:  # no calls row, nothing sent: undone, dialled again later
+            self._inflight.pop(call.request_id)
+            await self._targets.not_sent(call.request_id)
+            log.warning("campaign.attempt_not_sent", request_id=call.request_id)
+        except Uncertain:  # the link dropped after sending: the CDR, or the dialer's sweep, decides
+            log.warning("campaign.attempt_uncertain", request_id=call.request_id)
         except Exception:  # a bug: the sweep will close the attempt as UNKNOWN
             log.exception("campaign.attempt_failed", request_id=call.request_id)
 

@@ -14,7 +14,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from cpaas_daemon.ami.client import AmiClient, as_event
+from cpaas_daemon.ami import actions
+from cpaas_daemon.ami.client import AmiClient
 from cpaas_daemon.queue_log.filters import Scope
 from cpaas_daemon.queue_log.reports import percent
 from cpaas_daemon.store.db import Database
@@ -109,9 +110,8 @@ class Realtime:
         self._tz = tz or ZoneInfo("UTC")
 
     async def snapshot(self, scope: Scope) -> Snapshot:
-        """Raises PbxUnavailable when AMI is down (the API renders it as a 503)."""
-        messages = await self._ami.send({"Action": "QueueStatus"}, as_list=True)
-        events = [as_event(message) for message in messages]
+        """Raises AmiUnavailable when AMI is down (the API renders it as a 503)."""
+        events = await self._ami.send_list(actions.queue_status())
         return realtime_view(events, await self._today(), scope)
 
     async def _today(self) -> dict[str, dict[str, int]]:

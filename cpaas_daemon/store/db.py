@@ -23,7 +23,7 @@ from typing import Any
 import aiosqlite
 import structlog
 
-from cpaas_daemon.errors import StoreUnavailable
+from cpaas_daemon.store.errors import StoreUnavailable
 
 log = structlog.get_logger(__name__)
 

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import structlog
 
+from cpaas_daemon.calls.placement import Uncertain
 from cpaas_daemon.config import TranscriptsConfig
-from cpaas_daemon.errors import PbxUnavailable
 from cpaas_daemon.metrics import Metrics
 from cpaas_daemon.transcripts.repository import Job, JobState, TranscriptRepository
 
@@ -67,8 +67,7 @@ class TranscriptService:
         try:
             yield
         except Exception as exc:
-            uncertain = isinstance(exc, PbxUnavailable) and "request_id" in exc.details
-            if not uncertain:
+            if not isinstance(exc, Uncertain):
                 self._waiting.discard(request_id)
                 await self._repo.not_placed(request_id)
             raise

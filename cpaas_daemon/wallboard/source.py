@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import time
 
+from cpaas_daemon.ami.errors import AmiRefused, AmiUnavailable
 from cpaas_daemon.calls.model import CallKind
 from cpaas_daemon.calls.tracker import CallTracker
-from cpaas_daemon.errors import PbxUnavailable
 from cpaas_daemon.queue_log.filters import Scope
 from cpaas_daemon.queue_log.service import QueueStats
 from cpaas_daemon.wallboard.board import Board, queue_tiles
@@ -39,7 +39,7 @@ class BoardSource:
         """The whole board, for every queue (streams narrow it per user)."""
         try:
             queues = queue_tiles(await self._stats.realtime.snapshot(EVERY_QUEUE))
-        except PbxUnavailable:
+        except (AmiUnavailable, AmiRefused):
             queues = None
         campaigns = await self._campaigns.current()
         return Board(

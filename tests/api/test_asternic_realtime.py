@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from cpaas_daemon import keys
+from cpaas_daemon.ami.actions import AmiAction
 from cpaas_daemon.sim.daemon_config import daemon_config
 from tests.api.test_asternic import URL, basic
 from tests.harness import Daemon, free_port, running_daemon, running_sim
@@ -27,16 +28,14 @@ async def test_realtime_shows_the_waiting_caller_to_permitted_users_only(tmp_pat
         await users.add("admin", "*", "admin-password")
         await users.add("sally", "sales", "sales-password")
         admin, sally = basic("admin", "admin-password"), basic("sally", "sales-password")
-        await daemon.app[keys.AMI].send(
-            {
-                "Action": "Originate",
-                "Channel": "Local/5550200@inbound-support",
-                "Application": "Wait",
-                "Data": "30",
-                "CallerID": '"Waiting" <0622222222>',
-                "Async": "true",
-            }
-        )
+        wait_in_queue = {
+            "Channel": "Local/5550200@inbound-support",
+            "Application": "Wait",
+            "Data": "30",
+            "CallerID": '"Waiting" <0622222222>',
+            "Async": "true",
+        }  # not an Originate the daemon sends (into an application): built by hand
+        await daemon.app[keys.AMI].send(AmiAction("Originate", wait_in_queue, as_list=False))
 
         async def caller_waiting() -> dict[str, Any] | None:
             body = await realtime(daemon, admin)

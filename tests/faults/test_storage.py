@@ -20,9 +20,9 @@ from cpaas_daemon import keys
 from cpaas_daemon.ami.bus import Event
 from cpaas_daemon.calls.model import request_id_from_uniqueid
 from cpaas_daemon.cdr.ingest import leg_request_id
-from cpaas_daemon.errors import StoreUnavailable
 from cpaas_daemon.sim.daemon_config import daemon_config
 from cpaas_daemon.sim.server import SimulatedAsterisk
+from cpaas_daemon.store.errors import StoreUnavailable
 from tests.faults import schema
 from tests.harness import Daemon, running_daemon, running_sim
 

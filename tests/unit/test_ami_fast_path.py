@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from panoramisk.message import Message
 
+from cpaas_daemon.ami import actions
 from cpaas_daemon.ami.bus import EventBus
-from cpaas_daemon.ami.client import AmiClient, as_event
-from cpaas_daemon.ami.protocol import parse_event
+from cpaas_daemon.ami.client import AmiClient
+from cpaas_daemon.ami.protocol import as_event, parse_event
 from cpaas_daemon.config import AmiConfig
 from cpaas_daemon.metrics import Metrics
 from tests.fixtures import ASTERISK, ami_frames
@@ -114,7 +115,7 @@ async def test_list_response_items_still_complete_their_action_unsubscribed_or_n
     """CoreShowChannel items carry the ActionID: they go to the action, not the bus, even
     though the bus has a subscriber for that name; an unwanted event in between is skipped."""
     ami, peer, received = client
-    listing = asyncio.ensure_future(ami.send({"Action": "CoreShowChannels"}, as_list=True))
+    listing = asyncio.ensure_future(ami.send(actions.core_show_channels()))
     action = await asyncio.wait_for(peer.actions.get(), 5)
     action_id = action["ActionID"]
     peer.send(
@@ -141,7 +142,7 @@ async def test_event_with_an_unknown_action_id_and_no_subscriber_is_skipped(
     client: tuple[AmiClient, ScriptedAsterisk, list[Any]],
 ) -> None:
     ami, peer, received = client
-    pending = asyncio.ensure_future(ami.send({"Action": "Ping"}))
+    pending = asyncio.ensure_future(ami.send(actions.ping()))
     action = await asyncio.wait_for(peer.actions.get(), 5)
     peer.send(frame("Event: VarSet", "ActionID: someone-else-1", "Variable: Z", "Value: 3"))
     await until(lambda: events_counted(ami) == 1)

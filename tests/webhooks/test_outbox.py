@@ -8,8 +8,8 @@ import pytest
 
 from cpaas_daemon.calls.model import CallKind, CallRequest, CallState
 from cpaas_daemon.calls.repository import CallRepository
-from cpaas_daemon.errors import StoreUnavailable
 from cpaas_daemon.store.db import Database
+from cpaas_daemon.store.errors import StoreUnavailable
 from cpaas_daemon.webhooks.repository import WebhookRepository
 
 
