@@ -4,6 +4,12 @@ One event per party and state: a Local channel's two halves (``...;1``/``...;2``
 party, reported by the name of its ``;1`` half, the one ``modify_call`` acts on. Each
 event carries that channel, which is what a CRM needs to act on the call. Subscribed
 after the tracker, so the channel's call is already known.
+
+Ringing is the party alerting: ``Ringing`` (5; a SIP 180, or ``Ringing()`` in the
+dialplan behind a Local channel), or ``Ring`` (4) on a channel that called into the PBX
+(an inbound call). The ``;2`` half of a Local channel is born in ``Ring`` only because
+it runs dialplan: a real Asterisk shows it for a busy or unreachable number that never
+rang (tests/real_asterisk/test_webhooks.py), so it is not ringing.
 """
 
 from __future__ import annotations
@@ -20,9 +26,26 @@ MAX_TOLD = 20_000  # parties remembered before those no longer live are forgotte
 
 def party(channel: str) -> str:
     """``Local/100@ctx-00000001;2`` -> ``Local/100@ctx-00000001;1``; others unchanged."""
-    if channel.startswith("Local/") and channel.endswith(";2"):
+    if _local_far_half(channel):
         return channel[:-1] + "1"
     return channel
+
+
+def _type(event: Event) -> str | None:
+    """The event type this channel state reports, if any (see the module docstring)."""
+    state = event.get("ChannelState", "")
+    if state == RING and _local_far_half(event.get("Channel", "")):
+        return None
+    return _TYPES.get(state)
+
+
+def _local_far_half(channel: str) -> bool:
+    return channel.startswith("Local/") and channel.endswith(";2")
+
+
+def _number(value: str) -> str:
+    """AMI's ``<unknown>`` (no caller id) as an empty string, as in the CDR."""
+    return "" if value == "<unknown>" else value
 
 
 class CallStateEvents:
@@ -34,7 +57,7 @@ class CallStateEvents:
         bus.subscribe(self._on_hangup, "Hangup")
 
     def _on_state(self, event: Event) -> None:
-        type_ = _TYPES.get(event.get("ChannelState", ""))
+        type_ = _type(event)
         if type_ is None or not self._outbox.subscribed:
             return
         channel = self._tracker.channel(event.get("Channel", ""))
@@ -57,8 +80,8 @@ class CallStateEvents:
                 "kind": info.kind.value,
                 "channel": name,
                 "linkedid": event.get("Linkedid", ""),
-                "caller_id": event.get("CallerIDNum", ""),
-                "connected_line": event.get("ConnectedLineNum", ""),
+                "caller_id": _number(event.get("CallerIDNum", "")),
+                "connected_line": _number(event.get("ConnectedLineNum", "")),
             },
         )
 
