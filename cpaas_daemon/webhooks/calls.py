@@ -5,11 +5,12 @@ party, reported by the name of its ``;1`` half, the one ``modify_call`` acts on.
 event carries that channel, which is what a CRM needs to act on the call. Subscribed
 after the tracker, so the channel's call is already known.
 
-Ringing is the party alerting: ``Ringing`` (5; a SIP 180, or ``Ringing()`` in the
-dialplan behind a Local channel), or ``Ring`` (4) on a channel that called into the PBX
-(an inbound call). The ``;2`` half of a Local channel is born in ``Ring`` only because
-it runs dialplan: a real Asterisk shows it for a busy or unreachable number that never
-rang (tests/real_asterisk/test_webhooks.py), so it is not ringing.
+Ringing is the party's phone alerting: the channel state ``Ringing`` (5; a SIP 180, or
+``Ringing()`` in the dialplan behind a Local channel). Not ``Ring`` (4): the ``;2`` half
+of a Local channel is born in it only because it runs dialplan, and a real Asterisk shows
+it for a busy or unreachable number that never rang (tests/real_asterisk/
+test_webhooks.py); the other channels born in it are inbound callers, which become a
+request only later, when the dialplan asks the FastAGI hook, so none is reported ringing.
 """
 
 from __future__ import annotations
@@ -19,28 +20,16 @@ from cpaas_daemon.calls.service import ModifyType
 from cpaas_daemon.calls.tracker import CallTracker, RequestInfo
 from cpaas_daemon.webhooks.events import Outbox
 
-RING, RINGING, UP = "4", "5", "6"  # AMI ChannelState
-_TYPES = {RING: "call.ringing", RINGING: "call.ringing", UP: "call.answered"}
+RINGING, UP = "5", "6"  # AMI ChannelState
+_TYPES = {RINGING: "call.ringing", UP: "call.answered"}
 MAX_TOLD = 20_000  # parties remembered before those no longer live are forgotten
 
 
 def party(channel: str) -> str:
     """``Local/100@ctx-00000001;2`` -> ``Local/100@ctx-00000001;1``; others unchanged."""
-    if _local_far_half(channel):
+    if channel.startswith("Local/") and channel.endswith(";2"):
         return channel[:-1] + "1"
     return channel
-
-
-def _type(event: Event) -> str | None:
-    """The event type this channel state reports, if any (see the module docstring)."""
-    state = event.get("ChannelState", "")
-    if state == RING and _local_far_half(event.get("Channel", "")):
-        return None
-    return _TYPES.get(state)
-
-
-def _local_far_half(channel: str) -> bool:
-    return channel.startswith("Local/") and channel.endswith(";2")
 
 
 def _number(value: str) -> str:
@@ -57,7 +46,7 @@ class CallStateEvents:
         bus.subscribe(self._on_hangup, "Hangup")
 
     def _on_state(self, event: Event) -> None:
-        type_ = _type(event)
+        type_ = _TYPES.get(event.get("ChannelState", ""))
         if type_ is None or not self._outbox.subscribed:
             return
         channel = self._tracker.channel(event.get("Channel", ""))
