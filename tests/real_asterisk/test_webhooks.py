@@ -2,7 +2,8 @@
 HTTP receiver: initiated, then per party (the agent's leg, then the customer's) ringing
 and answered once each, then completed with the CDR. Ringing is what Asterisk says
 rings (state Ringing, as a SIP 180 makes it), never the Ring state a Local channel's
-``;2`` half is born in: that shows for a busy number too."""
+``;2`` half is born in: that shows for a busy number too. And a real recording's
+transcript, pushed as call.transcript_ready after the call's call.completed."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import pytest_asyncio
 from tests.harness import Daemon, running_daemon
 from tests.real_asterisk.conftest import REAL_ASTERISK, own_asterisk, real_config
 from tests.real_asterisk.rig import AmiWatch
+from tests.real_asterisk.test_transcripts import SPEAKING_PHONES
 from tests.webhooks.conftest import LOOPBACK
 from tests.webhooks.helpers import click2call, events_of, has, subscribe
 from tests.webhooks.receiver import Receiver, running_receiver, verify
@@ -37,6 +39,7 @@ exten => _X.,1,GotoIf($["${EXTEN:-1}" = "4"]?busy)
  same => n(busy),Busy(5)
  same => n,Hangup()
 """
+COMPLETED_AND_TRANSCRIPT = ["call.completed", "call.transcript_ready"]
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -133,3 +136,28 @@ async def test_a_busy_number_that_never_rang_gets_no_ringing_event(
     # Asterisk created the busy number's Local channel, its ;2 half in state Ring (4)
     busy = watch.matching(lambda e: e.get("Channel", "").startswith("Local/918000680024@"))
     assert {"4", "7"} <= {e.get("ChannelState") for e in busy}
+
+
+async def test_a_real_recordings_transcript_is_pushed_after_the_call_completed(
+    asterisk_binary: Path, tmp_path: Path, receiver: Receiver
+) -> None:
+    """A phone that speaks one of Asterisk's prompts; MixMonitor records it; the text
+    reaches the CRM as call.transcript_ready, after the call's call.completed."""
+    phones = {"outbound_template": "Local/{number}@cpaas-test-speaking-phones"}
+    async with (
+        own_asterisk(asterisk_binary, extra_dialplan=SPEAKING_PHONES) as rig,
+        running_daemon(real_config(rig, tmp_path, dial=phones, webhooks=LOOPBACK)) as daemon,
+    ):
+        await subscribe(daemon, receiver.url("/crm"), events=COMPLETED_AND_TRANSCRIPT)
+        request_id = await click2call(
+            daemon, destination_number="918000680021", recording_option="on", transcript="on"
+        )
+        await receiver.wait(
+            lambda: has(receiver, "/crm", request_id, "call.transcript_ready"), within=120
+        )
+    completed, ready = events_of(receiver, "/crm", request_id)
+    assert [completed["type"], ready["type"]] == COMPLETED_AND_TRANSCRIPT
+    assert ready["sequence"] > completed["sequence"]
+    assert completed["data"]["cdr"]["recording_name"] != ""
+    assert (ready["data"]["status"], ready["data"]["reason"]) == ("done", "")
+    assert {"pound", "key"} <= set(ready["data"]["text"].split()), ready["data"]["text"]
