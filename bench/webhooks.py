@@ -6,9 +6,10 @@ POST with CLOCK_MONOTONIC (system-wide on Linux, so comparable across the proces
 
 (a) delivery: one endpoint subscribed to every event type; click2calls paced at
 ``RATE`` per second for ``DURATION`` seconds (numbers ending in 0: both legs answer,
-talk 3 s, hang up), so each call brings 6 events (initiated, ringing and answered per
-party, completed). Then the same with an endpoint that wants ``call.completed`` only
-(``only_completed``: Twilio's StatusCallback at the end of a call). A second AMI
+talk 3 s, hang up), so each call brings 4 events (initiated, answered per party,
+completed: these phones answer without ringing first, so no ``call.ringing``). Then
+the same with an endpoint that wants ``call.completed`` only (``only_completed``:
+Twilio's StatusCallback at the end of a call). A second AMI
 session to the simulator (this process's own, raw TCP) stamps each Hangup; the latency
 of a call is its ``call.completed`` POST's arrival minus the last Hangup of its legs --
 what a CRM waiting for the end of a call sees, including the daemon's CDR batching
@@ -18,7 +19,7 @@ what a CRM waiting for the end of a call sees, including the daemon's CDR batchi
 teardown inside the window) with no endpoint; with one that wants ``call.completed``
 only (the cost of the outbox on the originate path: ``call.initiated`` is written by a
 trigger inside the INSERT of the call's row, no extra statement; nothing is delivered
-in the window); and with one that wants everything (plus delivering 5 events per call
+in the window); and with one that wants everything (plus delivering 3 events per call
 from the same process). The daemon's CPU ms per call and click2call's HTTP latency.
 """
 

@@ -4,6 +4,13 @@ One event per party and state: a Local channel's two halves (``...;1``/``...;2``
 party, reported by the name of its ``;1`` half, the one ``modify_call`` acts on. Each
 event carries that channel, which is what a CRM needs to act on the call. Subscribed
 after the tracker, so the channel's call is already known.
+
+Ringing is the party's phone alerting: the channel state ``Ringing`` (5; a SIP 180, or
+``Ringing()`` in the dialplan behind a Local channel). Not ``Ring`` (4): the ``;2`` half
+of a Local channel is born in it only because it runs dialplan, and a real Asterisk shows
+it for a busy or unreachable number that never rang (tests/real_asterisk/
+test_webhooks.py); the other channels born in it are inbound callers, which become a
+request only later, when the dialplan asks the FastAGI hook, so none is reported ringing.
 """
 
 from __future__ import annotations
@@ -13,8 +20,8 @@ from cpaas_daemon.calls.service import ModifyType
 from cpaas_daemon.calls.tracker import CallTracker, RequestInfo
 from cpaas_daemon.webhooks.events import Outbox
 
-RING, RINGING, UP = "4", "5", "6"  # AMI ChannelState
-_TYPES = {RING: "call.ringing", RINGING: "call.ringing", UP: "call.answered"}
+RINGING, UP = "5", "6"  # AMI ChannelState
+_TYPES = {RINGING: "call.ringing", UP: "call.answered"}
 MAX_TOLD = 20_000  # parties remembered before those no longer live are forgotten
 
 
@@ -23,6 +30,11 @@ def party(channel: str) -> str:
     if channel.startswith("Local/") and channel.endswith(";2"):
         return channel[:-1] + "1"
     return channel
+
+
+def _number(value: str) -> str:
+    """AMI's ``<unknown>`` (no caller id) as an empty string, as in the CDR."""
+    return "" if value == "<unknown>" else value
 
 
 class CallStateEvents:
@@ -57,8 +69,8 @@ class CallStateEvents:
                 "kind": info.kind.value,
                 "channel": name,
                 "linkedid": event.get("Linkedid", ""),
-                "caller_id": event.get("CallerIDNum", ""),
-                "connected_line": event.get("ConnectedLineNum", ""),
+                "caller_id": _number(event.get("CallerIDNum", "")),
+                "connected_line": _number(event.get("ConnectedLineNum", "")),
             },
         )
 

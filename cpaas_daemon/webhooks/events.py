@@ -24,6 +24,7 @@ EVENT_TYPES = (
     "call.completed",
     "call.dtmf",
     "call.recording_ready",
+    "call.transcript_ready",
     "call.transfer",
     "callback.scheduled",
     "callback.dialled",

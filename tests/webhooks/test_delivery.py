@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from cpaas_daemon import keys
 from tests.harness import Daemon
 from tests.webhooks.helpers import click2call, events_of, has, subscribe
@@ -20,12 +22,9 @@ async def test_call_events_arrive_signed_in_order_with_cdr(
 
     events = events_of(receiver, "/crm", request_id)
     types = [e["type"] for e in events]
-    # one ringing and one answered per party: the agent's leg, then the customer's
-    assert types == [
-        "call.initiated",
-        *("call.ringing", "call.answered") * 2,
-        "call.completed",
-    ]
+    # one answered per party: the agent's leg, then the customer's. These phones answer
+    # without ringing first (no 180), so no call.ringing: see the test below
+    assert types == ["call.initiated", "call.answered", "call.answered", "call.completed"]
     assert [e["sequence"] for e in events] == list(range(1, len(events) + 1))
     assert len({e["id"] for e in events}) == len(events)
     for event in events:
@@ -44,6 +43,30 @@ async def test_call_events_arrive_signed_in_order_with_cdr(
         assert abs(int(got.headers["webhook-timestamp"]) - time.time()) < 60
         assert verify(hook["secret"], got.headers, got.raw)
         assert not verify("whsec_" + "A" * 32, got.headers, got.raw)
+
+
+PARTY_EVENTS = ["call.ringing", "call.answered"]
+
+
+@pytest.mark.parametrize(
+    ("numbers", "expected"),
+    [  # numbers ending in 6 ring and never answer; in 4 are busy without ringing
+        ({"agent_number": "919979270016"}, ["call.ringing"]),
+        ({"destination_number": "918000680026"}, ["call.answered", "call.ringing"]),
+        ({"destination_number": "918000680024"}, ["call.answered"]),
+    ],
+    ids=["agent-rings", "customer-rings", "customer-busy"],
+)
+async def test_ringing_is_reported_for_a_party_that_rings_only(
+    daemon: Daemon, receiver: Receiver, numbers: dict[str, str], expected: list[str]
+) -> None:
+    """Not for the Ring state a Local channel's ;2 half is born in (a busy number's too)."""
+    await subscribe(daemon, receiver.url("/crm"), events=[*PARTY_EVENTS, "call.completed"])
+    request_id = await click2call(daemon, **numbers)
+    # delivered in order per call: the rest arrived before call.completed did
+    await receiver.wait(lambda: has(receiver, "/crm", request_id, "call.completed"))
+    types = [e["type"] for e in events_of(receiver, "/crm", request_id)]
+    assert types == [*expected, "call.completed"]
 
 
 async def test_event_types_filter_what_an_endpoint_receives(

@@ -120,7 +120,7 @@ async def test_a_receiver_that_was_down_gets_everything_when_it_comes_up(
     async with running_receiver(port) as receiver:
         await receiver.wait(lambda: has(receiver, "/late", request_id, "call.completed"))
         events = events_of(receiver, "/late", request_id)
-    assert [e["sequence"] for e in events][:6] == [1, 2, 3, 4, 5, 6]
+    assert [e["sequence"] for e in events][:4] == [1, 2, 3, 4]
 
 
 async def test_a_slow_endpoint_holds_its_own_slots_only(daemon: Daemon, receiver: Receiver) -> None:
