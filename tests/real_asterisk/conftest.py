@@ -65,5 +65,15 @@ def real_config(rig: AsteriskRig, workdir: Path, **overrides: Any) -> Any:
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def real_daemon(asterisk: AsteriskRig, tmp_path: Path) -> AsyncIterator[Daemon]:
+    if not asterisk.alive:
+        # An earlier test took the shared PBX down (that test says so, see alive_after):
+        # the next ones get a fresh one instead of failing for its sake.
+        print(f"asterisk exited with {asterisk.process and asterisk.process.returncode}:")
+        print(asterisk.log_tail())
+        await asterisk.start()
     async with running_daemon(real_config(asterisk, tmp_path)) as daemon:
         yield daemon
+    assert asterisk.alive, (
+        f"asterisk exited with {asterisk.process and asterisk.process.returncode} during the"
+        f" test:\n{asterisk.log_tail()}"
+    )

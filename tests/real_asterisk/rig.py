@@ -230,6 +230,16 @@ class AsteriskRig:
             self.process.kill()
             await self.process.wait()
 
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.returncode is None
+
+    def log_tail(self, lines: int = 30) -> str:
+        """The end of Asterisk's messages.log: why it stopped, when it did."""
+        path = self.log_dir / "messages.log"
+        text = path.read_text(errors="replace") if path.exists() else "(no messages.log)"
+        return "\n".join(text.splitlines()[-lines:])
+
     def remove(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
 

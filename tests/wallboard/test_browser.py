@@ -63,7 +63,10 @@ def text_of(dom: str, element_id: str) -> str:
 async def test_page_shows_live_calls_and_the_waiting_caller(
     daemon: Daemon, sim: SimulatedAsterisk, tmp_path: Path
 ) -> None:
-    await sim.inbound_call("5551000", "9000111", context="inbound")  # answered by Agent 201
+    # Answered by Agent 201, who talks long enough (simulated) for a slow browser start.
+    await sim.inbound_call(
+        "5551000", "9000111", context="inbound", variables={"__AGENT_WAIT": "3000"}
+    )
     await sim.inbound_call("5552000", "9000222", context="inbound-support")  # waits
     await daemon.wait_for(
         lambda: _board_shows(daemon, live=2, waiting=1),
