@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench clean system-deps
+.PHONY: run test test-fast lint bench clean system-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ run: $(STAMP)
 
 test: $(STAMP) system-deps
 	$(PY) -m pytest -q -p no:cacheprovider
+
+# The unit tier only (no daemon, simulator, Asterisk or subprocess): runs in seconds.
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -p no:cacheprovider -m unit tests/unit
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check cpaas_daemon tests bench
