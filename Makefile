@@ -37,9 +37,10 @@ run: $(STAMP)
 test: $(STAMP) system-deps
 	$(PY) -m pytest -q -p no:cacheprovider
 
-# The unit tier only (no daemon, simulator, Asterisk or subprocess): runs in seconds.
+# The unit tier (no daemon, simulator, Asterisk or subprocess) minus its few `slow` tests
+# (seconds of generated data each): about 11 s. `make test` runs everything.
 test-fast: $(STAMP)
-	$(PY) -m pytest -q -p no:cacheprovider -m unit tests/unit
+	$(PY) -m pytest -q -p no:cacheprovider -m "unit and not slow" tests/unit
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check cpaas_daemon tests bench

@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from cpaas_daemon.ami.bus import EventBus
 from cpaas_daemon.calls.model import CallKind, channel_id_for
 from cpaas_daemon.cdr import ingest as ingest_module
@@ -71,6 +73,7 @@ async def summaries(db: Database) -> list[tuple[object, ...]]:
     return [tuple(row) for row in rows]
 
 
+@pytest.mark.slow  # seconds of generated data; make test-fast leaves it to make test
 async def test_one_batch_of_many_requests_summarises_each_as_one_request_at_a_time(
     tmp_path: Path,
 ) -> None:

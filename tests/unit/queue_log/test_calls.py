@@ -202,6 +202,7 @@ async def open_db(path: Path) -> Database:
     return db
 
 
+@pytest.mark.slow  # seconds of generated data; make test-fast leaves it to make test
 @pytest.mark.parametrize(("seed", "batch"), [(1, 400), (2, 2000), (3, 1 << 20)])
 async def test_python_merge_equals_the_sql_upserts(tmp_path, seed, batch):
     log = tmp_path / "queue_log"
@@ -222,6 +223,7 @@ async def test_python_merge_equals_the_sql_upserts(tmp_path, seed, batch):
         await old.close()
 
 
+@pytest.mark.slow  # seconds of generated data; make test-fast leaves it to make test
 @pytest.mark.parametrize("seed", [4, 5])
 async def test_rollup_equals_the_numbers_derived_from_queue_calls(tmp_path, seed):
     log = tmp_path / "queue_log"

@@ -204,6 +204,7 @@ async def assert_all_agree(db: Database) -> None:
             assert await actual(db, account, query) == await expected(db, account, query), name
 
 
+@pytest.mark.slow  # seconds of generated data; make test-fast leaves it to make test
 async def test_rollup_counters_equal_the_per_call_definition(db: Database) -> None:
     """Every window key and Field matches the per-call queries, in every zone and filter."""
     await generate(db, random.Random(1))
@@ -214,6 +215,7 @@ async def test_rollup_counters_equal_the_per_call_definition(db: Database) -> No
     await assert_all_agree(db)
 
 
+@pytest.mark.slow  # seconds of generated data; make test-fast leaves it to make test
 async def test_rollup_follows_late_and_repeated_cdr_summaries(db: Database) -> None:
     """Pending calls become answered or missed, get re-summarised (same or different
     values), queue rows arrive before the uniqueid that links them, calls are deleted."""
