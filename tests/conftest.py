@@ -1,4 +1,5 @@
-"""Fixtures every test directory shares: a store, a simulated Asterisk, a running daemon."""
+"""Fixtures every test directory shares: a store, a simulated Asterisk, a running daemon;
+and the hook that marks each test by the tier its directory belongs to."""
 
 from __future__ import annotations
 
@@ -14,6 +15,25 @@ from cpaas_daemon.sim.daemon_config import daemon_config
 from cpaas_daemon.sim.server import SimulatedAsterisk
 from cpaas_daemon.store.db import Database
 from tests.harness import Daemon, free_port, running_daemon, running_sim
+
+TESTS = Path(__file__).parent
+
+# Tier of each top directory under tests/: the marker a test gets from where it lives, so
+# ``-m unit`` selects what runs in seconds without any test having to say so itself.
+TIERS: dict[str, tuple[str, ...]] = {
+    "unit": ("unit",),
+    "integration": ("integration",),
+    "real_asterisk": ("integration", "real_asterisk"),
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test ``unit`` or ``integration`` (and ``real_asterisk``) by its directory;
+    a test outside those directories counts as integration, the costlier guess."""
+    for item in items:
+        top = item.path.relative_to(TESTS).parts[0]
+        for name in TIERS.get(top, ("integration",)):
+            item.add_marker(name)
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ else builds an ``{"Action": ...}`` mapping. That gives three guarantees one plac
 * whether the answer is a list (``as_list``), which panoramisk would otherwise guess
   from the reply's text, wrongly for some actions (see ``ami/client.py``);
 * the registry :data:`ACTIONS` of every action name, which
-  ``tests/asterisk/test_dialplan_files.py`` checks against manager.conf's privileges.
+  ``tests/unit/asterisk/test_dialplan_files.py`` checks against manager.conf's privileges.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """``GET /openapi.json``: the OpenAPI 3.1 document of every endpoint (docs/openapi.json).
 
-The document is maintained by hand next to the other docs; tests/faults/test_openapi.py
+The document is maintained by hand next to the other docs; tests/integration/faults/test_openapi.py
 fails when a route is added or removed without it. It is read once, on first request.
 """
 

@@ -40,7 +40,9 @@ _LOGGED_OFF_STATES = {"4", "5"}
 _NO_DAY = {"answered": 0, "unanswered": 0, "abandoned": 0, "avg_wait": 0, "avg_talk": 0}
 
 
-def _summary(members: list[Event], entries: list[Event], day: Mapping[str, int]) -> dict:
+def _summary(
+    members: list[Event], entries: list[Event], day: Mapping[str, int]
+) -> dict[str, int | str]:
     answered, unanswered = day["answered"], day["unanswered"]
     return {
         "Waiting": len(entries),

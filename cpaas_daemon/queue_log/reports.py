@@ -212,7 +212,9 @@ class Reports:
         ]
         return Page.slice(page, result)
 
-    async def _detail(self, status: str, flt: ReportFilter, page: PageRequest) -> tuple[int, list]:
+    async def _detail(
+        self, status: str, flt: ReportFilter, page: PageRequest
+    ) -> tuple[int, list[sqlite3.Row]]:
         where, params = flt.where()
         records = await self._db.fetchval(
             f"SELECT COUNT(*) FROM queue_calls WHERE status = ? AND {where}", [status, *params]

@@ -110,7 +110,7 @@ def _compare(op: str, a: int | str, b: int | str) -> bool:
 
 def evaluate(expression: str) -> str:
     """Evaluate a ``$[ ]`` body; quoted strings compare as their contents."""
-    tokens = [t for t in _TOKEN.findall(expression) if t]
+    tokens: list[str] = [t for t in _TOKEN.findall(expression) if t]
     pos = 0
 
     def parse(level: int) -> str:

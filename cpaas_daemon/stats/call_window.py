@@ -2,7 +2,7 @@
 
 Ecounters reads the rollups of migration 0401 (stats/rollup.py), whose view
 ``stats_call_source`` classifies a call the same way; this per-call query counts the
-windows the rollups cannot (not on 15-minute bounds) and is what tests/stats/test_rollup.py
+windows the rollups cannot (not on 15-minute bounds) and is what tests/unit/stats/test_rollup.py
 holds the rollups to.
 
 Every call of the window has exactly one outcome (docs/counters.md, "Outcomes"):

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from cpaas_daemon import keys
 from cpaas_daemon.calls.model import is_originated_leg
-from tests.campaigns.helpers import (
+from tests.harness import Daemon, running_daemon
+from tests.integration.campaigns.helpers import (
     campaign_body,
     create_campaign,
     new_dnd_list,
@@ -16,7 +17,6 @@ from tests.campaigns.helpers import (
     upload_prompt,
     wait_completed,
 )
-from tests.harness import Daemon, running_daemon
 from tests.real_asterisk.conftest import REAL_ASTERISK, own_asterisk, real_config
 from tests.real_asterisk.rig import AmiWatch
 

@@ -3,9 +3,9 @@ each action the daemon sends requires (``manager show command``)."""
 
 from __future__ import annotations
 
-from tests.asterisk.test_dialplan_files import ACTION_CLASSES
 from tests.real_asterisk.conftest import REAL_ASTERISK
 from tests.real_asterisk.rig import AsteriskRig
+from tests.unit.asterisk.test_dialplan_files import ACTION_CLASSES
 
 pytestmark = REAL_ASTERISK
 

@@ -9,9 +9,9 @@ import pytest
 
 from cpaas_daemon import keys
 from cpaas_daemon.calls.model import request_id_from_uniqueid
-from tests.callbacks.helpers import new_callback, wait_state
 from tests.harness import Daemon, running_daemon
-from tests.integration.test_otp import seed_body, template_for
+from tests.integration.callbacks.helpers import new_callback, wait_state
+from tests.integration.calls.test_otp import seed_body, template_for
 from tests.real_asterisk.conftest import REAL_ASTERISK, real_config
 from tests.real_asterisk.rig import AmiWatch, AsteriskRig
 

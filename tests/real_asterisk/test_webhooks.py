@@ -16,12 +16,12 @@ from typing import Any
 import pytest_asyncio
 
 from tests.harness import Daemon, running_daemon
+from tests.integration.webhooks.conftest import LOOPBACK
+from tests.integration.webhooks.helpers import click2call, events_of, has, subscribe
+from tests.integration.webhooks.receiver import Receiver, running_receiver, verify
 from tests.real_asterisk.conftest import REAL_ASTERISK, own_asterisk, real_config
 from tests.real_asterisk.rig import AmiWatch
 from tests.real_asterisk.test_transcripts import SPEAKING_PHONES
-from tests.webhooks.conftest import LOOPBACK
-from tests.webhooks.helpers import click2call, events_of, has, subscribe
-from tests.webhooks.receiver import Receiver, running_receiver, verify
 
 pytestmark = REAL_ASTERISK
 
