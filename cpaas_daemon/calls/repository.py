@@ -1,10 +1,21 @@
-"""The ``calls`` table: a request's lifecycle and, once CDRs arrive, its CDR summary."""
+"""The ``calls`` table: a request's lifecycle and, once CDRs arrive, its CDR summary.
+
+This is the table's one writer: every INSERT, UPDATE and DELETE of ``calls`` is a named
+method here (tests/unit/test_table_owners.py fails on any other module that writes it),
+so the rules a row obeys (a completed call stays completed, a DND contact is born
+completed) live in one place. Writes that must share another domain's transaction (the
+CDR ingest's batch, a campaign target's DND) take that transaction's connection.
+"""
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable, Sequence
 
-from cpaas_daemon.calls.model import CallKind, CallRequest, CallState
+import aiosqlite
+
+from cpaas_daemon.calls.model import CallKind, CallRequest, CallState, DialStatus
+from cpaas_daemon.cdr.summary import CdrSummary
 from cpaas_daemon.store.db import Database
 from cpaas_daemon.timefmt import iso, utc_now
 
@@ -60,6 +71,92 @@ class CallRepository:
     async def set_recording(self, request_id: str, name: str) -> None:
         await self._db.execute(
             "UPDATE calls SET recording_name = ? WHERE request_id = ?", (name, request_id)
+        )
+
+    async def set_dtmf(self, request_id: str, digits: str) -> None:
+        """The key a campaign contact pressed in the survey step (campaign calls only)."""
+        await self._db.execute(
+            "UPDATE calls SET dtmf_inputs = ? WHERE request_id = ? AND kind = ?",
+            (digits, request_id, CallKind.CAMPAIGN.value),
+        )
+
+    async def mark_recordings_deleted(self, request_ids: Iterable[str], at: str) -> None:
+        """The retention sweep deleted these calls' recording files at ``at``."""
+        await self._db.executemany(
+            "UPDATE calls SET recording_deleted_at = ? WHERE request_id = ?",
+            [(at, request_id) for request_id in request_ids],
+        )
+
+    @staticmethod
+    async def insert_dnd(
+        conn: aiosqlite.Connection,
+        *,
+        request_id: str,
+        account_id: str,
+        number: str,
+        caller_id: str,
+        context: str,
+        campaign_id: str,
+        list_id: str | None,
+        contact_id: int,
+        at: str,
+    ) -> None:
+        """A campaign contact on the DND list: never dialled, born completed with dial
+        status DND (as in the seed's CDR example). Takes the campaign's transaction, which
+        also closes the target."""
+        await conn.execute(
+            "INSERT INTO calls (request_id, account_id, kind, direction, dialed_number,"
+            " caller_id, destination_context, campaign_id, list_id, contact_id, is_dnd,"
+            " state, created_at, call_date, dial_status, cdr_at)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,1,?,?,?,?,?)",
+            (
+                request_id,
+                account_id,
+                CallKind.CAMPAIGN.value,
+                CallKind.CAMPAIGN.direction,
+                number,
+                caller_id,
+                context,
+                campaign_id,
+                list_id,
+                contact_id,
+                CallState.COMPLETED.value,
+                at,
+                at,
+                DialStatus.DND.value,
+                at,
+            ),
+        )
+
+    @staticmethod
+    async def write_summaries(
+        conn: aiosqlite.Connection, summaries: Sequence[tuple[str, CdrSummary]], at: str
+    ) -> None:
+        """Store each request's CDR summary and complete it, in one statement for the
+        batch, inside the CDR ingest's transaction (the legs and their summaries commit
+        together). ``cdr_at`` keeps the first time a summary was written."""
+        if not summaries:
+            return
+        await conn.executemany(
+            "UPDATE calls SET call_date=?, answer=?, end_time=?, call_duration=?,"
+            " billsec=?, dial_status=?, call_status=?, uniqueid=?, state=?,"
+            " cdr_at=COALESCE(cdr_at, ?) WHERE request_id = ?",
+            [
+                (
+                    summary.call_date,
+                    summary.answer,
+                    summary.end_time,
+                    summary.call_duration,
+                    summary.billsec,
+                    str(summary.dial_status),
+                    str(summary.call_status),
+                    summary.uniqueid,
+                    CallState.COMPLETED.value,
+                    at,
+                    request_id,
+                )
+                for request_id, summary in summaries
+            ],
         )
 
     async def get(self, account_id: str, request_id: str) -> sqlite3.Row | None:

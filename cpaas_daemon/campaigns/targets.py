@@ -12,7 +12,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
-from cpaas_daemon.calls.model import CallKind
+from cpaas_daemon.calls.repository import CallRepository
 from cpaas_daemon.campaigns.model import CAMPAIGN_CONTEXT, DND, Campaign, Target
 from cpaas_daemon.store.db import Database
 from cpaas_daemon.timefmt import iso, utc_now
@@ -79,27 +79,17 @@ class TargetStore:
         """A DND contact is not dialled but gets a calls row, as in the seed's CDR example."""
         now = iso(utc_now())
         async with self._db.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO calls (request_id, account_id, kind, direction, dialed_number,"
-                " caller_id, destination_context, campaign_id, list_id, contact_id, is_dnd,"
-                " state, created_at, call_date, dial_status, cdr_at)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,1,'completed',?,?,?,?)",
-                (
-                    request_id,
-                    campaign.account_id,
-                    CallKind.CAMPAIGN.value,
-                    CallKind.CAMPAIGN.direction,
-                    target.number,
-                    campaign.caller_id,
-                    CAMPAIGN_CONTEXT,
-                    campaign.campaign_id,
-                    target.list_id,
-                    target.contact_id,
-                    now,
-                    now,
-                    DND,
-                    now,
-                ),
+            await CallRepository.insert_dnd(
+                conn,
+                request_id=request_id,
+                account_id=campaign.account_id,
+                number=target.number,
+                caller_id=campaign.caller_id,
+                context=CAMPAIGN_CONTEXT,
+                campaign_id=campaign.campaign_id,
+                list_id=target.list_id,
+                contact_id=target.contact_id,
+                at=now,
             )
             await conn.execute(
                 "UPDATE campaign_targets SET state = 'done', last_status = ?, finished_at = ?"

@@ -32,22 +32,32 @@ from zoneinfo import ZoneInfo
 import structlog
 
 from cpaas_daemon.ami.bus import Event, EventBus
-from cpaas_daemon.calls.model import is_originated_leg, request_id_from_uniqueid
+from cpaas_daemon.calls.model import (
+    CallStatus,
+    DialStatus,
+    is_originated_leg,
+    request_id_from_uniqueid,
+)
 from cpaas_daemon.store.db import Database
 from cpaas_daemon.timefmt import WALL_FORMAT, utc_now
 
 log = structlog.get_logger(__name__)
 
 # OriginateResponse Reason (Asterisk's AST_CONTROL_*) -> DIALSTATUS.
-REASON_STATUS = {"1": "NOANSWER", "3": "NOANSWER", "5": "BUSY", "8": "CONGESTION"}
+REASON_STATUS = {
+    "1": DialStatus.NOANSWER,
+    "3": DialStatus.NOANSWER,
+    "5": DialStatus.BUSY,
+    "8": DialStatus.CONGESTION,
+}
 # DIALSTATUS -> the CDR disposition (call_status) it stands for.
-DISPOSITION = {
-    "ANSWER": "ANSWERED",
-    "BUSY": "BUSY",
-    "NOANSWER": "NO ANSWER",
-    "CANCEL": "NO ANSWER",
-    "CONGESTION": "CONGESTION",
-    "CHANUNAVAIL": "FAILED",
+DISPOSITION: dict[str, CallStatus] = {
+    DialStatus.ANSWER: CallStatus.ANSWERED,
+    DialStatus.BUSY: CallStatus.BUSY,
+    DialStatus.NOANSWER: CallStatus.NO_ANSWER,
+    DialStatus.CANCEL: CallStatus.NO_ANSWER,
+    DialStatus.CONGESTION: CallStatus.CONGESTION,
+    DialStatus.CHANUNAVAIL: CallStatus.FAILED,
 }
 MAX_TRACKED = 100_000  # calls whose facts are kept; the oldest go first
 
@@ -110,7 +120,7 @@ class AmiOutcomes:
         if len(request_id) != 10 or event.get("Response") != "Failure":
             return
         facts = self._of(request_id)
-        facts.dial_status = REASON_STATUS.get(event.get("Reason", ""), "CHANUNAVAIL")
+        facts.dial_status = REASON_STATUS.get(event.get("Reason", ""), DialStatus.CHANUNAVAIL)
         facts.channel = facts.channel or event.get("Channel", "")
         self._check_later(request_id)
 
@@ -122,7 +132,7 @@ class AmiOutcomes:
         facts.dialled = True
         if event["Event"] == "DialEnd":
             facts.dial_status = event.get("DialStatus") or facts.dial_status
-            if facts.dial_status == "ANSWER":
+            if facts.dial_status == DialStatus.ANSWER:
                 facts.answered = utc_now()
 
     def _on_hangup(self, event: Event) -> None:
@@ -161,8 +171,10 @@ class AmiOutcomes:
     def _leg(self, request_id: str, facts: _Facts, row: sqlite3.Row) -> dict[str, str]:
         """A Cdr event as Asterisk would have sent it for the originated leg."""
         ended = utc_now()
-        status = facts.dial_status or ("ANSWER" if facts.dialled else "CHANUNAVAIL")
-        answered = facts.answered if status == "ANSWER" else None
+        status = facts.dial_status or (
+            DialStatus.ANSWER if facts.dialled else DialStatus.CHANUNAVAIL
+        )
+        answered = facts.answered if status == DialStatus.ANSWER else None
         return {
             "AccountCode": "",
             "Source": "",

@@ -20,9 +20,10 @@ import aiosqlite
 import structlog
 
 from cpaas_daemon.ami.bus import Event, EventBus
-from cpaas_daemon.calls.model import CallKind, request_id_from_uniqueid
+from cpaas_daemon.calls.model import CallKind, DialStatus, request_id_from_uniqueid
+from cpaas_daemon.calls.repository import CallRepository
 from cpaas_daemon.cdr.ami_outcome import DISPOSITION, AmiOutcomes
-from cpaas_daemon.cdr.summary import summarise
+from cpaas_daemon.cdr.summary import CdrSummary, summarise
 from cpaas_daemon.metrics import Metrics
 from cpaas_daemon.store.db import Database
 from cpaas_daemon.timefmt import iso, pbx_local_to_iso, utc_now
@@ -201,7 +202,8 @@ class CdrIngest:
             for leg in await cursor.fetchall():
                 legs[leg["request_id"]].append(leg)
         now = iso(utc_now())
-        updates, done = [], []
+        updates: list[tuple[str, CdrSummary]] = []
+        done = []
         for request_id in calls:
             summary = summarise(request_id, kinds[request_id], legs[request_id])
             if summary is None:
@@ -211,29 +213,10 @@ class CdrIngest:
                 # cdr.conf's congestion=no writes FAILED for CONGESTION, and no
                 # disposition says CANCEL: AMI's DIALSTATUS is the truth.
                 summary = replace(summary, dial_status=told, call_status=DISPOSITION[told])
-            if summary.dial_status != "ANSWER":
+            if summary.dial_status != DialStatus.ANSWER:
                 # Nobody talked: the first leg's answered seconds are not billable.
                 summary = replace(summary, billsec=0.0)
-            updates.append(
-                (
-                    summary.call_date,
-                    summary.answer,
-                    summary.end_time,
-                    summary.call_duration,
-                    summary.billsec,
-                    summary.dial_status,
-                    summary.call_status,
-                    summary.uniqueid,
-                    now,
-                    request_id,
-                )
-            )
+            updates.append((request_id, summary))
             done.append((request_id, kinds[request_id], summary.dial_status))
-        if updates:
-            await conn.executemany(
-                "UPDATE calls SET call_date=?, answer=?, end_time=?, call_duration=?,"
-                " billsec=?, dial_status=?, call_status=?, uniqueid=?, state='completed',"
-                " cdr_at=COALESCE(cdr_at, ?) WHERE request_id = ?",
-                updates,
-            )
+        await CallRepository.write_summaries(conn, updates, now)
         return done
