@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import aiosqlite
 
@@ -18,6 +19,53 @@ from cpaas_daemon.calls.model import CallKind, CallRequest, CallState, DialStatu
 from cpaas_daemon.cdr.summary import CdrSummary
 from cpaas_daemon.store.db import Database
 from cpaas_daemon.timefmt import iso, utc_now
+
+
+@dataclass(frozen=True)
+class CallNumbers:
+    """The parties' numbers of a call, as the live-calls API shows them."""
+
+    agent_number: str
+    customer_number: str
+    dialed_number: str
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> CallNumbers:
+        return cls(row["agent_number"], row["customer_number"], row["dialed_number"])
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """One call as the other domains read it: a typed copy, not the store's row, so a
+    column rename breaks here (and in mypy) rather than in a handler at run time."""
+
+    request_id: str
+    account_id: str
+    kind: CallKind
+    state: CallState
+    numbers: CallNumbers
+    recording_name: str
+    recording_deleted_at: str | None
+    dial_status: str | None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> CallRecord:
+        return cls(
+            request_id=row["request_id"],
+            account_id=row["account_id"],
+            kind=CallKind(row["kind"]),
+            state=CallState(row["state"]),
+            numbers=CallNumbers.from_row(row),
+            recording_name=row["recording_name"],
+            recording_deleted_at=row["recording_deleted_at"],
+            dial_status=row["dial_status"],
+        )
+
+
+_RECORD_COLUMNS = (
+    "request_id, account_id, kind, state, agent_number, customer_number, dialed_number,"
+    " recording_name, recording_deleted_at, dial_status"
+)
 
 
 class CallRepository:
@@ -159,14 +207,15 @@ class CallRepository:
             ],
         )
 
-    async def get(self, account_id: str, request_id: str) -> sqlite3.Row | None:
+    async def get(self, account_id: str, request_id: str) -> CallRecord | None:
         """A call of this account only: another account's request_id is simply not found."""
-        return await self._db.fetchone(
-            "SELECT * FROM calls WHERE account_id = ? AND request_id = ?",
+        row = await self._db.fetchone(
+            f"SELECT {_RECORD_COLUMNS} FROM calls WHERE account_id = ? AND request_id = ?",
             (account_id, request_id),
         )
+        return None if row is None else CallRecord.from_row(row)
 
-    async def numbers(self, account_id: str, request_ids: list[str]) -> dict[str, sqlite3.Row]:
+    async def numbers(self, account_id: str, request_ids: list[str]) -> dict[str, CallNumbers]:
         """request_id -> its agent, customer and dialled numbers (this account's calls)."""
         if not request_ids:
             return {}
@@ -176,7 +225,7 @@ class CallRepository:
             f" WHERE account_id = ? AND request_id IN ({marks})",
             (account_id, *request_ids),
         )
-        return {row["request_id"]: row for row in rows}
+        return {row["request_id"]: CallNumbers.from_row(row) for row in rows}
 
     async def kind_and_account(self, request_id: str) -> tuple[CallKind, str] | None:
         row = await self._db.fetchone(
