@@ -12,6 +12,8 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
+import aiosqlite
+
 from cpaas_daemon.calls.repository import CallRepository
 from cpaas_daemon.campaigns.model import CAMPAIGN_CONTEXT, DND, Campaign, Target
 from cpaas_daemon.store.db import Database
@@ -31,8 +33,20 @@ class OpenAttempt:
 
 
 class TargetStore:
+    """The ``campaign_targets`` table's one writer (tests/unit/test_table_owners.py)."""
+
     def __init__(self, db: Database) -> None:
         self._db = db
+
+    @staticmethod
+    async def enrol(conn: aiosqlite.Connection, campaign_id: str, list_id: str) -> None:
+        """Every contact of the list becomes a pending target, in the transaction that
+        creates the campaign (a campaign never exists without its targets)."""
+        await conn.execute(
+            "INSERT INTO campaign_targets (campaign_id, contact_id, state)"
+            " SELECT ?, contact_id, 'pending' FROM campaign_contacts WHERE list_id = ?",
+            (campaign_id, list_id),
+        )
 
     async def next_due(
         self, campaign_id: str, dnd_list_id: str | None, now: datetime
