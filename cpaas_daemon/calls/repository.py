@@ -68,6 +68,10 @@ _RECORD_COLUMNS = (
 )
 
 
+# A call whose CDR already arrived stays completed, whatever AMI says after it.
+_ADVANCE = f"UPDATE calls SET state = ? WHERE request_id = ? AND state != '{CallState.COMPLETED}'"
+
+
 class CallRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -102,7 +106,7 @@ class CallRepository:
     async def set_state(self, request_id: str, state: CallState) -> None:
         """Move a call forward; a call whose CDR already arrived stays completed."""
         await self._db.execute(
-            "UPDATE calls SET state = ? WHERE request_id = ? AND state != 'completed'",
+            _ADVANCE,
             (state.value, request_id),
         )
 
@@ -112,7 +116,7 @@ class CallRepository:
         dropped this update would leave the call ``queued``, which its CDR still completes.
         """
         self._db.defer(
-            "UPDATE calls SET state = ? WHERE request_id = ? AND state != 'completed'",
+            _ADVANCE,
             (CallState.ORIGINATED.value, request_id),
         )
 
