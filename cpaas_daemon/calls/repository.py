@@ -62,6 +62,24 @@ class CallRecord:
         )
 
 
+@dataclass(frozen=True)
+class CallOutcome:
+    """What the calls row says of a placed call: its state and, once summarised, its
+    dial status (a callback recovering after a restart settles on it)."""
+
+    state: CallState
+    dial_status: str | None
+
+
+@dataclass(frozen=True)
+class CallAwaitingCdr:
+    """A call with no CDR yet: what a CDR built from AMI's facts needs of it."""
+
+    channel_id: str | None
+    destination_context: str
+    dialed_number: str
+
+
 _RECORD_COLUMNS = (
     "request_id, account_id, kind, state, agent_number, customer_number, dialed_number,"
     " recording_name, recording_deleted_at, dial_status"
@@ -230,6 +248,35 @@ class CallRepository:
             (account_id, *request_ids),
         )
         return {row["request_id"]: CallNumbers.from_row(row) for row in rows}
+
+    async def outcome(self, request_id: str) -> CallOutcome | None:
+        """None when no row exists -- which proves no Originate was ever sent for it (the
+        row is written first)."""
+        row = await self._db.fetchone(
+            "SELECT state, dial_status FROM calls WHERE request_id = ?", (request_id,)
+        )
+        return None if row is None else CallOutcome(CallState(row["state"]), row["dial_status"])
+
+    async def awaiting_cdr(self, request_id: str) -> CallAwaitingCdr | None:
+        """The call, if it exists and no CDR summary was written for it yet."""
+        row = await self._db.fetchone(
+            "SELECT channel_id, destination_context, dialed_number FROM calls"
+            " WHERE request_id = ? AND cdr_at IS NULL",
+            (request_id,),
+        )
+        if row is None:
+            return None
+        return CallAwaitingCdr(row["channel_id"], row["destination_context"], row["dialed_number"])
+
+    @staticmethod
+    async def kinds(conn: aiosqlite.Connection, request_ids: Sequence[str]) -> dict[str, CallKind]:
+        """request_id -> kind, for those of these ids that are calls, read in the CDR
+        ingest's transaction."""
+        marks = ",".join("?" * len(request_ids))
+        async with conn.execute(
+            f"SELECT request_id, kind FROM calls WHERE request_id IN ({marks})", request_ids
+        ) as cursor:
+            return {row["request_id"]: CallKind(row["kind"]) for row in await cursor.fetchall()}
 
     async def kind_and_account(self, request_id: str) -> tuple[CallKind, str] | None:
         row = await self._db.fetchone(

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import sqlite3
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from cpaas_daemon.calls.model import (
     is_originated_leg,
     request_id_from_uniqueid,
 )
+from cpaas_daemon.calls.repository import CallAwaitingCdr, CallRepository
 from cpaas_daemon.store.db import Database
 from cpaas_daemon.timefmt import WALL_FORMAT, utc_now
 
@@ -81,7 +81,7 @@ class _Facts:
 
 class AmiOutcomes:
     def __init__(self, bus: EventBus, db: Database, pbx_tz: ZoneInfo, grace: float) -> None:
-        self._db = db
+        self._calls = CallRepository(db)
         self._tz = pbx_tz
         self._grace = grace
         self._facts: OrderedDict[str, _Facts] = OrderedDict()
@@ -153,22 +153,18 @@ class AmiOutcomes:
         """After ``grace``: the request has its CDR, or one is built from the facts."""
         try:
             await asyncio.sleep(self._grace)
-            row = await self._db.fetchone(
-                "SELECT channel_id, destination_context, dialed_number, cdr_at FROM calls"
-                " WHERE request_id = ?",
-                (request_id,),
-            )
+            call = await self._calls.awaiting_cdr(request_id)
             facts = self._facts.get(request_id)
-            if row is None or row["cdr_at"] is not None or facts is None or self.store is None:
+            if call is None or facts is None or self.store is None:
                 return
-            await self.store([self._leg(request_id, facts, row)])
+            await self.store([self._leg(request_id, facts, call)])
             log.info("cdr.from_ami", request_id=request_id, dial_status=facts.dial_status)
         except Exception:
             log.exception("cdr.fallback_failed", request_id=request_id)
         finally:
             self._checks.pop(request_id, None)
 
-    def _leg(self, request_id: str, facts: _Facts, row: sqlite3.Row) -> dict[str, str]:
+    def _leg(self, request_id: str, facts: _Facts, call: CallAwaitingCdr) -> dict[str, str]:
         """A Cdr event as Asterisk would have sent it for the originated leg."""
         ended = utc_now()
         status = facts.dial_status or (
@@ -178,8 +174,8 @@ class AmiOutcomes:
         return {
             "AccountCode": "",
             "Source": "",
-            "Destination": row["dialed_number"],
-            "DestinationContext": row["destination_context"],
+            "Destination": call.dialed_number,
+            "DestinationContext": call.destination_context,
             "CallerID": "",
             "Channel": facts.channel,
             "DestinationChannel": "",
@@ -192,7 +188,7 @@ class AmiOutcomes:
             "BillableSeconds": str(int((ended - answered).total_seconds())) if answered else "0",
             "Disposition": DISPOSITION[status],
             "AMAFlags": "DOCUMENTATION",
-            "UniqueID": facts.uniqueid or row["channel_id"] or "",
+            "UniqueID": facts.uniqueid or call.channel_id or "",
             "UserField": request_id,
         }
 

@@ -184,12 +184,7 @@ class CdrIngest:
         """Re-summarise these requests in three statements, whatever their number: the
         kinds of those that are calls, all their legs, one UPDATE per summary ready.
         Returns (request_id, kind, dial_status) of each request summarised, in order."""
-        marks = ",".join("?" * len(request_ids))
-        async with conn.execute(
-            f"SELECT request_id, kind FROM calls WHERE request_id IN ({marks})",
-            request_ids,
-        ) as cursor:
-            kinds = {row["request_id"]: CallKind(row["kind"]) for row in await cursor.fetchall()}
+        kinds = await CallRepository.kinds(conn, request_ids)
         if not kinds:
             return []
         calls = [request_id for request_id in request_ids if request_id in kinds]
