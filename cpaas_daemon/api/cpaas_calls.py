@@ -27,6 +27,7 @@ from cpaas_daemon.calls.dialstring import new_request_id
 from cpaas_daemon.calls.live import Leg, LiveCall, leg_channel, live_calls
 from cpaas_daemon.calls.model import CallKind
 from cpaas_daemon.calls.otp import OtpCall
+from cpaas_daemon.calls.repository import CallNumbers
 from cpaas_daemon.calls.service import ModifyType, TwoPartyCall
 from cpaas_daemon.calls.tracker import CallTracker
 from cpaas_daemon.cdr.queries import cdr_json
@@ -237,7 +238,7 @@ async def live_call_statistics(request: web.Request) -> web.Response:
     )
 
 
-def _live_call_json(call: LiveCall, numbers: sqlite3.Row | None) -> dict[str, str]:
+def _live_call_json(call: LiveCall, numbers: CallNumbers | None) -> dict[str, str]:
     """One live call; every value a string as in the seed, ``""`` for a party not there."""
     body = {
         "request_id": call.info.request_id,
@@ -250,8 +251,9 @@ def _live_call_json(call: LiveCall, numbers: sqlite3.Row | None) -> dict[str, st
         channel = call.leg(leg)
         body[f"{leg}_channel"] = channel.name if channel is not None else ""
         body[f"{leg}_channel_state"] = channel.state if channel is not None else ""
-    for name in ("agent_number", "customer_number", "dialed_number"):
-        body[name] = numbers[name] if numbers is not None else ""
+    body["agent_number"] = numbers.agent_number if numbers is not None else ""
+    body["customer_number"] = numbers.customer_number if numbers is not None else ""
+    body["dialed_number"] = numbers.dialed_number if numbers is not None else ""
     return body
 
 

@@ -30,9 +30,10 @@ async def reconcile_dialing(repo: CallbackRepository) -> None:
         outcome = await repo.call_outcome(callback.request_id)
         if outcome is None:
             state, reason, dial_status = CallbackState.FAILED, NOT_PLACED, None
-        elif outcome[1] is not None:
-            state, reason, dial_status = state_after_call(outcome[1]), "", outcome[1]
-        elif outcome[0] == CallState.REFUSED:
+        elif outcome.dial_status is not None:
+            state, reason = state_after_call(outcome.dial_status), ""
+            dial_status = outcome.dial_status
+        elif outcome.state is CallState.REFUSED:
             state, reason, dial_status = CallbackState.FAILED, REFUSED, None
         else:
             log.info("callback.awaiting_cdr", request_id=callback.request_id)

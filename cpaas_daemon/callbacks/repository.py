@@ -12,6 +12,7 @@ from datetime import datetime
 
 from cpaas_daemon.callbacks.model import Callback, CallbackSpec, CallbackState
 from cpaas_daemon.calls.dialstring import new_request_id
+from cpaas_daemon.calls.repository import CallOutcome, CallRepository
 from cpaas_daemon.store.db import Database
 from cpaas_daemon.store.errors import StoreUnavailable
 from cpaas_daemon.timefmt import iso, utc_now
@@ -112,11 +113,6 @@ class CallbackRepository:
         )
         return changed == 1
 
-    async def call_outcome(self, request_id: str) -> tuple[str, str | None] | None:
-        """The state and dial_status of the call placed for this callback, or None when no
-        call row exists -- which proves no Originate was ever sent for it (the row is
-        written first)."""
-        row = await self._db.fetchone(
-            "SELECT state, dial_status FROM calls WHERE request_id = ?", (request_id,)
-        )
-        return None if row is None else (row["state"], row["dial_status"])
+    async def call_outcome(self, request_id: str) -> CallOutcome | None:
+        """The call placed for this callback, read through the calls table's owner."""
+        return await CallRepository(self._db).outcome(request_id)

@@ -32,6 +32,30 @@ class CallState(StrEnum):
     COMPLETED = "completed"  # a CDR summary exists
 
 
+class DialStatus(StrEnum):
+    """The seed's ``dial_status``: Asterisk's DIALSTATUS, plus DND for a campaign contact
+    that was never dialled. A StrEnum so it is stored, compared and rendered as the bare
+    string the API has always answered."""
+
+    ANSWER = "ANSWER"
+    BUSY = "BUSY"
+    NOANSWER = "NOANSWER"
+    CANCEL = "CANCEL"
+    CONGESTION = "CONGESTION"
+    CHANUNAVAIL = "CHANUNAVAIL"
+    DND = "DND"
+
+
+class CallStatus(StrEnum):
+    """The seed's ``call_status``: the CDR disposition Asterisk wrote for the deciding leg."""
+
+    ANSWERED = "ANSWERED"
+    BUSY = "BUSY"
+    NO_ANSWER = "NO ANSWER"
+    CONGESTION = "CONGESTION"
+    FAILED = "FAILED"
+
+
 # Asterisk names a channel ``<epoch>.<sequence>`` ("1688448695.804"), and CRMs match the
 # CDR's uniqueid against the PBX's own records, so ours take that form too. The sequence
 # carries the request: "9", then 13 digits of 2 * the request_id read as a number (+1 for

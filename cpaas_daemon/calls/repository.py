@@ -1,12 +1,93 @@
-"""The ``calls`` table: a request's lifecycle and, once CDRs arrive, its CDR summary."""
+"""The ``calls`` table: a request's lifecycle and, once CDRs arrive, its CDR summary.
+
+This is the table's one writer: every INSERT, UPDATE and DELETE of ``calls`` is a named
+method here (tests/unit/test_table_owners.py fails on any other module that writes it),
+so the rules a row obeys (a completed call stays completed, a DND contact is born
+completed) live in one place. Writes that must share another domain's transaction (the
+CDR ingest's batch, a campaign target's DND) take that transaction's connection.
+"""
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
-from cpaas_daemon.calls.model import CallKind, CallRequest, CallState
+import aiosqlite
+
+from cpaas_daemon.calls.model import CallKind, CallRequest, CallState, DialStatus
+from cpaas_daemon.cdr.summary import CdrSummary
 from cpaas_daemon.store.db import Database
 from cpaas_daemon.timefmt import iso, utc_now
+
+
+@dataclass(frozen=True)
+class CallNumbers:
+    """The parties' numbers of a call, as the live-calls API shows them."""
+
+    agent_number: str
+    customer_number: str
+    dialed_number: str
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> CallNumbers:
+        return cls(row["agent_number"], row["customer_number"], row["dialed_number"])
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """One call as the other domains read it: a typed copy, not the store's row, so a
+    column rename breaks here (and in mypy) rather than in a handler at run time."""
+
+    request_id: str
+    account_id: str
+    kind: CallKind
+    state: CallState
+    numbers: CallNumbers
+    recording_name: str
+    recording_deleted_at: str | None
+    dial_status: str | None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> CallRecord:
+        return cls(
+            request_id=row["request_id"],
+            account_id=row["account_id"],
+            kind=CallKind(row["kind"]),
+            state=CallState(row["state"]),
+            numbers=CallNumbers.from_row(row),
+            recording_name=row["recording_name"],
+            recording_deleted_at=row["recording_deleted_at"],
+            dial_status=row["dial_status"],
+        )
+
+
+@dataclass(frozen=True)
+class CallOutcome:
+    """What the calls row says of a placed call: its state and, once summarised, its
+    dial status (a callback recovering after a restart settles on it)."""
+
+    state: CallState
+    dial_status: str | None
+
+
+@dataclass(frozen=True)
+class CallAwaitingCdr:
+    """A call with no CDR yet: what a CDR built from AMI's facts needs of it."""
+
+    channel_id: str | None
+    destination_context: str
+    dialed_number: str
+
+
+_RECORD_COLUMNS = (
+    "request_id, account_id, kind, state, agent_number, customer_number, dialed_number,"
+    " recording_name, recording_deleted_at, dial_status"
+)
+
+
+# A call whose CDR already arrived stays completed, whatever AMI says after it.
+_ADVANCE = f"UPDATE calls SET state = ? WHERE request_id = ? AND state != '{CallState.COMPLETED}'"
 
 
 class CallRepository:
@@ -43,7 +124,7 @@ class CallRepository:
     async def set_state(self, request_id: str, state: CallState) -> None:
         """Move a call forward; a call whose CDR already arrived stays completed."""
         await self._db.execute(
-            "UPDATE calls SET state = ? WHERE request_id = ? AND state != 'completed'",
+            _ADVANCE,
             (state.value, request_id),
         )
 
@@ -53,7 +134,7 @@ class CallRepository:
         dropped this update would leave the call ``queued``, which its CDR still completes.
         """
         self._db.defer(
-            "UPDATE calls SET state = ? WHERE request_id = ? AND state != 'completed'",
+            _ADVANCE,
             (CallState.ORIGINATED.value, request_id),
         )
 
@@ -62,14 +143,101 @@ class CallRepository:
             "UPDATE calls SET recording_name = ? WHERE request_id = ?", (name, request_id)
         )
 
-    async def get(self, account_id: str, request_id: str) -> sqlite3.Row | None:
-        """A call of this account only: another account's request_id is simply not found."""
-        return await self._db.fetchone(
-            "SELECT * FROM calls WHERE account_id = ? AND request_id = ?",
-            (account_id, request_id),
+    async def set_dtmf(self, request_id: str, digits: str) -> None:
+        """The key a campaign contact pressed in the survey step (campaign calls only)."""
+        await self._db.execute(
+            "UPDATE calls SET dtmf_inputs = ? WHERE request_id = ? AND kind = ?",
+            (digits, request_id, CallKind.CAMPAIGN.value),
         )
 
-    async def numbers(self, account_id: str, request_ids: list[str]) -> dict[str, sqlite3.Row]:
+    async def mark_recordings_deleted(self, request_ids: Iterable[str], at: str) -> None:
+        """The retention sweep deleted these calls' recording files at ``at``."""
+        await self._db.executemany(
+            "UPDATE calls SET recording_deleted_at = ? WHERE request_id = ?",
+            [(at, request_id) for request_id in request_ids],
+        )
+
+    @staticmethod
+    async def insert_dnd(
+        conn: aiosqlite.Connection,
+        *,
+        request_id: str,
+        account_id: str,
+        number: str,
+        caller_id: str,
+        context: str,
+        campaign_id: str,
+        list_id: str | None,
+        contact_id: int,
+        at: str,
+    ) -> None:
+        """A campaign contact on the DND list: never dialled, born completed with dial
+        status DND (as in the seed's CDR example). Takes the campaign's transaction, which
+        also closes the target."""
+        await conn.execute(
+            "INSERT INTO calls (request_id, account_id, kind, direction, dialed_number,"
+            " caller_id, destination_context, campaign_id, list_id, contact_id, is_dnd,"
+            " state, created_at, call_date, dial_status, cdr_at)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,1,?,?,?,?,?)",
+            (
+                request_id,
+                account_id,
+                CallKind.CAMPAIGN.value,
+                CallKind.CAMPAIGN.direction,
+                number,
+                caller_id,
+                context,
+                campaign_id,
+                list_id,
+                contact_id,
+                CallState.COMPLETED.value,
+                at,
+                at,
+                DialStatus.DND.value,
+                at,
+            ),
+        )
+
+    @staticmethod
+    async def write_summaries(
+        conn: aiosqlite.Connection, summaries: Sequence[tuple[str, CdrSummary]], at: str
+    ) -> None:
+        """Store each request's CDR summary and complete it, in one statement for the
+        batch, inside the CDR ingest's transaction (the legs and their summaries commit
+        together). ``cdr_at`` keeps the first time a summary was written."""
+        if not summaries:
+            return
+        await conn.executemany(
+            "UPDATE calls SET call_date=?, answer=?, end_time=?, call_duration=?,"
+            " billsec=?, dial_status=?, call_status=?, uniqueid=?, state=?,"
+            " cdr_at=COALESCE(cdr_at, ?) WHERE request_id = ?",
+            [
+                (
+                    summary.call_date,
+                    summary.answer,
+                    summary.end_time,
+                    summary.call_duration,
+                    summary.billsec,
+                    str(summary.dial_status),
+                    str(summary.call_status),
+                    summary.uniqueid,
+                    CallState.COMPLETED.value,
+                    at,
+                    request_id,
+                )
+                for request_id, summary in summaries
+            ],
+        )
+
+    async def get(self, account_id: str, request_id: str) -> CallRecord | None:
+        """A call of this account only: another account's request_id is simply not found."""
+        row = await self._db.fetchone(
+            f"SELECT {_RECORD_COLUMNS} FROM calls WHERE account_id = ? AND request_id = ?",
+            (account_id, request_id),
+        )
+        return None if row is None else CallRecord.from_row(row)
+
+    async def numbers(self, account_id: str, request_ids: list[str]) -> dict[str, CallNumbers]:
         """request_id -> its agent, customer and dialled numbers (this account's calls)."""
         if not request_ids:
             return {}
@@ -79,7 +247,36 @@ class CallRepository:
             f" WHERE account_id = ? AND request_id IN ({marks})",
             (account_id, *request_ids),
         )
-        return {row["request_id"]: row for row in rows}
+        return {row["request_id"]: CallNumbers.from_row(row) for row in rows}
+
+    async def outcome(self, request_id: str) -> CallOutcome | None:
+        """None when no row exists -- which proves no Originate was ever sent for it (the
+        row is written first)."""
+        row = await self._db.fetchone(
+            "SELECT state, dial_status FROM calls WHERE request_id = ?", (request_id,)
+        )
+        return None if row is None else CallOutcome(CallState(row["state"]), row["dial_status"])
+
+    async def awaiting_cdr(self, request_id: str) -> CallAwaitingCdr | None:
+        """The call, if it exists and no CDR summary was written for it yet."""
+        row = await self._db.fetchone(
+            "SELECT channel_id, destination_context, dialed_number FROM calls"
+            " WHERE request_id = ? AND cdr_at IS NULL",
+            (request_id,),
+        )
+        if row is None:
+            return None
+        return CallAwaitingCdr(row["channel_id"], row["destination_context"], row["dialed_number"])
+
+    @staticmethod
+    async def kinds(conn: aiosqlite.Connection, request_ids: Sequence[str]) -> dict[str, CallKind]:
+        """request_id -> kind, for those of these ids that are calls, read in the CDR
+        ingest's transaction."""
+        marks = ",".join("?" * len(request_ids))
+        async with conn.execute(
+            f"SELECT request_id, kind FROM calls WHERE request_id IN ({marks})", request_ids
+        ) as cursor:
+            return {row["request_id"]: CallKind(row["kind"]) for row in await cursor.fetchall()}
 
     async def kind_and_account(self, request_id: str) -> tuple[CallKind, str] | None:
         row = await self._db.fetchone(

@@ -15,6 +15,7 @@ import structlog
 
 from cpaas_daemon.agi.server import AgiRequest
 from cpaas_daemon.calls.dialstring import request_id as parse_request_id
+from cpaas_daemon.calls.repository import CallRepository
 from cpaas_daemon.errors import ValidationFailed
 from cpaas_daemon.parsing import whole_number
 from cpaas_daemon.store.db import Database
@@ -30,7 +31,7 @@ _DTMF = re.compile(r"^[0-9*#]+$")
 
 class CampaignIvr:
     def __init__(self, db: Database) -> None:
-        self._db = db
+        self._calls = CallRepository(db)
 
     async def __call__(self, agi: AgiRequest) -> None:
         try:
@@ -48,9 +49,6 @@ class CampaignIvr:
                 break
         if not _DTMF.match(digits):
             return
-        await self._db.execute(
-            "UPDATE calls SET dtmf_inputs = ? WHERE request_id = ? AND kind = 'campaign'",
-            (digits, request_id),
-        )
+        await self._calls.set_dtmf(request_id, digits)
         await agi.set_variable("CPAAS_DTMF", digits)
         log.info("campaign_ivr.input", request_id=request_id, digits=digits)

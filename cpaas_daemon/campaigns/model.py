@@ -32,6 +32,14 @@ def parse_id(value: object, prefix: str, field: str) -> str:
     return text
 
 
+class TargetState(StrEnum):
+    """A contact of a running campaign (``campaign_targets.state``, migration's CHECK)."""
+
+    PENDING = "pending"  # not dialled yet, or waiting for a retry at next_at
+    DIALING = "dialing"  # an attempt is out
+    DONE = "done"  # answered, out of attempts, or DND
+
+
 class StoredStatus(StrEnum):
     """What the dialer last decided (the ``campaigns.status`` column)."""
 

@@ -15,6 +15,7 @@ from cpaas_daemon.campaigns.model import (
     StoredStatus,
     new_id,
 )
+from cpaas_daemon.campaigns.targets import TargetStore
 from cpaas_daemon.errors import Conflict, NotFound
 from cpaas_daemon.store.db import Database
 from cpaas_daemon.timefmt import iso, parse_iso, utc_now
@@ -62,11 +63,7 @@ class CampaignRepository:
             )
             if cursor.rowcount == 0:
                 raise Conflict(f"campaign_name {settings.campaign_name} already exists")
-            await conn.execute(
-                "INSERT INTO campaign_targets (campaign_id, contact_id, state)"
-                " SELECT ?, contact_id, 'pending' FROM campaign_contacts WHERE list_id = ?",
-                (campaign_id, settings.list_id),
-            )
+            await TargetStore.enrol(conn, campaign_id, settings.list_id)
         return campaign_id
 
     async def get(self, account_id: str, campaign_id: str) -> Campaign:

@@ -12,8 +12,11 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
-from cpaas_daemon.calls.model import CallKind
-from cpaas_daemon.campaigns.model import CAMPAIGN_CONTEXT, DND, Campaign, Target
+import aiosqlite
+
+from cpaas_daemon.calls.model import DialStatus
+from cpaas_daemon.calls.repository import CallRepository
+from cpaas_daemon.campaigns.model import CAMPAIGN_CONTEXT, DND, Campaign, Target, TargetState
 from cpaas_daemon.store.db import Database
 from cpaas_daemon.timefmt import iso, utc_now
 
@@ -31,8 +34,20 @@ class OpenAttempt:
 
 
 class TargetStore:
+    """The ``campaign_targets`` table's one writer (tests/unit/test_table_owners.py)."""
+
     def __init__(self, db: Database) -> None:
         self._db = db
+
+    @staticmethod
+    async def enrol(conn: aiosqlite.Connection, campaign_id: str, list_id: str) -> None:
+        """Every contact of the list becomes a pending target, in the transaction that
+        creates the campaign (a campaign never exists without its targets)."""
+        await conn.execute(
+            "INSERT INTO campaign_targets (campaign_id, contact_id, state)"
+            " SELECT ?, contact_id, ? FROM campaign_contacts WHERE list_id = ?",
+            (campaign_id, TargetState.PENDING.value, list_id),
+        )
 
     async def next_due(
         self, campaign_id: str, dnd_list_id: str | None, now: datetime
@@ -48,7 +63,7 @@ class TargetStore:
             "  AND d.dnd_contact_number IN (ltrim(c.contact_number, '+'),"
             "  '+' || ltrim(c.contact_number, '+'))) AS dnd"
             " FROM campaign_targets t JOIN campaign_contacts c USING (contact_id)"
-            " WHERE t.campaign_id = ? AND t.state = 'pending'"
+            f" WHERE t.campaign_id = ? AND t.state = '{TargetState.PENDING}'"
             " AND (t.next_at IS NULL OR t.next_at <= ?)"
             " ORDER BY t.next_at IS NULL, t.next_at, t.contact_id LIMIT 1",
             (dnd_list_id, campaign_id, iso(now)),
@@ -68,8 +83,9 @@ class TargetStore:
     async def pending(self, campaign_id: str) -> tuple[int, str | None]:
         """(targets not done yet, earliest retry time among pending ones)."""
         row = await self._db.fetchone(
-            "SELECT COUNT(*) AS n, MIN(CASE WHEN state = 'pending' THEN next_at END) AS at"
-            " FROM campaign_targets WHERE campaign_id = ? AND state != 'done'",
+            f"SELECT COUNT(*) AS n, MIN(CASE WHEN state = '{TargetState.PENDING}' THEN next_at"
+            f" END) AS at FROM campaign_targets WHERE campaign_id = ?"
+            f" AND state != '{TargetState.DONE}'",
             (campaign_id,),
         )
         assert row is not None
@@ -79,30 +95,21 @@ class TargetStore:
         """A DND contact is not dialled but gets a calls row, as in the seed's CDR example."""
         now = iso(utc_now())
         async with self._db.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO calls (request_id, account_id, kind, direction, dialed_number,"
-                " caller_id, destination_context, campaign_id, list_id, contact_id, is_dnd,"
-                " state, created_at, call_date, dial_status, cdr_at)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,1,'completed',?,?,?,?)",
-                (
-                    request_id,
-                    campaign.account_id,
-                    CallKind.CAMPAIGN.value,
-                    CallKind.CAMPAIGN.direction,
-                    target.number,
-                    campaign.caller_id,
-                    CAMPAIGN_CONTEXT,
-                    campaign.campaign_id,
-                    target.list_id,
-                    target.contact_id,
-                    now,
-                    now,
-                    DND,
-                    now,
-                ),
+            await CallRepository.insert_dnd(
+                conn,
+                request_id=request_id,
+                account_id=campaign.account_id,
+                number=target.number,
+                caller_id=campaign.caller_id,
+                context=CAMPAIGN_CONTEXT,
+                campaign_id=campaign.campaign_id,
+                list_id=target.list_id,
+                contact_id=target.contact_id,
+                at=now,
             )
             await conn.execute(
-                "UPDATE campaign_targets SET state = 'done', last_status = ?, finished_at = ?"
+                f"UPDATE campaign_targets SET state = '{TargetState.DONE}', last_status = ?,"
+                " finished_at = ?"
                 " WHERE campaign_id = ? AND contact_id = ?",
                 (DND, now, campaign.campaign_id, target.contact_id),
             )
@@ -111,7 +118,8 @@ class TargetStore:
         now = iso(utc_now())
         async with self._db.transaction() as conn:
             await conn.execute(
-                "UPDATE campaign_targets SET state = 'dialing', attempts = attempts + 1,"
+                f"UPDATE campaign_targets SET state = '{TargetState.DIALING}',"
+                " attempts = attempts + 1,"
                 " last_dialed_at = ? WHERE campaign_id = ? AND contact_id = ?",
                 (now, target.campaign_id, target.contact_id),
             )
@@ -132,7 +140,8 @@ class TargetStore:
             )
             for row in rows:
                 await conn.execute(
-                    "UPDATE campaign_targets SET state = 'pending', attempts = attempts - 1"
+                    f"UPDATE campaign_targets SET state = '{TargetState.PENDING}',"
+                    " attempts = attempts - 1"
                     " WHERE campaign_id = ? AND contact_id = ?",
                     (row["campaign_id"], row["contact_id"]),
                 )
@@ -158,10 +167,10 @@ class TargetStore:
             row = rows[0]
             await conn.execute(
                 "UPDATE campaign_targets SET state = ?, next_at = ?, last_status = ?,"
-                " answered = answered OR ? = 'ANSWER', finished_at = ?"
+                f" answered = answered OR ? = '{DialStatus.ANSWER}', finished_at = ?"
                 " WHERE campaign_id = ? AND contact_id = ?",
                 (
-                    "pending" if retry_at is not None else "done",
+                    (TargetState.PENDING if retry_at is not None else TargetState.DONE).value,
                     iso(retry_at) if retry_at is not None else None,
                     outcome,
                     outcome,

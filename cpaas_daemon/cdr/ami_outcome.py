@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import sqlite3
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -32,22 +31,33 @@ from zoneinfo import ZoneInfo
 import structlog
 
 from cpaas_daemon.ami.bus import Event, EventBus
-from cpaas_daemon.calls.model import is_originated_leg, request_id_from_uniqueid
+from cpaas_daemon.calls.model import (
+    CallStatus,
+    DialStatus,
+    is_originated_leg,
+    request_id_from_uniqueid,
+)
+from cpaas_daemon.calls.repository import CallAwaitingCdr, CallRepository
 from cpaas_daemon.store.db import Database
 from cpaas_daemon.timefmt import WALL_FORMAT, utc_now
 
 log = structlog.get_logger(__name__)
 
 # OriginateResponse Reason (Asterisk's AST_CONTROL_*) -> DIALSTATUS.
-REASON_STATUS = {"1": "NOANSWER", "3": "NOANSWER", "5": "BUSY", "8": "CONGESTION"}
+REASON_STATUS = {
+    "1": DialStatus.NOANSWER,
+    "3": DialStatus.NOANSWER,
+    "5": DialStatus.BUSY,
+    "8": DialStatus.CONGESTION,
+}
 # DIALSTATUS -> the CDR disposition (call_status) it stands for.
-DISPOSITION = {
-    "ANSWER": "ANSWERED",
-    "BUSY": "BUSY",
-    "NOANSWER": "NO ANSWER",
-    "CANCEL": "NO ANSWER",
-    "CONGESTION": "CONGESTION",
-    "CHANUNAVAIL": "FAILED",
+DISPOSITION: dict[str, CallStatus] = {
+    DialStatus.ANSWER: CallStatus.ANSWERED,
+    DialStatus.BUSY: CallStatus.BUSY,
+    DialStatus.NOANSWER: CallStatus.NO_ANSWER,
+    DialStatus.CANCEL: CallStatus.NO_ANSWER,
+    DialStatus.CONGESTION: CallStatus.CONGESTION,
+    DialStatus.CHANUNAVAIL: CallStatus.FAILED,
 }
 MAX_TRACKED = 100_000  # calls whose facts are kept; the oldest go first
 
@@ -71,7 +81,7 @@ class _Facts:
 
 class AmiOutcomes:
     def __init__(self, bus: EventBus, db: Database, pbx_tz: ZoneInfo, grace: float) -> None:
-        self._db = db
+        self._calls = CallRepository(db)
         self._tz = pbx_tz
         self._grace = grace
         self._facts: OrderedDict[str, _Facts] = OrderedDict()
@@ -110,7 +120,7 @@ class AmiOutcomes:
         if len(request_id) != 10 or event.get("Response") != "Failure":
             return
         facts = self._of(request_id)
-        facts.dial_status = REASON_STATUS.get(event.get("Reason", ""), "CHANUNAVAIL")
+        facts.dial_status = REASON_STATUS.get(event.get("Reason", ""), DialStatus.CHANUNAVAIL)
         facts.channel = facts.channel or event.get("Channel", "")
         self._check_later(request_id)
 
@@ -122,7 +132,7 @@ class AmiOutcomes:
         facts.dialled = True
         if event["Event"] == "DialEnd":
             facts.dial_status = event.get("DialStatus") or facts.dial_status
-            if facts.dial_status == "ANSWER":
+            if facts.dial_status == DialStatus.ANSWER:
                 facts.answered = utc_now()
 
     def _on_hangup(self, event: Event) -> None:
@@ -143,31 +153,29 @@ class AmiOutcomes:
         """After ``grace``: the request has its CDR, or one is built from the facts."""
         try:
             await asyncio.sleep(self._grace)
-            row = await self._db.fetchone(
-                "SELECT channel_id, destination_context, dialed_number, cdr_at FROM calls"
-                " WHERE request_id = ?",
-                (request_id,),
-            )
+            call = await self._calls.awaiting_cdr(request_id)
             facts = self._facts.get(request_id)
-            if row is None or row["cdr_at"] is not None or facts is None or self.store is None:
+            if call is None or facts is None or self.store is None:
                 return
-            await self.store([self._leg(request_id, facts, row)])
+            await self.store([self._leg(request_id, facts, call)])
             log.info("cdr.from_ami", request_id=request_id, dial_status=facts.dial_status)
         except Exception:
             log.exception("cdr.fallback_failed", request_id=request_id)
         finally:
             self._checks.pop(request_id, None)
 
-    def _leg(self, request_id: str, facts: _Facts, row: sqlite3.Row) -> dict[str, str]:
+    def _leg(self, request_id: str, facts: _Facts, call: CallAwaitingCdr) -> dict[str, str]:
         """A Cdr event as Asterisk would have sent it for the originated leg."""
         ended = utc_now()
-        status = facts.dial_status or ("ANSWER" if facts.dialled else "CHANUNAVAIL")
-        answered = facts.answered if status == "ANSWER" else None
+        status = facts.dial_status or (
+            DialStatus.ANSWER if facts.dialled else DialStatus.CHANUNAVAIL
+        )
+        answered = facts.answered if status == DialStatus.ANSWER else None
         return {
             "AccountCode": "",
             "Source": "",
-            "Destination": row["dialed_number"],
-            "DestinationContext": row["destination_context"],
+            "Destination": call.dialed_number,
+            "DestinationContext": call.destination_context,
             "CallerID": "",
             "Channel": facts.channel,
             "DestinationChannel": "",
@@ -180,7 +188,7 @@ class AmiOutcomes:
             "BillableSeconds": str(int((ended - answered).total_seconds())) if answered else "0",
             "Disposition": DISPOSITION[status],
             "AMAFlags": "DOCUMENTATION",
-            "UniqueID": facts.uniqueid or row["channel_id"] or "",
+            "UniqueID": facts.uniqueid or call.channel_id or "",
             "UserField": request_id,
         }
 

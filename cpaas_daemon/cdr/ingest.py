@@ -20,9 +20,10 @@ import aiosqlite
 import structlog
 
 from cpaas_daemon.ami.bus import Event, EventBus
-from cpaas_daemon.calls.model import CallKind, request_id_from_uniqueid
+from cpaas_daemon.calls.model import CallKind, DialStatus, request_id_from_uniqueid
+from cpaas_daemon.calls.repository import CallRepository
 from cpaas_daemon.cdr.ami_outcome import DISPOSITION, AmiOutcomes
-from cpaas_daemon.cdr.summary import summarise
+from cpaas_daemon.cdr.summary import CdrSummary, summarise
 from cpaas_daemon.metrics import Metrics
 from cpaas_daemon.store.db import Database
 from cpaas_daemon.timefmt import iso, pbx_local_to_iso, utc_now
@@ -183,12 +184,7 @@ class CdrIngest:
         """Re-summarise these requests in three statements, whatever their number: the
         kinds of those that are calls, all their legs, one UPDATE per summary ready.
         Returns (request_id, kind, dial_status) of each request summarised, in order."""
-        marks = ",".join("?" * len(request_ids))
-        async with conn.execute(
-            f"SELECT request_id, kind FROM calls WHERE request_id IN ({marks})",
-            request_ids,
-        ) as cursor:
-            kinds = {row["request_id"]: CallKind(row["kind"]) for row in await cursor.fetchall()}
+        kinds = await CallRepository.kinds(conn, request_ids)
         if not kinds:
             return []
         calls = [request_id for request_id in request_ids if request_id in kinds]
@@ -201,7 +197,8 @@ class CdrIngest:
             for leg in await cursor.fetchall():
                 legs[leg["request_id"]].append(leg)
         now = iso(utc_now())
-        updates, done = [], []
+        updates: list[tuple[str, CdrSummary]] = []
+        done = []
         for request_id in calls:
             summary = summarise(request_id, kinds[request_id], legs[request_id])
             if summary is None:
@@ -211,29 +208,10 @@ class CdrIngest:
                 # cdr.conf's congestion=no writes FAILED for CONGESTION, and no
                 # disposition says CANCEL: AMI's DIALSTATUS is the truth.
                 summary = replace(summary, dial_status=told, call_status=DISPOSITION[told])
-            if summary.dial_status != "ANSWER":
+            if summary.dial_status != DialStatus.ANSWER:
                 # Nobody talked: the first leg's answered seconds are not billable.
                 summary = replace(summary, billsec=0.0)
-            updates.append(
-                (
-                    summary.call_date,
-                    summary.answer,
-                    summary.end_time,
-                    summary.call_duration,
-                    summary.billsec,
-                    summary.dial_status,
-                    summary.call_status,
-                    summary.uniqueid,
-                    now,
-                    request_id,
-                )
-            )
+            updates.append((request_id, summary))
             done.append((request_id, kinds[request_id], summary.dial_status))
-        if updates:
-            await conn.executemany(
-                "UPDATE calls SET call_date=?, answer=?, end_time=?, call_duration=?,"
-                " billsec=?, dial_status=?, call_status=?, uniqueid=?, state='completed',"
-                " cdr_at=COALESCE(cdr_at, ?) WHERE request_id = ?",
-                updates,
-            )
+        await CallRepository.write_summaries(conn, updates, now)
         return done

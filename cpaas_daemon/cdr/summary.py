@@ -19,15 +19,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from cpaas_daemon.calls.model import CallKind, is_originated_leg, request_id_from_uniqueid
+from cpaas_daemon.calls.model import (
+    CallKind,
+    CallStatus,
+    DialStatus,
+    is_originated_leg,
+    request_id_from_uniqueid,
+)
 
 # CDR disposition -> Asterisk DIALSTATUS, the seed's dial_status.
-DIAL_STATUS = {
-    "ANSWERED": "ANSWER",
-    "BUSY": "BUSY",
-    "NO ANSWER": "NOANSWER",
-    "CONGESTION": "CONGESTION",
-    "FAILED": "CHANUNAVAIL",
+DIAL_STATUS: dict[str, DialStatus] = {
+    CallStatus.ANSWERED: DialStatus.ANSWER,
+    CallStatus.BUSY: DialStatus.BUSY,
+    CallStatus.NO_ANSWER: DialStatus.NOANSWER,
+    CallStatus.CONGESTION: DialStatus.CONGESTION,
+    CallStatus.FAILED: DialStatus.CHANUNAVAIL,
 }
 
 
@@ -44,6 +50,8 @@ class CdrSummary:
     end_time: str | None
     call_duration: float
     billsec: float
+    # A DialStatus / CallStatus member, or the raw disposition when Asterisk wrote one
+    # neither enum knows (kept as written rather than dropped).
     dial_status: str
     call_status: str
     uniqueid: str
@@ -65,7 +73,7 @@ def summarise(request_id: str, kind: CallKind, legs: Sequence[Leg]) -> CdrSummar
         return None
     two_party = kind in (CallKind.C2C, CallKind.CALLBACK)
     deciding = dials[-1] if two_party and dials else own[0]
-    first_leg_answered = any(leg["disposition"] == "ANSWERED" for leg in own)
+    first_leg_answered = any(leg["disposition"] == CallStatus.ANSWERED for leg in own)
     if two_party and not dials and first_leg_answered:
         # The agent answered but the Dial's own CDR has not arrived yet.
         return None

@@ -55,14 +55,14 @@ class RecordingFiles:
         Another account's request_id is "not found" like an unknown one. A call still up
         is a 409: MixMonitor is writing the file and its header is not final yet.
         """
-        row = await self._calls.get(account_id, request_id)
-        if row is None:
+        call = await self._calls.get(account_id, request_id)
+        if call is None:
             raise NotFound(f"no call with request_id {request_id}")
-        name: str = row["recording_name"]
+        name = call.recording_name
         if not name:
             raise NotFound(f"call {request_id} has no recording")
-        if row["recording_deleted_at"]:
-            deleted = http_date(row["recording_deleted_at"])
+        if call.recording_deleted_at:
+            deleted = http_date(call.recording_deleted_at)
             raise NotFound(f"recording of call {request_id} was deleted on {deleted} (retention)")
         if request_id in self._tracker.live_requests():
             raise Conflict(f"call {request_id} is still live; its recording is being written")

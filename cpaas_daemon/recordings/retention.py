@@ -20,6 +20,7 @@ from pathlib import Path
 
 import structlog
 
+from cpaas_daemon.calls.repository import CallRepository
 from cpaas_daemon.calls.tracker import CallTracker
 from cpaas_daemon.config import DialConfig
 from cpaas_daemon.store.db import Database
@@ -58,6 +59,7 @@ def delete_files(directory: Path, request_ids: set[str]) -> int:
 class RecordingRetention:
     def __init__(self, db: Database, tracker: CallTracker, dial: DialConfig) -> None:
         self._db = db
+        self._calls = CallRepository(db)
         self._tracker = tracker
         self._directory = dial.recordings_dir
         self._days = dial.recordings_retention_days
@@ -89,10 +91,7 @@ class RecordingRetention:
             expired = {row["request_id"] for row in rows} - live
             if expired:
                 files = await asyncio.to_thread(delete_files, self._directory, expired)
-                await self._db.executemany(
-                    "UPDATE calls SET recording_deleted_at = ? WHERE request_id = ?",
-                    [(iso(moment), request_id) for request_id in sorted(expired)],
-                )
+                await self._calls.mark_recordings_deleted(sorted(expired), iso(moment))
                 swept += len(expired)
                 log.info("recordings.deleted", calls=len(expired), files=files, before=cutoff)
             if len(rows) < BATCH or not expired:
