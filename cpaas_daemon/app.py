@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 import structlog
@@ -45,7 +45,6 @@ from cpaas_daemon.metrics import Metrics
 from cpaas_daemon.queue_log.wiring import queue_log_ctx, setup_queue_log
 from cpaas_daemon.recordings.files import RecordingFiles
 from cpaas_daemon.recordings.retention import RecordingRetention
-from cpaas_daemon.sim.server import SimConfig, SimulatedAsterisk
 from cpaas_daemon.stats.access import StatsAccess
 from cpaas_daemon.stats.agents import AgentDashboard
 from cpaas_daemon.stats.ecounters import Ecounters
@@ -55,6 +54,9 @@ from cpaas_daemon.transcripts.service import TranscriptService
 from cpaas_daemon.tts import TtsRenderer
 from cpaas_daemon.wallboard.wiring import setup_wallboard, wallboard_ctx
 from cpaas_daemon.webhooks.wiring import setup_webhooks
+
+if TYPE_CHECKING:
+    from cpaas_daemon.sim.server import SimulatedAsterisk
 
 log = structlog.get_logger(__name__)
 
@@ -141,6 +143,9 @@ def _announce_globals(
 
 
 def _simulator(config: Config) -> SimulatedAsterisk:
+    """The embedded PBX of ``--simulate``, imported only then: production never loads it."""
+    from cpaas_daemon.sim.server import SimConfig, SimulatedAsterisk  # noqa: PLC0415
+
     config.sim.queue_log_path.parent.mkdir(parents=True, exist_ok=True)
     return SimulatedAsterisk(
         SimConfig(
