@@ -45,6 +45,8 @@ from bench._live import (
     start_daemon,
     start_sim,
 )
+from cpaas_daemon.calls.model import request_id_from_uniqueid
+from cpaas_daemon.sim.daemon_config import SIM_AMI_SECRET
 
 QUICK = bool(os.environ.get("BENCH_QUICK"))
 RATE = 200  # click2calls per second
@@ -78,7 +80,9 @@ class Hangups:
 
     async def run(self, port: int) -> None:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.write(b"Action: Login\r\nUsername: cpaas\r\nSecret: cpaas-secret\r\n\r\n")
+        writer.write(
+            f"Action: Login\r\nUsername: cpaas\r\nSecret: {SIM_AMI_SECRET}\r\n\r\n".encode()
+        )
         pending = b""
         while chunk := await reader.read(1 << 16):
             now = time.monotonic()
@@ -88,9 +92,12 @@ class Hangups:
             at = frames.find(b"Event: Hangup\r\n")
             while at >= 0:
                 end = frames.find(b"\r\n\r\n", at)
-                linked = frames.find(b"Linkedid: cpaas-", at, end)
+                linked = frames.find(b"Linkedid: ", at, end)
                 if linked >= 0:
-                    self.last[frames[linked + 16 : linked + 26].decode()] = now
+                    value = frames[linked + 10 : frames.find(b"\r\n", linked, end + 2)]
+                    request_id = request_id_from_uniqueid(value.decode())
+                    if request_id is not None:
+                        self.last[request_id] = now
                 at = frames.find(b"Event: Hangup\r\n", end)
 
 
@@ -193,6 +200,8 @@ async def _delivery(
     own = time.process_time() - own0
     completed = {rid: at for at, kind, rid in crm.arrivals if kind == "call.completed"}
     lags = [at - hangups.last[rid] for rid, at in completed.items() if rid in hangups.last]
+    if not lags:  # the AMI session saw no Hangup of ours: a figure of 0 would be a lie
+        raise RuntimeError("no Hangup of the benchmark's calls was seen on AMI")
     first = min(at for at, _, _ in crm.arrivals)
     last = max(at for at, _, _ in crm.arrivals)
     return {
