@@ -257,16 +257,21 @@ class CallRepository:
         )
         return None if row is None else CallOutcome(CallState(row["state"]), row["dial_status"])
 
-    async def awaiting_cdr(self, request_id: str) -> CallAwaitingCdr | None:
-        """The call, if it exists and no CDR summary was written for it yet."""
-        row = await self._db.fetchone(
-            "SELECT channel_id, destination_context, dialed_number FROM calls"
-            " WHERE request_id = ? AND cdr_at IS NULL",
-            (request_id,),
-        )
-        if row is None:
-            return None
-        return CallAwaitingCdr(row["channel_id"], row["destination_context"], row["dialed_number"])
+    async def awaiting_cdr(self, request_ids: Sequence[str]) -> dict[str, CallAwaitingCdr]:
+        """Those of these calls that exist and have no CDR summary yet, by request_id."""
+        found: dict[str, CallAwaitingCdr] = {}
+        for start in range(0, len(request_ids), 500):  # bound the statement's parameters
+            chunk = request_ids[start : start + 500]
+            rows = await self._db.fetchall(
+                "SELECT request_id, channel_id, destination_context, dialed_number FROM calls"
+                f" WHERE request_id IN ({','.join('?' * len(chunk))}) AND cdr_at IS NULL",
+                chunk,
+            )
+            for row in rows:
+                found[row["request_id"]] = CallAwaitingCdr(
+                    row["channel_id"], row["destination_context"], row["dialed_number"]
+                )
+        return found
 
     @staticmethod
     async def kinds(conn: aiosqlite.Connection, request_ids: Sequence[str]) -> dict[str, CallKind]:

@@ -77,16 +77,22 @@ class _Facts:
     dial_status: str | None = None
     dialled: bool = False  # the first party answered and the dialplan ran Dial
     answered: datetime | None = None  # the destination answered (two-party calls)
+    ended: datetime | None = None  # the originated leg hung up (or the Originate failed)
 
 
 class AmiOutcomes:
-    def __init__(self, bus: EventBus, db: Database, pbx_tz: ZoneInfo, grace: float) -> None:
+    def __init__(
+        self, bus: EventBus, db: Database, pbx_tz: ZoneInfo, grace: float, store: Store
+    ) -> None:
         self._calls = CallRepository(db)
         self._tz = pbx_tz
         self._grace = grace
+        self._store = store
         self._facts: OrderedDict[str, _Facts] = OrderedDict()
-        self._checks: dict[str, asyncio.Task[None]] = {}
-        self.store: Store | None = None  # CdrIngest.store, set by its owner
+        # Ended calls by the loop time their check is due; the grace is one constant, so
+        # insertion order is due order and one sweeper serves them all.
+        self._due: dict[str, float] = {}
+        self._sweeper: asyncio.Task[None] | None = None
         bus.subscribe(self._on_originate_response, "OriginateResponse")
         bus.subscribe(self._on_dial, "DialBegin", "DialEnd")
         bus.subscribe(self._on_hangup, "Hangup")
@@ -97,11 +103,12 @@ class AmiOutcomes:
         return None if facts is None else facts.dial_status
 
     async def stop(self) -> None:
-        for task in list(self._checks.values()):
-            task.cancel()
+        if self._sweeper is not None:
+            self._sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._checks.clear()
+                await self._sweeper
+            self._sweeper = None
+        self._due.clear()
 
     def _of(self, request_id: str) -> _Facts:
         facts = self._facts.get(request_id)
@@ -122,6 +129,7 @@ class AmiOutcomes:
         facts = self._of(request_id)
         facts.dial_status = REASON_STATUS.get(event.get("Reason", ""), DialStatus.CHANUNAVAIL)
         facts.channel = facts.channel or event.get("Channel", "")
+        facts.ended = facts.ended or utc_now()
         self._check_later(request_id)
 
     def _on_dial(self, event: Event) -> None:
@@ -141,32 +149,45 @@ class AmiOutcomes:
             return
         facts = self._of(request_id)
         facts.uniqueid, facts.channel = event.get("Uniqueid", ""), event.get("Channel", "")
+        facts.ended = utc_now()
         self._check_later(request_id)
 
     def _check_later(self, request_id: str) -> None:
-        if request_id not in self._checks:
-            self._checks[request_id] = asyncio.get_running_loop().create_task(
-                self._check(request_id), name=f"cdr-fallback-{request_id}"
-            )
+        loop = asyncio.get_running_loop()
+        self._due.setdefault(request_id, loop.time() + self._grace)
+        if self._sweeper is None or self._sweeper.done():
+            self._sweeper = loop.create_task(self._sweep(), name="cdr-fallback")
 
-    async def _check(self, request_id: str) -> None:
-        """After ``grace``: the request has its CDR, or one is built from the facts."""
-        try:
-            await asyncio.sleep(self._grace)
-            call = await self._calls.awaiting_cdr(request_id)
-            facts = self._facts.get(request_id)
-            if call is None or facts is None or self.store is None:
-                return
-            await self.store([self._leg(request_id, facts, call)])
-            log.info("cdr.from_ami", request_id=request_id, dial_status=facts.dial_status)
-        except Exception:
-            log.exception("cdr.fallback_failed", request_id=request_id)
-        finally:
-            self._checks.pop(request_id, None)
+    async def _sweep(self) -> None:
+        """Check the calls whose grace is over, in one read and one store per round."""
+        loop = asyncio.get_running_loop()
+        while self._due:
+            await asyncio.sleep(max(0.0, next(iter(self._due.values())) - loop.time()))
+            now = loop.time()
+            ready = [request_id for request_id, at in self._due.items() if at <= now]
+            for request_id in ready:
+                del self._due[request_id]
+            try:
+                await self._fallback(ready)
+            except Exception:
+                log.exception("cdr.fallback_failed", requests=len(ready))
+
+    async def _fallback(self, request_ids: list[str]) -> None:
+        """These calls have their CDR, or one is built from the facts."""
+        awaiting = await self._calls.awaiting_cdr(request_ids)
+        legs = [
+            self._leg(request_id, facts, call)
+            for request_id, call in awaiting.items()
+            if (facts := self._facts.get(request_id)) is not None
+        ]
+        if legs:
+            await self._store(legs)
+        for leg in legs:
+            log.info("cdr.from_ami", request_id=leg["UserField"], disposition=leg["Disposition"])
 
     def _leg(self, request_id: str, facts: _Facts, call: CallAwaitingCdr) -> dict[str, str]:
         """A Cdr event as Asterisk would have sent it for the originated leg."""
-        ended = utc_now()
+        ended = facts.ended or utc_now()
         status = facts.dial_status or (
             DialStatus.ANSWER if facts.dialled else DialStatus.CHANUNAVAIL
         )

@@ -77,8 +77,7 @@ class CdrIngest:
         self._db = db
         # What AMI said of each call: it corrects the CDR's dial status, and it stands in
         # for a CDR the PBX's cdr.conf never writes (stored through :meth:`store`).
-        self.outcomes = AmiOutcomes(bus, db, pbx_tz, fallback_after)
-        self.outcomes.store = self.store
+        self.outcomes = AmiOutcomes(bus, db, pbx_tz, fallback_after, self.store)
         self._metrics = metrics
         self._tz = pbx_tz
         self._queue: asyncio.Queue[dict[str, str]] = asyncio.Queue()
