@@ -210,9 +210,12 @@ class AmiClient:
         for hook in self._on_login:
             try:
                 await hook()
-            except AmiUnavailable as exc:  # the link dropped or the peer went silent
+            except AmiUnavailable as exc:
+                if self._lost.is_set():  # the link dropped: the next login runs them again
+                    return
+                # A slow answer on a live link: carry on, or a PBX busy at boot would keep
+                # the daemon "not connected" while its Pings are answered.
                 log.warning("ami.login_hook_failed", hook=repr(hook), error=exc.message)
-                return
             except Exception:
                 log.exception("ami.login_hook_failed", hook=repr(hook))
         self._ready.set()

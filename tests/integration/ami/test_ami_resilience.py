@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from cpaas_daemon import keys
 from cpaas_daemon.ami import actions
 from cpaas_daemon.ami.actions import AmiAction
+from cpaas_daemon.ami.bus import EventBus
+from cpaas_daemon.ami.client import AmiClient
+from cpaas_daemon.ami.errors import AmiUnavailable
 from cpaas_daemon.calls.model import is_originated_leg, request_id_from_uniqueid
+from cpaas_daemon.metrics import Metrics
 from cpaas_daemon.sim.daemon_config import daemon_config
 from cpaas_daemon.sim.server import SimulatedAsterisk
 from tests.harness import Daemon, running_daemon
@@ -106,3 +111,23 @@ async def test_replies_panoramisk_took_for_lists_resolve_and_keep_the_link(
     assert ami.connected
     registry = daemon.app[keys.METRICS].registry
     assert registry.get_sample_value("cpaas_ami_reconnects_total") == 0
+
+
+async def test_a_login_hook_timing_out_on_a_live_link_does_not_keep_it_down(
+    tmp_path: Path, sim: SimulatedAsterisk, agi_port: int
+) -> None:
+    """A PBX slow to answer one hook at boot: the daemon still comes up on the live link."""
+    config = daemon_config(tmp_path, sim.port, agi_port)
+    ami = AmiClient(config.ami, EventBus(), Metrics())
+
+    async def slow() -> None:
+        raise AmiUnavailable("PBX did not answer CoreShowChannels in time", sent=True)
+
+    ami.on_login(slow)
+    await ami.start()
+    try:
+        async with asyncio.timeout(5):
+            await ami.wait_connected()
+        assert ami.connected
+    finally:
+        await ami.stop()
