@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aiohttp import BodyPartReader, web
+from aiohttp import BodyPartReader, MultipartReader, web
+from aiohttp.multipart import BadContentDispositionHeader
 from pydantic import AfterValidator
 
 from cpaas_daemon import keys
@@ -143,6 +144,15 @@ async def _small_text(part: BodyPartReader, limit: int = 256) -> str:
     return data.decode("utf-8", "replace")
 
 
+async def _next_part(reader: MultipartReader) -> Any:
+    """The next part; a Content-Disposition aiohttp cannot parse is the client's error
+    whether warnings are errors (tests, ``-W error``) or not (it then reads no name)."""
+    try:
+        return await reader.next()
+    except BadContentDispositionHeader as exc:
+        raise ValidationFailed("a part's Content-Disposition header is malformed") from exc
+
+
 async def upload_csv(request: web.Request) -> web.Response:
     """``multipart/form-data`` with a ``file`` part (its filename, or a ``csv_name`` part
     sent before it, names the stored file). Each account has its own uploads folder: the
@@ -152,7 +162,7 @@ async def upload_csv(request: web.Request) -> web.Response:
         raise ValidationFailed("upload_csv expects multipart/form-data with a file part")
     reader = await request.multipart()
     name: str | None = None
-    while (part := await reader.next()) is not None:
+    while (part := await _next_part(reader)) is not None:
         if not isinstance(part, BodyPartReader):
             continue
         if part.name == "csv_name":

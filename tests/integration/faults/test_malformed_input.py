@@ -53,6 +53,24 @@ async def test_multipart_part_with_control_characters_in_its_headers_is_a_400(
     assert_in_dialect("upload_csv", status, answer)
 
 
+async def test_multipart_part_with_a_broken_content_disposition_is_a_400(
+    daemon: Daemon,
+) -> None:
+    """Was a 500 under warnings-as-errors (the fuzzer drew it once): aiohttp warns
+    BadContentDispositionHeader for an unterminated quoted filename. Nothing stored."""
+    body = (
+        b'--zz\r\nContent-Disposition: form-data; name="file"; filename=";;-\\"\r\n\r\n'
+        b"contact_number\n918000680020\n\r\n--zz--\r\n"
+    )
+    status, answer = await raw(
+        daemon, "POST", "/api/upload_csv", body,
+        **daemon.headers(), **{"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
+    )  # fmt: skip
+    assert_in_dialect("upload_csv", status, answer)
+    uploads = daemon.app[keys.CONFIG].campaigns.uploads_dir
+    assert not any(uploads.rglob("*.csv"))
+
+
 @pytest.mark.parametrize(
     "path", ["/api/v2/overallCount/Ecounters", "/api/v2/agentDashboard/counters"]
 )
