@@ -43,6 +43,9 @@ async def bridged(watch: AmiWatch, request_id: str) -> tuple[str, str]:
         Event="DialEnd",
         DialStatus="ANSWER",
     )
+    # DialEnd comes before the bridge forms; a transfer before it is "Transfer invalid".
+    await watch.wait(Event="BridgeEnter", Channel=end["Channel"])
+    await watch.wait(Event="BridgeEnter", Channel=end["DestChannel"])
     return end["Channel"], end["DestChannel"]
 
 
