@@ -1,7 +1,9 @@
 """Render any failure in the dialect of the endpoint that was called.
 
-Each vendor document has its own error shape, so the middleware chooses a renderer by
-URL prefix. A handler only raises :class:`ApiError`; an unexpected exception is logged
+Each vendor document has its own error shape, so each dialect's sub-application gets its
+own :func:`error_middleware` built with its renderer (``api/routes.py``). A handler
+raises :class:`ApiError` or a plain exception of its domain; :func:`as_api_error` is the
+one place that gives the latter an HTTP status, and an unexpected exception is logged
 with its traceback and answered as a 500 in the same dialect, without internals.
 """
 
@@ -13,6 +15,7 @@ from collections.abc import Awaitable, Callable
 import structlog
 from aiohttp import web
 from aiohttp.http_exceptions import BadHttpMessage
+from aiohttp.typedefs import Middleware
 
 from cpaas_daemon.ami.errors import AmiRefused, AmiUnavailable
 from cpaas_daemon.api.json_body import json_response
@@ -25,25 +28,11 @@ log = structlog.get_logger(__name__)
 Renderer = Callable[[ApiError], web.Response]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-_RENDERERS: list[tuple[str, Renderer]] = []
-
-
-def register_dialect(prefix: str, renderer: Renderer) -> None:
-    """Longest prefix wins, so ``/api/v2/`` can differ from ``/api/``."""
-    _RENDERERS.append((prefix, renderer))
-    _RENDERERS.sort(key=lambda item: len(item[0]), reverse=True)
-
 
 def generic_renderer(error: ApiError) -> web.Response:
+    """The shape of the endpoints no vendor specifies (``/health`` ...) and unknown URLs."""
     body = {"error": {"id": error.error_id, "message": error.message, **error.details}}
     return json_response(body, status=error.status)
-
-
-def render(path: str, error: ApiError) -> web.Response:
-    for prefix, renderer in _RENDERERS:
-        if path.startswith(prefix):
-            return renderer(error)
-    return generic_renderer(error)
 
 
 def _http_error_as_api_error(exc: web.HTTPException) -> ApiError:
@@ -83,24 +72,29 @@ def as_api_error(exc: Exception) -> ApiError | None:
 DOMAIN_FAILURES = (ApiError, AmiRefused, AmiUnavailable, PlacementFailed, StoreUnavailable)
 
 
-@web.middleware
-async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    try:
-        return await handler(request)
-    except DOMAIN_FAILURES as failure:
-        exc = as_api_error(failure)
-        assert exc is not None
-        log.info("request.rejected", status=exc.status, error=exc.error_id, reason=exc.message)
-        return render(request.path, exc)
-    except web.HTTPException as exc:
-        if exc.status < 400:
-            raise
-        return render(request.path, _http_error_as_api_error(exc))
-    except json.JSONDecodeError:
-        return render(request.path, ApiError("request body is not valid JSON"))
-    except BadHttpMessage as exc:  # e.g. a multipart part whose headers hold control bytes
-        log.info("request.malformed", reason=exc.message)
-        return render(request.path, ApiError("malformed request body", error_id="malformed"))
-    except Exception:
-        log.exception("request.failed")
-        return render(request.path, ApiError("internal error", status=500, error_id="internal"))
+def error_middleware(render: Renderer) -> Middleware:
+    """The error middleware of one dialect: every failure rendered by ``render``."""
+
+    @web.middleware
+    async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except DOMAIN_FAILURES as failure:
+            exc = as_api_error(failure)
+            assert exc is not None
+            log.info("request.rejected", status=exc.status, error=exc.error_id, reason=exc.message)
+            return render(exc)
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            return render(_http_error_as_api_error(exc))
+        except json.JSONDecodeError:
+            return render(ApiError("request body is not valid JSON"))
+        except BadHttpMessage as exc:  # e.g. a multipart part whose headers hold control bytes
+            log.info("request.malformed", reason=exc.message)
+            return render(ApiError("malformed request body", error_id="malformed"))
+        except Exception:
+            log.exception("request.failed")
+            return render(ApiError("internal error", status=500, error_id="internal"))
+
+    return errors
