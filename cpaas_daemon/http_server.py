@@ -22,10 +22,9 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from cpaas_daemon import keys
-from cpaas_daemon.api.errors import Handler, Renderer
+from cpaas_daemon.api.errors import ApiError, Handler, Renderer
 from cpaas_daemon.config import HttpConfig
 from cpaas_daemon.connections import ConnectionGuard
-from cpaas_daemon.errors import ApiError
 
 
 class RequestTimeout(ApiError):

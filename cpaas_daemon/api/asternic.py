@@ -16,8 +16,9 @@ from typing import Any
 from aiohttp import web
 
 from cpaas_daemon.accounts.limits import AuthThrottle
+from cpaas_daemon.api.errors import ApiError
 from cpaas_daemon.api.json_body import json_response
-from cpaas_daemon.errors import ApiError, NotFound, Unauthorized, ValidationFailed
+from cpaas_daemon.errors import NotFound, Unauthorized, ValidationFailed
 from cpaas_daemon.queue_log.filters import ReportFilter, Scope
 from cpaas_daemon.queue_log.paging import Page, PageRequest
 from cpaas_daemon.queue_log.service import QueueStats

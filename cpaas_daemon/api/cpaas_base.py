@@ -21,9 +21,10 @@ from pydantic import (
 
 from cpaas_daemon.accounts.limits import AuthThrottle
 from cpaas_daemon.accounts.repository import AccountRepository
+from cpaas_daemon.api.errors import ApiError
 from cpaas_daemon.api.json_body import json_response
 from cpaas_daemon.calls import dialstring
-from cpaas_daemon.errors import ApiError, Unauthorized, ValidationFailed
+from cpaas_daemon.errors import Unauthorized, ValidationFailed
 
 Model = TypeVar("Model", bound=BaseModel)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import structlog
 from aiohttp import web
@@ -20,10 +21,65 @@ from aiohttp.typedefs import Middleware
 from cpaas_daemon.ami.errors import AmiRefused, AmiUnavailable
 from cpaas_daemon.api.json_body import json_response
 from cpaas_daemon.calls.placement import NotSent, PlacementFailed, Refused, Uncertain
-from cpaas_daemon.errors import ApiError, PbxUnavailable
+from cpaas_daemon.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+    Unavailable,
+    Unprocessable,
+    ValidationFailed,
+)
 from cpaas_daemon.store.errors import StoreUnavailable
 
 log = structlog.get_logger(__name__)
+
+
+class ApiError(Exception):
+    """A failure as the client sees it: an HTTP status, a stable ``error_id``, a message
+    and extra fields; each dialect renders it in its own shape."""
+
+    status = 400
+    error_id = "bad_request"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        error_id: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if status is not None:
+            self.status = status
+        if error_id is not None:
+            self.error_id = error_id
+        self.details = details or {}
+
+
+class PbxUnavailable(ApiError):
+    """What the client sees when AMI is not connected or dropped mid-action."""
+
+    status = 503
+    error_id = "pbx_unavailable"
+
+
+# The status of each domain failure (its nearest class here decides).
+STATUSES: dict[type[DomainError], int] = {
+    DomainError: 400,
+    ValidationFailed: 400,
+    Unauthorized: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    Unprocessable: 422,
+    TooManyRequests: 429,
+    Unavailable: 503,
+}
 
 Renderer = Callable[[ApiError], web.Response]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -57,6 +113,9 @@ def as_api_error(exc: Exception) -> ApiError | None:
     match exc:
         case ApiError():
             return exc
+        case DomainError():
+            status = next(STATUSES[c] for c in type(exc).__mro__ if c in STATUSES)
+            return ApiError(exc.message, status=status, error_id=exc.error_id, details=exc.details)
         case AmiRefused() | Refused():
             return _pbx_refused(exc.message)
         case AmiUnavailable() | NotSent():
@@ -69,7 +128,14 @@ def as_api_error(exc: Exception) -> ApiError | None:
 
 
 # What :func:`as_api_error` knows: every other exception is a 500.
-DOMAIN_FAILURES = (ApiError, AmiRefused, AmiUnavailable, PlacementFailed, StoreUnavailable)
+DOMAIN_FAILURES = (
+    ApiError,
+    DomainError,
+    AmiRefused,
+    AmiUnavailable,
+    PlacementFailed,
+    StoreUnavailable,
+)
 
 
 def error_middleware(render: Renderer) -> Middleware:

@@ -20,10 +20,11 @@ from collections.abc import Callable
 from aiohttp import web
 
 from cpaas_daemon.api.cpaas_base import AccountAuth
+from cpaas_daemon.api.errors import ApiError
 from cpaas_daemon.api.json_body import json_response
 from cpaas_daemon.campaigns.model import CAMPAIGN_PREFIX, parse_id
 from cpaas_daemon.campaigns.service import CampaignService
-from cpaas_daemon.errors import ApiError, NotFound, TooManyRequests, Unauthorized, ValidationFailed
+from cpaas_daemon.errors import NotFound, TooManyRequests, Unauthorized, ValidationFailed
 from cpaas_daemon.parsing import whole_number
 
 LIMIT, WINDOW = 100, 300.0

@@ -15,9 +15,8 @@ import structlog
 from aiohttp import web
 
 from cpaas_daemon.accounts.limits import AuthThrottle
-from cpaas_daemon.api.errors import Renderer
+from cpaas_daemon.api.errors import ApiError, Renderer
 from cpaas_daemon.api.json_body import json_response
-from cpaas_daemon.errors import ApiError
 from cpaas_daemon.stats.access import StatsAccess
 from cpaas_daemon.stats.errors import InvalidParameter, InvalidType
 
