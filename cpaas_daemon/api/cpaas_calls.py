@@ -192,9 +192,7 @@ class CallsApi:
         self._transcripts = transcripts
         self._recordings = recordings
 
-    async def _placed(
-        self, request: web.Request, account: str, place: Callable[[], Awaitable[str]]
-    ) -> web.Response:
+    async def _placed(self, account: str, place: Callable[[], Awaitable[str]]) -> web.Response:
         """Place one call within the account's limits (429 past them; docs/security.md)."""
         async with self._limiter.slot(account) as slot:
             slot.request_id = await place()
@@ -218,7 +216,7 @@ class CallsApi:
             async with self._transcripts.expecting(request_id, transcript):
                 return await self._calls.service.two_party(account, call, request_id=request_id)
 
-        return await self._placed(request, account, place)
+        return await self._placed(account, place)
 
     async def outbound_call(self, request: web.Request) -> web.Response:
         """OTP voice call (seed: ``/api/outbound_call``)."""
@@ -233,7 +231,7 @@ class CallsApi:
             caller_id=body.caller_id,
             speech=tts_options(raw),
         )
-        return await self._placed(request, account, lambda: self._calls.otp.call(account, call))
+        return await self._placed(account, lambda: self._calls.otp.call(account, call))
 
     async def modify_call(self, request: web.Request) -> web.Response:
         account = await self._auth.account_of(request)
