@@ -50,7 +50,6 @@ class Core:
     call_limiter: CallLimiter
     agi: FastAgiServer
     tts: TtsRenderer
-    sim: SimulatedAsterisk | None
     contexts: tuple[Context, ...]
     link: Context
 
@@ -78,7 +77,6 @@ def build(config: Config) -> Core:
         call_limiter=CallLimiter(accounts, tracker, config.limits, metrics),
         agi=agi,
         tts=tts,
-        sim=sim,
         contexts=(
             _store_ctx(db),
             running(agi),

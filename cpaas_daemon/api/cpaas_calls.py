@@ -26,10 +26,9 @@ from cpaas_daemon.calls import dialstring
 from cpaas_daemon.calls.dialstring import new_request_id
 from cpaas_daemon.calls.live import Leg, LiveCall, leg_channel, live_calls
 from cpaas_daemon.calls.model import CallKind
-from cpaas_daemon.calls.otp import OtpCall
-from cpaas_daemon.calls.plugin import CallsPlugin
-from cpaas_daemon.calls.repository import CallNumbers
-from cpaas_daemon.calls.service import ModifyType, TwoPartyCall
+from cpaas_daemon.calls.otp import OtpCall, OtpService
+from cpaas_daemon.calls.repository import CallNumbers, CallRepository
+from cpaas_daemon.calls.service import CallService, ModifyType, TwoPartyCall
 from cpaas_daemon.calls.tracker import CallTracker
 from cpaas_daemon.cdr.queries import CdrQueries, cdr_json
 from cpaas_daemon.errors import NotFound, ValidationFailed
@@ -178,7 +177,9 @@ class CallsApi:
         *,
         auth: AccountAuth,
         limiter: CallLimiter,
-        calls: CallsPlugin,
+        calls: CallService,
+        otp: OtpService,
+        call_records: CallRepository,
         tracker: CallTracker,
         cdr: CdrQueries,
         transcripts: TranscriptService,
@@ -187,6 +188,8 @@ class CallsApi:
         self._auth = auth
         self._limiter = limiter
         self._calls = calls
+        self._otp = otp
+        self._call_records = call_records
         self._tracker = tracker
         self._cdr = cdr
         self._transcripts = transcripts
@@ -214,7 +217,7 @@ class CallsApi:
         async def place() -> str:
             # The transcript job is written before the call (docs/transcripts.md).
             async with self._transcripts.expecting(request_id, transcript):
-                return await self._calls.service.two_party(account, call, request_id=request_id)
+                return await self._calls.two_party(account, call, request_id=request_id)
 
         return await self._placed(account, place)
 
@@ -231,13 +234,13 @@ class CallsApi:
             caller_id=body.caller_id,
             speech=tts_options(raw),
         )
-        return await self._placed(account, lambda: self._calls.otp.call(account, call))
+        return await self._placed(account, lambda: self._otp.call(account, call))
 
     async def modify_call(self, request: web.Request) -> web.Response:
         account = await self._auth.account_of(request)
         body = await parse_body(request, ModifyCall)
         channel = body.target(self._tracker, account)
-        message = await self._calls.service.modify(
+        message = await self._calls.modify(
             account, channel, ModifyType(int(body.modify_type)), body.transfer_to
         )
         return ok(message=message)
@@ -277,7 +280,7 @@ class CallsApi:
         seed; it is what modify_call needs). No call up is a 200 with an empty list."""
         account = await self._auth.account_of(request)
         calls = live_calls(self._tracker, account)
-        numbers = await self._calls.repository.numbers(
+        numbers = await self._call_records.numbers(
             account, [call.info.request_id for call in calls]
         )
         result = [_live_call_json(call, numbers.get(call.info.request_id)) for call in calls]

@@ -15,7 +15,8 @@ from pydantic import AfterValidator, BeforeValidator, Field
 
 from cpaas_daemon.api.cpaas_base import AccountAuth, CpaasModel, Text, ok, parse_body
 from cpaas_daemon.errors import ValidationFailed
-from cpaas_daemon.webhooks.plugin import WebhooksPlugin
+from cpaas_daemon.webhooks.repository import WebhookRepository
+from cpaas_daemon.webhooks.worker import DeliveryWorker
 
 _WEBHOOK_ID = re.compile(r"^wh_[0-9a-f]{16}$")
 _DELIVERY_ID = re.compile(r"^[0-9]{1,18}$")  # ASCII only: str.isdigit() takes "²"
@@ -64,27 +65,28 @@ class Redelivery(CpaasModel):
 class WebhooksApi:
     """The webhook subscription endpoints, over the webhook domain."""
 
-    def __init__(self, auth: AccountAuth, webhooks: WebhooksPlugin) -> None:
+    def __init__(
+        self, auth: AccountAuth, webhooks: WebhookRepository, worker: DeliveryWorker
+    ) -> None:
         self._auth = auth
         self._webhooks = webhooks
+        self._worker = worker
 
     async def create_webhook(self, request: web.Request) -> web.Response:
         account = await self._auth.account_of(request)
         body = await parse_body(request, NewWebhook)
-        subscription, secret = await self._webhooks.repository.add(
-            account, body.url, body.event_types
-        )
+        subscription, secret = await self._webhooks.add(account, body.url, body.event_types)
         return ok(message="webhook created", secret=secret, **subscription.as_json())
 
     async def list_webhooks(self, request: web.Request) -> web.Response:
         account = await self._auth.account_of(request)
-        found = await self._webhooks.repository.of_account(account)
+        found = await self._webhooks.of_account(account)
         return ok(message="webhooks found", result=[s.as_json() for s in found])
 
     async def modify_webhook(self, request: web.Request) -> web.Response:
         account = await self._auth.account_of(request)
         body = await parse_body(request, WebhookChanges)
-        subscription = await self._webhooks.repository.update(
+        subscription = await self._webhooks.update(
             account, body.webhook_id, url=body.url, types=body.event_types, enabled=body.enabled
         )
         return ok(message="webhook modified", **subscription.as_json())
@@ -92,13 +94,13 @@ class WebhooksApi:
     async def delete_webhook(self, request: web.Request) -> web.Response:
         account = await self._auth.account_of(request)
         body = await parse_body(request, ByWebhookId)
-        await self._webhooks.repository.remove(account, body.webhook_id)
+        await self._webhooks.remove(account, body.webhook_id)
         return ok(message="webhook deleted", webhook_id=body.webhook_id)
 
     async def rotate_secret(self, request: web.Request) -> web.Response:
         account = await self._auth.account_of(request)
         body = await parse_body(request, ByWebhookId)
-        secret = await self._webhooks.repository.rotate(account, body.webhook_id)
+        secret = await self._webhooks.rotate(account, body.webhook_id)
         return ok(message="secret rotated", webhook_id=body.webhook_id, secret=secret)
 
     async def dead_letters(self, request: web.Request) -> web.Response:
@@ -107,7 +109,7 @@ class WebhooksApi:
         webhook_id = request.query.get("webhook_id")
         if webhook_id is not None and not _WEBHOOK_ID.match(webhook_id):
             raise ValidationFailed("webhook_id must be wh_ followed by 16 hexadecimal characters")
-        dead = await self._webhooks.repository.dead(account, webhook_id)
+        dead = await self._webhooks.dead(account, webhook_id)
         return ok(message="dead deliveries", result=dead)
 
     async def redeliver(self, request: web.Request) -> web.Response:
@@ -121,8 +123,8 @@ class WebhooksApi:
             if not _DELIVERY_ID.match(body.delivery_id):
                 raise ValidationFailed("delivery_id must be a positive integer")
             delivery_id = int(body.delivery_id)
-        count = await self._webhooks.repository.redeliver(
+        count = await self._webhooks.redeliver(
             account, delivery_id=delivery_id, webhook_id=body.webhook_id
         )
-        self._webhooks.worker.wake()
+        self._worker.wake()
         return ok(message="redelivery queued", count=str(count))

@@ -106,7 +106,9 @@ def _cpaas(http: HttpConfig, domains: Domains, auth: cpaas_base.AccountAuth) -> 
     calls = cpaas_calls.CallsApi(
         auth=auth,
         limiter=core.call_limiter,
-        calls=domains.calls,
+        calls=domains.calls.service,
+        otp=domains.calls.otp,
+        call_records=domains.calls.repository,
         tracker=core.tracker,
         cdr=domains.cdr.queries,
         transcripts=domains.transcripts.service,
@@ -121,7 +123,9 @@ def _cpaas(http: HttpConfig, domains: Domains, auth: cpaas_base.AccountAuth) -> 
         domains.cdr.queries,
         core.config.campaigns.max_concurrent_calls,
     )
-    webhooks = cpaas_webhooks.WebhooksApi(auth, domains.webhooks)
+    webhooks = cpaas_webhooks.WebhooksApi(
+        auth, domains.webhooks.repository, domains.webhooks.worker
+    )
     app = _dialect(http, cpaas_base.render_error)
     app.router.add_post("/api/click2call", calls.click2call)
     app.router.add_post("/api/outbound_call", calls.outbound_call)
