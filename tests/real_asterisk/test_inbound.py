@@ -30,8 +30,8 @@ async def test_did_calls_queue_and_the_stats_agree_with_queue_log(
         running_daemon(real_config(rig, tmp_path)) as daemon,
         AmiWatch(rig.ami_port) as watch,
     ):
-        await daemon.app[keys.DIDS].add(DID, "account_1", "sales")
-        await daemon.app[keys.QUEUE_STATS].users.add("admin", "*", "admin-password")
+        await daemon.app[keys.DOMAINS].calls.dids.add(DID, "account_1", "sales")
+        await daemon.app[keys.DOMAINS].queue_log.stats.users.add("admin", "*", "admin-password")
         for caller in CALLERS:
             watch.send(
                 Action="Originate", Channel=f"Local/{DID}@cpaas-inbound", Application="Wait",

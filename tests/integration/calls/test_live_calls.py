@@ -68,7 +68,7 @@ async def test_a_connected_click2call_lists_both_parties(
 ) -> None:
     request_id = await place(daemon)
     call = await listed(daemon, request_id, "connected")
-    tracker = daemon.app[keys.TRACKER]
+    tracker = daemon.app[keys.DOMAINS].core.tracker
     originated = next(
         c
         for c in tracker.live_channels()
@@ -108,7 +108,7 @@ async def test_ringing_and_half_answered_calls(daemon: Daemon, sim: SimulatedAst
 async def test_an_inbound_call_starts_at_the_customer(
     daemon: Daemon, sim: SimulatedAsterisk
 ) -> None:
-    await daemon.app[keys.DIDS].add(DID, "account_1", "sales")
+    await daemon.app[keys.DOMAINS].calls.dids.add(DID, "account_1", "sales")
     await sim.inbound_call(DID, CALLER, variables={"__AGENT_WAIT": "200"})
 
     async def connected() -> dict[str, Any] | None:
@@ -122,7 +122,7 @@ async def test_an_inbound_call_starts_at_the_customer(
         DID,
     )
     assert call["agent_channel"].startswith("Local/20")  # the queue member that answered
-    customer = daemon.app[keys.TRACKER].channel(call["customer_channel"])
+    customer = daemon.app[keys.DOMAINS].core.tracker.channel(call["customer_channel"])
     assert customer is not None
     assert customer.uniqueid == customer.linkedid  # the caller's channel began the call
 
