@@ -42,7 +42,7 @@ log = structlog.get_logger(__name__)
 
 PRUNE_EVERY = 600.0  # seconds between deletions of old delivered events
 REFRESH_EVERY = 1.0  # seconds between re-reads of who subscribes to what
-MIN_ROUND = 0.01  # seconds between rounds: completions in a burst are written together
+MIN_ROUND = 0.01  # seconds between round starts: completions in a burst are written together
 DEFER_LANDS = 0.02  # seconds until a deferred write has usually been committed
 PLAN_PER_SLOT = 8  # due deliveries read per endpoint per round, per concurrency slot
 MAX_ANSWER = 1 << 16  # bytes of a receiver's answer read (and ignored)
@@ -175,6 +175,7 @@ class DeliveryWorker:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._config.poll_interval)
             self._wake.clear()
+            started = time.monotonic()
             try:
                 await self._record()  # first: it makes the streams' next deliveries due
                 await self._refresh()
@@ -189,7 +190,9 @@ class DeliveryWorker:
             except Exception:
                 log.exception("webhook.round_failed")
                 await asyncio.sleep(1.0)
-            await asyncio.sleep(MIN_ROUND)
+            # rounds start MIN_ROUND apart at most: one that took longer (a busy store)
+            # is followed at once by the next, if something woke it meanwhile
+            await asyncio.sleep(max(0.0, started + MIN_ROUND - time.monotonic()))
 
     def _plan(self, rows: list[sqlite3.Row]) -> None:
         """Rebuild the queues from the store's due deliveries (id order): per stream the
