@@ -2,11 +2,13 @@
 
 One loop owns the store. Only the oldest pending delivery of an (endpoint, stream) is
 due; the fan-out trigger parks the ones behind it. Each round (woken by new events or a
-finished POST, at most every ``MIN_ROUND``, else every ``poll_interval``) it (1) writes
-the outcomes of finished POSTs in one transaction, which makes the next delivery of
-each stream whose head was delivered (or died) due, (2) reads the due deliveries in id
-order through the partial index and (3) queues them per endpoint. Between rounds POSTs start
-from the queues as slots free: an endpoint never has more than
+finished POST, at most every ``MIN_ROUND``, else every ``poll_interval``) it (1) reads
+the due deliveries in id order through the partial index, (2) queues them per endpoint
+and starts what the free slots allow, then (3) writes the outcomes of finished POSTs in
+one transaction, which makes the next delivery of each stream whose head was delivered
+(or died) due, for the next round, which it asks for. Reading before writing means a
+new event (a ``call.completed``) is not kept waiting for that transaction. Between
+rounds POSTs start from the queues as slots free: an endpoint never has more than
 ``concurrency_per_endpoint`` in flight, so one slow CRM holds its own slots only. A
 failed POST's stream waits for its retry (``next_at``), its successors stay parked.
 
@@ -177,7 +179,6 @@ class DeliveryWorker:
             self._wake.clear()
             started = time.monotonic()
             try:
-                await self._record()  # first: it makes the streams' next deliveries due
                 await self._refresh()
                 self._plan(
                     await self._db.fetchall(
@@ -186,6 +187,8 @@ class DeliveryWorker:
                 )
                 for webhook_id in list(self._ready):
                     self._pump(webhook_id)
+                if await self._record():  # streams' next deliveries are due: read them
+                    self.wake()
                 await self._prune()
             except Exception:
                 log.exception("webhook.round_failed")
@@ -284,11 +287,12 @@ class DeliveryWorker:
             log.exception("webhook.post_failed", webhook_id=row["webhook_id"])
             return None, f"{type(exc).__name__}: {exc}", None
 
-    async def _record(self) -> None:
+    async def _record(self) -> bool:
         """Write finished attempts in one transaction; a failed one's stream is free to
-        be planned again (its retry is in the store now)."""
+        be planned again (its retry is in the store now). True when that made a
+        stream's next delivery due."""
         if not self._outcomes:
-            return
+            return False
         outcomes, self._outcomes = self._outcomes, []
         now = utc_now()
         done, retry_rows, dead, gone, unpark = [], [], [], set(), []
@@ -310,13 +314,15 @@ class DeliveryWorker:
             (_RETRY, retry_rows),
             (_DEAD, dead),
             (_DISABLE, [(f"endpoint answered 410 Gone at {iso(now)}", w) for w in gone]),
-            (_UNPARK, unpark),
         ]
+        unparked = 0
         try:
             async with self._db.transaction() as conn:
                 for sql, params in writes:
                     if params:  # each statement is a thread hop: skip the empty ones
                         await conn.executemany(sql, params)
+                if unpark:
+                    unparked = (await conn.executemany(_UNPARK, unpark)).rowcount
         except BaseException:
             self._outcomes[:0] = outcomes  # kept: written with the next round
             raise
@@ -328,6 +334,7 @@ class DeliveryWorker:
             self._running.pop(o.delivery_id, None)
         for webhook_id in gone:
             log.warning("webhook.disabled", webhook_id=webhook_id, reason="410 Gone")
+        return unparked > 0
 
     async def _refresh(self) -> None:
         """Who subscribes to what, re-read once a second: the CLI changes it from another
