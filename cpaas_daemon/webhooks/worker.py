@@ -113,10 +113,10 @@ class DeliveryWorker:
         self._policy = AddressPolicy(config.allowed_networks)
         self._wake = asyncio.Event()
         self._outcomes: list[Outcome] = []
-        self._inflight: dict[int, asyncio.Task[None]] = {}
+        self._slots: set[asyncio.Task[None]] = set()  # POSTing, one delivery at a time each
         self._running: dict[int, Key] = {}  # sent, outcome not yet written: blocks its key
         self._done: set[int] = set()  # answered 2xx, not yet written: blocks nothing
-        self._busy: Counter[str] = Counter()  # POSTs in flight per endpoint
+        self._busy: Counter[str] = Counter()  # slots (so POSTs in flight) per endpoint
         self._ready: dict[str, deque[sqlite3.Row]] = defaultdict(deque)
         self._behind: dict[Key, deque[sqlite3.Row]] = defaultdict(deque)
         self._session: aiohttp.ClientSession | None = None
@@ -150,9 +150,9 @@ class DeliveryWorker:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        for task in self._inflight.values():
+        for task in self._slots:
             task.cancel()
-        await asyncio.gather(*self._inflight.values(), return_exceptions=True)
+        await asyncio.gather(*self._slots, return_exceptions=True)
         with contextlib.suppress(Exception):
             await self._record()
         if self._session is not None:
@@ -216,15 +216,26 @@ class DeliveryWorker:
         self._ready, self._behind = ready, behind
 
     def _pump(self, webhook_id: str) -> None:
-        """Start ready deliveries of this endpoint while it has free slots."""
-        queue = self._ready.get(webhook_id)
-        while queue and self._busy[webhook_id] < self._config.concurrency_per_endpoint:
-            row = queue.popleft()
+        """Open slots for this endpoint's ready deliveries, as many as it may have."""
+        free = self._config.concurrency_per_endpoint - self._busy[webhook_id]
+        for _ in range(min(free, len(self._ready.get(webhook_id) or ()))):
             self._busy[webhook_id] += 1
-            self._running[row["id"]] = (webhook_id, row["stream"])
-            self._inflight[row["id"]] = asyncio.create_task(
-                self._deliver(row), name=f"webhook-{row['id']}"
-            )
+            task = asyncio.create_task(self._slot(webhook_id), name=f"webhook-{webhook_id}")
+            self._slots.add(task)
+            task.add_done_callback(self._slots.discard)
+
+    async def _slot(self, webhook_id: str) -> None:
+        """One of an endpoint's slots: POST its ready deliveries one after the other until
+        none is left, the next one in the same turn of the loop the previous one ended
+        in (a task per POST would cost a turn, and an endpoint's rate is its slots over
+        the time each is held)."""
+        try:
+            while queue := self._ready.get(webhook_id):  # re-read: each round replaces it
+                row = queue.popleft()
+                self._running[row["id"]] = (webhook_id, row["stream"])
+                await self._deliver(row)
+        finally:
+            self._busy[webhook_id] -= 1
 
     async def _deliver(self, row: sqlite3.Row) -> None:
         status, error, retry_after = await self._post(row)
@@ -238,8 +249,6 @@ class DeliveryWorker:
             retry_after,
         )
         self._outcomes.append(outcome)
-        del self._inflight[row["id"]]
-        self._busy[row["webhook_id"]] -= 1
         if outcome.delivered:
             key = self._running.pop(row["id"])
             self._done.add(row["id"])
@@ -255,7 +264,6 @@ class DeliveryWorker:
                 error=error,
             )
         self.wake()  # the next round writes this and releases the stream's next delivery
-        self._pump(row["webhook_id"])
 
     async def _post(self, row: sqlite3.Row) -> tuple[int | None, str, float | None]:
         """One signed POST: (status or None, error text, Retry-After seconds or None).
