@@ -13,7 +13,10 @@ Twilio's StatusCallback at the end of a call). A second AMI
 session to the simulator (this process's own, raw TCP) stamps each Hangup; the latency
 of a call is its ``call.completed`` POST's arrival minus the last Hangup of its legs --
 what a CRM waiting for the end of a call sees, including the daemon's CDR batching
-(``cdr.ingest.FLUSH_INTERVAL``). Target: p99 < 100 ms.
+(``cdr.ingest.FLUSH_INTERVAL``). Target: p99 < 100 ms. The event's ``timestamp`` (when
+the summary stored it) splits that into ``hangup_to_stored`` and ``stored_to_post``.
+This process stamps the Hangups too: when it is starved of CPU (a loaded machine) its
+stamps are late, and the Hangup -> POST figures too low (even negative).
 
 (b) originate cost: the same paced click2calls (numbers ending in 9, calls stay up, no
 teardown inside the window) with no endpoint; with one that wants ``call.completed``
