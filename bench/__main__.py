@@ -87,9 +87,13 @@ SUMMARY = (
         "pocketsphinx.wer_pct", " %"),
     Row("transcripts", "transcription real-time factor, pocketsphinx (decode s / audio s)",
         "pocketsphinx.rtf"),
-    Row("webhooks", "webhook call.completed POST after the Hangup, p99 (200 calls/s)",
+    Row("webhooks", "webhook call.completed POST after the Hangup, p99"
+        " (200 calls/s, endpoint wants every event)",
         "hangup_to_post_p99_ms", " ms", ("<=", 100)),
-    Row("webhooks", "webhook events/s delivered at 200 calls/s (6 per call)",
+    Row("webhooks", "webhook call.completed POST after the Hangup, p99"
+        " (200 calls/s, endpoint wants call.completed)",
+        "only_completed.hangup_to_post_p99_ms", " ms", ("<=", 100)),
+    Row("webhooks", "webhook events/s delivered at 200 calls/s (4 per call)",
         "events_per_s", "/s"),
     Row("webhooks", "originate CPU per call with an endpoint (outbox write only)",
         "originate_cpu_cost_outbox_pct", " %", ("<=", 5)),
