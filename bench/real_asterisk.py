@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 import tempfile
 import time
@@ -32,7 +33,7 @@ from typing import Any
 
 import aiohttp
 
-from bench._live import ACCOUNT, HEADERS, cpu_seconds, free_port, start_daemon
+from bench._live import ACCOUNT, HEADERS, cpu_seconds, free_port, profile, start_daemon
 from cpaas_daemon.calls.model import channel_id_for, is_originated_leg, other_channel_id
 from tests.real_asterisk.rig import AMI_SECRET, AMI_USER, AmiWatch, AsteriskRig, NoAsterisk, locate
 
@@ -131,12 +132,15 @@ async def _campaign(url: str, uploads: Path) -> None:
         )  # fmt: skip
 
 
-async def _side(watch: AmiWatch, run: Any) -> dict[str, float]:
+async def _side(watch: AmiWatch, run: Any, pids: dict[str, int]) -> dict[str, float]:
     """Run one side; accepted/s from what ``run`` returns (if anything), completed/s from
-    the PBX's Hangups of the originated legs."""
+    the PBX's Hangups of the originated legs, and the CPU ms per call each process in
+    ``pids`` spent while the Originates went out (which one was the bottleneck)."""
     seen = len(watch.events)
+    cpu = {name: cpu_seconds(pid) for name, pid in pids.items()}
     started = time.monotonic()
     accepted = await run()
+    spent = {name: cpu_seconds(pid) - cpu[name] for name, pid in pids.items()}
 
     def hung_up() -> list[dict[str, str]]:
         return [
@@ -151,6 +155,9 @@ async def _side(watch: AmiWatch, run: Any) -> dict[str, float]:
     figures = {"completed_calls_per_s": round(CALLS / (time.monotonic() - started), 1)}
     if accepted is not None:
         figures["originates_per_s"] = round(accepted, 1)
+        figures |= {
+            f"{name}_cpu_ms_per_call": round(s * 1000 / CALLS, 2) for name, s in spent.items()
+        }
     return figures
 
 
@@ -166,7 +173,9 @@ async def _measure() -> dict[str, Any]:
             # Call events only (Hangup among them): parsing every Newexten and VarSet in
             # this process would slow the HTTP clients that share it.
             async with AmiWatch(rig.ami_port, events="call") as watch:
-                raw = await _side(watch, lambda: _raw_originates(rig.ami_port))
+                assert rig.process is not None
+                pids = {"bench_client": os.getpid(), "asterisk": rig.process.pid}
+                raw = await _side(watch, lambda: _raw_originates(rig.ami_port), pids)
                 daemon, url = start_daemon(
                     Path(tmp), rig.ami_port, free_port(),
                     ami={"username": AMI_USER, "secret": AMI_SECRET},
@@ -174,11 +183,16 @@ async def _measure() -> dict[str, Any]:
                 )  # fmt: skip
                 try:
                     cpu = cpu_seconds(daemon.proc.pid)
-                    through = await _side(watch, lambda: _daemon_originates(url))
+                    spy = profile(daemon, 4, "real_asterisk_click2call")
+                    through = await _side(
+                        watch, lambda: _daemon_originates(url), pids | {"daemon": daemon.pid}
+                    )
                     through["daemon_cpu_ms_per_call"] = round(
                         (cpu_seconds(daemon.proc.pid) - cpu) * 1000 / CALLS, 2
                     )
-                    campaign = await _side(watch, lambda: _campaign(url, Path(tmp) / "uploads"))
+                    if spy is not None:
+                        spy.wait()
+                    campaign = await _side(watch, lambda: _campaign(url, Path(tmp) / "uploads"), {})
                 finally:
                     daemon.stop()
         finally:
