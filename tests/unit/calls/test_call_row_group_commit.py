@@ -39,7 +39,7 @@ async def test_calls_placed_together_are_one_insert_and_each_returns_committed(
         seen_at_return[f"{n:010x}"] = committed(db)
 
     await asyncio.gather(*(place(n) for n in range(50)))
-    await db.conn.set_trace_callback(None)
+    await db.conn.set_trace_callback(None)  # type: ignore[arg-type]  # None turns it off
 
     assert all(request_id in seen for request_id, seen in seen_at_return.items())
     assert len(committed(db)) == 50
