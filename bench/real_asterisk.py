@@ -4,19 +4,24 @@ Runs where an Asterisk exists (``tests/real_asterisk/rig.py`` finds it: ``CPAAS_
 or ``../shared/asterisk``), and reports ``skipped`` with the reason elsewhere. One
 Asterisk 22 serves both sides in the same run, on loopback:
 
-* **raw**: a plain asyncio AMI client writes ``CALLS`` Originates of the click-to-call
-  shape (the same Channel, Context, variables and ChannelId the daemon sends) as fast as
-  the socket takes them;
-* **daemon**: ``CALLS`` ``POST /api/click2call`` from ``CONCURRENCY`` HTTP clients to the
-  daemon (``bench._daemon``, its own process, production logging), which validates,
-  writes the call row, and sends the Originate;
+* **raw pipelined**: a plain asyncio AMI client (no events) writes ``CALLS`` Originates
+  of the click-to-call shape (the same Channel, Context, variables and ChannelId the
+  daemon sends) in one burst;
+* **raw**: the same client keeping ``CONCURRENCY`` Originates in flight, each sender
+  waiting for its answer before the next, as the HTTP clients do (the ratio's peer);
+* **daemon**: ``CALLS`` ``POST /api/click2call`` from ``CONCURRENCY`` keep-alive HTTP
+  clients on bare sockets to the daemon (``bench._daemon``, its own process, production
+  logging, limits raised), which validates, writes the call row, and sends the Originate;
 * **campaign**: one campaign of ``CALLS`` contacts at the API's highest pace (1,200/min,
   so 20 calls/s is its ceiling).
 
-Figures per side: Originates accepted per second (the ``Originate successfully queued``
-answers, first to last), and completed calls per second (first Originate to the last
-originated leg's Hangup; every call talks 1 s). ``daemon_vs_raw`` is the daemon's
-accepted rate over the raw client's (target 0.8).
+Figures per side: Originates accepted per second (the answers, or HTTP 200s, first send
+to last), completed calls per second (first Originate to the last originated leg's
+Hangup; every call talks 1 s), and the CPU ms per call of this process, Asterisk and the
+daemon while the Originates went out (``*_cpu_ms_per_call_placing``: who was busy).
+``daemon_cpu_ms_per_call`` is the daemon's CPU to the last Hangup (the call's events
+too). ``daemon_vs_raw`` is the daemon's accepted rate over the raw client's (target 0.8).
+With ``BENCH_PYSPY=<dir>`` the daemon is sampled with py-spy while it places calls.
 """
 
 from __future__ import annotations
