@@ -99,6 +99,19 @@ def close_attempt(chan: Channel, callee: str, dialstatus: str) -> None:
     rec.dormant, rec.dstchannel = True, ""
 
 
+def new_peer(chan: Channel, dstchannel: str) -> None:
+    """The bridge peer of an answered party changed (attended transfer): close the record with
+    the old peer and go on in a fresh one with the new peer, starting (and answered) now."""
+    rec = chan.cdr
+    if rec is None:
+        return
+    disposition = "ANSWERED" if rec.answered is not None else rec.unanswered
+    rec.closed.append(cdr_fields(chan, rec, rec.dstchannel, disposition))
+    rec.start = time.time()
+    rec.answered = rec.start if rec.answered is not None else None
+    rec.dstchannel = dstchannel
+
+
 def final_records(chan: Channel) -> list[Fields]:
     """All records of a channel that is hanging up, oldest first."""
     rec = chan.cdr

@@ -48,6 +48,7 @@ class Core:
         self._chan_counter = itertools.count()
         self._uid_counter = itertools.count()
         self._bridge_counter = itertools.count()
+        self._optimization_counter = itertools.count()
 
     # -- identifiers ----------------------------------------------------------------------
     def next_suffix(self) -> str:
@@ -62,6 +63,10 @@ class Core:
         """A UUID-shaped bridge id (Asterisk uses a random UUID)."""
         value = next(self._bridge_counter)
         return f"{int(self.started):08x}-{value:04x}-4000-8000-{value:012x}"
+
+    def next_optimization_id(self) -> str:
+        """The Id of LocalOptimizationBegin/End, counting from 0 per process."""
+        return str(next(self._optimization_counter))
 
     # -- channels -------------------------------------------------------------------------
     def new_channel(

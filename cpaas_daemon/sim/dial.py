@@ -91,6 +91,11 @@ async def bridge_call(caller: Channel, callee: Channel, app: str = "AppDial") ->
     bridge.enter(callee)
     bridge.enter(caller)
     await bridge.hold()
+    while bridge.handover is not None:
+        if await bridge.handover:  # the parties went elsewhere (attended transfer)
+            return False
+        bridge.handover = None  # handed back
+        await bridge.hold()
     first = callee if callee.stopped and not caller.stopped else caller
     bridge.leave(first)
     if first is callee:

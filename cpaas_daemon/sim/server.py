@@ -46,6 +46,10 @@ class SimConfig:
     queue_log_path: Path | None = None
     cdr_csv_path: Path | None = None
     queues_file: Path | None = SIM_DIR / "queues.conf"
+    # The AMI user's manager.conf read= classes (events of other classes are not sent); None
+    # is read=all, the reference rig's user. The shipped asterisk/manager.conf has no
+    # "security", so a daemon on a real Asterisk never sees SuccessfulAuth.
+    read: frozenset[str] | None = None
 
 
 class SimulatedAsterisk:
@@ -177,7 +181,7 @@ class SimulatedAsterisk:
         task = asyncio.current_task()
         assert task is not None
         self._session_tasks.add(task)
-        session = Session(reader, writer)
+        session = Session(reader, writer, self.config.read)
         self.sessions.add(session)
         self.bus.listeners.append(session.on_event)
         session.greet()

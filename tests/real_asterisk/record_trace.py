@@ -118,7 +118,7 @@ async def atxfer_click2call(rec: Recorder) -> None:
         "cpaas-click2call 918000680029 (answers, stays up) with the daemon's variables and",
         "__SIM_WAIT=8. Once both legs are in the bridge: Atxfer Channel=<agent ;1, the Dial's",
         "caller> Context cpaas-transfer Exten 1001. When the consultation's Dial to",
-        "Local/1001@sim-endpoints is answered, 2 s later: Hangup of the agent ;1 (Cause 16),",
+        "Local/1001@sim-endpoints is answered, 3 s later: Hangup of the agent ;1 (Cause 16),",
         "which completes the transfer. 1001 hangs up 8 s after it answered.",
     ]
     rec.send("Setvar", Variable="CPAAS_EXTENSION_TEMPLATE", Value="Local/{number}@sim-endpoints")
@@ -154,7 +154,7 @@ async def atxfer_click2call(rec: Recorder) -> None:
             and f.get("DestChannel", "").startswith("Local/1001@sim-endpoints-")
         )
     )
-    await asyncio.sleep(2)
+    await asyncio.sleep(3)  # not 2: every leg then bills clear of a 2 s rounding edge
     rec.send("Hangup", Channel=end["Channel"], Cause="16")
     await rec.idle()
     await asyncio.sleep(1)  # late Cdr events
@@ -163,7 +163,7 @@ async def atxfer_click2call(rec: Recorder) -> None:
 SCENARIOS: dict[str, Scenario] = {"atxfer_click2call": atxfer_click2call}
 
 
-async def record(name: str) -> None:
+async def record(name: str, stem: str) -> None:
     """Start a rig, run the scenario on one AMI connection, write the trace files."""
     rig = AsteriskRig(locate(), free_port())
     await rig.start()
@@ -182,13 +182,13 @@ async def record(name: str) -> None:
     finally:
         await rig.stop()
         rig.remove()
-    write(rec, csv_after[len(csv_before) :])
+    write(rec, stem, csv_after[len(csv_before) :])
 
 
-def write(rec: Recorder, cdr_lines: str) -> None:
-    with (TRACES / f"{rec.scenario}.ami.jsonl").open("w") as out:
+def write(rec: Recorder, stem: str, cdr_lines: str) -> None:
+    with (TRACES / f"{stem}.ami.jsonl").open("w") as out:
         out.writelines(json.dumps(frame) + "\n" for frame in rec.frames)
-    (TRACES / f"{rec.scenario}.cdr.csv").write_text(cdr_lines)
+    (TRACES / f"{stem}.cdr.csv").write_text(cdr_lines)
     counts: Counter[str] = Counter()
     varsets = 0
     blocks = []
@@ -206,12 +206,14 @@ def write(rec: Recorder, cdr_lines: str) -> None:
         blocks.append(f"{head}\n{body}\n")
     header = [f"# scenario: {rec.scenario}", *(f"# {line}" for line in rec.notes),
               f"# VarSet events are omitted here ({varsets} of them); the byte-exact stream",
-              f"# with every frame is in {rec.scenario}.ami.jsonl", ""]  # fmt: skip
+              f"# with every frame is in {stem}.ami.jsonl", ""]  # fmt: skip
     summary = ["# ---- summary (received frames by Event / Response) ----"]
     summary += [f"# {name:<40} {count}" for name, count in sorted(counts.items())]
     text = "\n".join(header) + "\n" + "\n".join(blocks) + "\n" + "\n".join(summary) + "\n"
-    (TRACES / f"{rec.scenario}.ami.txt").write_text(text)
+    (TRACES / f"{stem}.ami.txt").write_text(text)
 
 
 if __name__ == "__main__":
-    asyncio.run(record(sys.argv[1]))
+    # python -m tests.real_asterisk.record_trace SCENARIO [FILE_STEM]: Asterisk does not
+    # always take the same path, so one scenario may be kept as several recorded runs.
+    asyncio.run(record(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else sys.argv[1]))
