@@ -13,7 +13,7 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
-from cpaas_daemon.sim.cdr import CdrRecord, append_csv, final_records
+from cpaas_daemon.sim.cdr import CdrConf, CdrRecord, append_csv, final_records
 from cpaas_daemon.sim.channel import Channel
 from cpaas_daemon.sim.dialplan import Dialplan
 from cpaas_daemon.sim.events import EventBus
@@ -33,6 +33,7 @@ class Core:
         scale: float,
         queue_log: QueueLog,
         cdr_csv_path: Path | None,
+        cdr_conf: CdrConf,
     ) -> None:
         self.bus = bus
         self.dialplan = dialplan
@@ -40,6 +41,7 @@ class Core:
         self.scale = scale
         self.queue_log = queue_log
         self.cdr_csv_path = cdr_csv_path
+        self.cdr_conf = cdr_conf
         self.started = time.time()
         self.channels: dict[str, Channel] = {}
         self.tasks: set[asyncio.Task[Any]] = set()
@@ -94,7 +96,7 @@ class Core:
     def channel_gone(self, chan: Channel) -> None:
         """Called by Channel.hangup: unregister, publish its CDRs, maybe become idle."""
         self.channels.pop(chan.name, None)
-        records = final_records(chan)
+        records = self.cdr_conf.published(final_records(chan))
         for record in records:
             self.bus.emit("Cdr", "cdr", record)
         if self.cdr_csv_path is not None and records:

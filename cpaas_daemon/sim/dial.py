@@ -57,7 +57,9 @@ def place_call(
 
 
 def dial_begin(caller: Channel, callee: Channel, dialstring: str) -> None:
-    """DialBegin with both parties."""
+    """DialBegin with both parties; a new attempt after a failed one reopens the record."""
+    if caller.cdr is not None:
+        caller.cdr.reopen()
     caller.core.bus.emit(
         "DialBegin",
         "call",

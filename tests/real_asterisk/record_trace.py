@@ -95,16 +95,48 @@ class Recorder:
         return next(f for f in self.received() if predicate(f))
 
     async def idle(self, within: float = 60) -> None:
-        """Until every channel the scenario created has hung up."""
+        """Until every channel the scenario created has hung up (and an Originate that
+        created none has answered)."""
 
         def all_gone(_: dict[str, str]) -> bool:
             names = Counter(f.get("Event") for f in self.received())
-            return names["Newchannel"] > 0 and names["Newchannel"] == names["Hangup"]
+            replied = names["OriginateResponse"] >= sent
+            return replied and names["Newchannel"] == names["Hangup"]
+
+        sent = sum("Action: Originate" in str(f["raw"]) for f in self.frames if f["dir"] == "send")
 
         await self.wait(all_gone, within)
 
 
 Scenario = Callable[[Recorder], Awaitable[None]]
+
+
+def set_templates(rec: Recorder) -> None:
+    """The dial templates the daemon sets as globals at login, pointing at the rig's phones."""
+    for name in ("CPAAS_EXTENSION_TEMPLATE", "CPAAS_OUTBOUND_TEMPLATE"):
+        rec.send("Setvar", Variable=name, Value="Local/{number}@sim-endpoints")
+
+
+def originate_click2call(rec: Recorder, agent: str, customer: str, **extra: str) -> None:
+    """The Originate the daemon sends for a click-to-call (recording off)."""
+    variables = {
+        "__CPAAS_REQUEST_ID": f"1700000000000000{agent[-2:]}{customer[-2:]}",
+        "CPAAS_RECORD": "off",
+        "CPAAS_DEST_DIAL": f"Local/{customer}@sim-endpoints",
+        "CPAAS_RING_TIMEOUT": "20",
+        **extra,
+    }
+    rec.send(
+        "Originate",
+        Channel=f"Local/{agent}@sim-endpoints",
+        Context="cpaas-click2call",
+        Exten=customer,
+        Priority="1",
+        CallerID="15168148111",
+        Timeout="8000",
+        Variable=",".join(f"{k}={v}" for k, v in variables.items()),
+        Async="true",
+    )
 
 
 async def atxfer_click2call(rec: Recorder) -> None:
@@ -121,26 +153,8 @@ async def atxfer_click2call(rec: Recorder) -> None:
         "Local/1001@sim-endpoints is answered, 3 s later: Hangup of the agent ;1 (Cause 16),",
         "which completes the transfer. 1001 hangs up 8 s after it answered.",
     ]
-    rec.send("Setvar", Variable="CPAAS_EXTENSION_TEMPLATE", Value="Local/{number}@sim-endpoints")
-    rec.send("Setvar", Variable="CPAAS_OUTBOUND_TEMPLATE", Value="Local/{number}@sim-endpoints")
-    variables = {
-        "__CPAAS_REQUEST_ID": "17000000000000000001",
-        "CPAAS_RECORD": "off",
-        "CPAAS_DEST_DIAL": "Local/918000680029@sim-endpoints",
-        "CPAAS_RING_TIMEOUT": "20",
-        "__SIM_WAIT": "8",
-    }
-    rec.send(
-        "Originate",
-        Channel="Local/919979270019@sim-endpoints",
-        Context="cpaas-click2call",
-        Exten="918000680029",
-        Priority="1",
-        CallerID="15168148111",
-        Timeout="30000",
-        Variable=",".join(f"{k}={v}" for k, v in variables.items()),
-        Async="true",
-    )
+    set_templates(rec)
+    originate_click2call(rec, "919979270019", "918000680029", __SIM_WAIT="8")
     end = await rec.wait(lambda f: f.get("Event") == "DialEnd" and f.get("DialStatus") == "ANSWER"
                          and f.get("Channel", "").startswith("Local/919979270019@"))  # fmt: skip
     for name in (end["Channel"], end["DestChannel"]):
@@ -160,12 +174,48 @@ async def atxfer_click2call(rec: Recorder) -> None:
     await asyncio.sleep(1)  # late Cdr events
 
 
-SCENARIOS: dict[str, Scenario] = {"atxfer_click2call": atxfer_click2call}
+# Each (agent, customer) pair of tests/click2call_matrix.py: numbers act by their last digit.
+MATRIX_PAIRS = [
+    ("919979270019", "918000680020"), ("919979270014", "918000680020"),
+    ("919979270015", "918000680020"), ("919979270016", "918000680020"),
+    ("919979270018", "918000680020"), ("919979270019", "918000680024"),
+    ("919979270019", "918000680025"), ("919979270019", "918000680026"),
+    ("919979270019", "918000680028"), ("919979270010", "918000680026"),
+]  # fmt: skip
+
+
+async def click2call_cdr_defaults(rec: Recorder) -> None:
+    """Every click-to-call outcome on a PBX with Asterisk's own cdr.conf defaults."""
+    rec.notes += [
+        "The click-to-call matrix (tests/click2call_matrix.py) on a rig whose cdr.conf has",
+        "Asterisk's defaults: unanswered = no, congestion = no. Setvar of the templates, then",
+        "one Originate per (agent, customer) pair (Timeout 8000, CPAAS_RING_TIMEOUT 5), each",
+        "once every channel of the one before has hung up; then an",
+        "abandoned queue call (Originate Local/5550200@inbound-support, Application Wait 8:",
+        "its members ring and never answer). Which CDRs are written, and with what disposition.",
+    ]
+    set_templates(rec)
+    for agent, customer in MATRIX_PAIRS:
+        originate_click2call(rec, agent, customer, CPAAS_RING_TIMEOUT="5")
+        await rec.idle()
+    rec.send(
+        "Originate", Channel="Local/5550200@inbound-support", Application="Wait", Data="8",
+        CallerID="5550200", Timeout="30000", Async="true",
+    )  # fmt: skip
+    await rec.idle()
+    await asyncio.sleep(1)  # late Cdr events
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "atxfer_click2call": atxfer_click2call,
+    "click2call_cdr_defaults": click2call_cdr_defaults,
+}
+RIG_OPTIONS: dict[str, dict[str, bool]] = {"click2call_cdr_defaults": {"cdr_unanswered": False}}
 
 
 async def record(name: str, stem: str) -> None:
     """Start a rig, run the scenario on one AMI connection, write the trace files."""
-    rig = AsteriskRig(locate(), free_port())
+    rig = AsteriskRig(locate(), free_port(), **RIG_OPTIONS.get(name, {}))
     await rig.start()
     try:
         csv_before = rig.master_csv.read_text() if rig.master_csv.exists() else ""
