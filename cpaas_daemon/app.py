@@ -200,6 +200,7 @@ def create_app(config: Config) -> web.Application:
     app[keys.OTP] = OtpService(originator, templates, tts, config.dial)
     app[keys.STATS_ACCESS] = StatsAccess(db)
     app[keys.AGENT_DASHBOARD] = agents = AgentDashboard(db, ZoneInfo(config.ami.pbx_timezone))
+    agents.members.subscribe(bus)  # queue_log's interfaces meet their member names
     app[keys.ECOUNTERS] = Ecounters(db, tracker, agents)
     setup_campaigns(app)  # after AGI, TTS, originator and CDR ingest
     setup_webhooks(app)  # after the tracker and CDR ingest it hooks into
