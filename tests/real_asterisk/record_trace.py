@@ -47,8 +47,7 @@ class Recorder:
         )  # fmt: skip
 
     async def read(self) -> None:
-        """Keep every frame until EOF (the banner is a single line)."""
-        self._keep("recv", (await self.reader.readline()).decode("latin-1"))
+        """Keep every frame after the banner until EOF."""
         buffer = b""
         while chunk := await self.reader.read(65536):
             buffer += chunk
@@ -60,6 +59,10 @@ class Recorder:
         async with self._changed:
             self._keep("eof", "")
             self._changed.notify_all()
+
+    def banner(self, line: str) -> None:
+        """The banner, a single line."""
+        self._keep("recv", line)
 
     def send(self, action: str, **fields: str) -> str:
         """Send an action with a scenario-numbered ActionID; returns the ActionID."""
@@ -221,6 +224,7 @@ async def record(name: str, stem: str) -> None:
         csv_before = rig.master_csv.read_text() if rig.master_csv.exists() else ""
         reader, writer = await asyncio.open_connection("127.0.0.1", rig.ami_port)
         rec = Recorder(name, reader, writer)
+        rec.banner((await reader.readline()).decode("latin-1"))  # a client waits for it
         reading = asyncio.create_task(rec.read())
         rec.send("Login", Username=AMI_USER, Secret=AMI_SECRET)
         await rec.wait(lambda f: f.get("Event") == "FullyBooted")
