@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -210,22 +211,26 @@ async def test_live_calls_needs_the_accounts_credentials(daemon: Daemon) -> None
     assert (status, body["response"]["success"]) == (401, "false")
 
 
-async def test_attended_transfer_consults_then_completes(
-    daemon: Daemon, sim: SimulatedAsterisk
-) -> None:
-    """The same steps as tests/real_asterisk/test_call_control.py, on the simulator, which
-    plays Atxfer as Asterisk 22 does (trace atxfer_click2call)."""
+def events_of(daemon: Daemon, sim: SimulatedAsterisk) -> Callable[..., Awaitable[dict[str, str]]]:
+    """A waiter for the first event the simulator emits with the given fields."""
     seen: list[dict[str, str]] = []
     sim.bus.listeners.append(lambda frame: seen.append(dict(frame)))
 
     async def event(**fields: str) -> dict[str, str]:
-        """The first event the simulator emitted with these fields, once it has."""
-
         async def probe() -> dict[str, str] | None:
             return next((e for e in seen if fields.items() <= e.items()), None)
 
         return await daemon.wait_for(probe)  # type: ignore[no-any-return]
 
+    return event
+
+
+async def test_attended_transfer_consults_then_completes(
+    daemon: Daemon, sim: SimulatedAsterisk
+) -> None:
+    """The same steps as tests/real_asterisk/test_call_control.py, on the simulator, which
+    plays Atxfer as Asterisk 22 does (trace atxfer_click2call)."""
+    event = events_of(daemon, sim)
     request_id = await place(daemon)
     call = await listed(daemon, request_id, "connected")
     agent, customer = call["agent_channel"], call["customer_channel"]
@@ -256,3 +261,25 @@ async def test_attended_transfer_consults_then_completes(
     await event(Event="LocalOptimizationEnd")
     assert customer in sim.channels
     assert any(name.startswith("Local/109@sim-endpoints-") for name in sim.channels)
+
+
+async def test_an_attended_transfer_to_a_busy_target_hands_the_agent_back(
+    daemon: Daemon, sim: SimulatedAsterisk
+) -> None:
+    """No trace shows it (docs/simulator.md): the consultation fails, the agent is back
+    with the customer, whose music stops, and the call goes on."""
+    event = events_of(daemon, sim)
+    request_id = await place(daemon)
+    call = await listed(daemon, request_id, "connected")
+    agent, customer = call["agent_channel"], call["customer_channel"]
+    status, _ = await daemon.post(
+        "/api/modify_call",
+        {"request_id": request_id, "leg": "agent", "modify_type": "1", "transfer_to": "104"},
+    )
+    assert status == 200
+    await event(Event="DialEnd", DestExten="104", DialStatus="BUSY")
+    assert (await event(Event="MusicOnHoldStop"))["Channel"] == customer
+    bridge = sim.channels[agent].bridge
+    assert bridge is not None
+    assert {member.name for member in bridge.members} == {agent, customer}
+    assert not any("cpaas-transfer" in name for name in sim.channels)
