@@ -21,6 +21,7 @@ class StatsPlugin:
 
 def build(core: Core) -> StatsPlugin:
     agents = AgentDashboard(core.db, ZoneInfo(core.config.ami.pbx_timezone))
+    agents.members.subscribe(core.bus)  # queue_log's interfaces meet their member names
     return StatsPlugin(
         access=StatsAccess(core.db),
         agents=agents,
