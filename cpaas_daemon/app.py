@@ -48,7 +48,7 @@ from cpaas_daemon.recordings.retention import RecordingRetention
 from cpaas_daemon.stats.access import StatsAccess
 from cpaas_daemon.stats.agents import AgentDashboard
 from cpaas_daemon.stats.ecounters import Ecounters
-from cpaas_daemon.store.db import Database
+from cpaas_daemon.store.factory import database_for
 from cpaas_daemon.transcripts.repository import TranscriptRepository
 from cpaas_daemon.transcripts.service import TranscriptService
 from cpaas_daemon.tts import TtsRenderer
@@ -164,7 +164,7 @@ def create_app(config: Config) -> web.Application:
     app[keys.CONFIG] = config
     app[keys.METRICS] = metrics = Metrics()
     app[keys.BUS] = bus = EventBus()
-    app[keys.DB] = db = Database(config.store.path)
+    app[keys.DB] = db = database_for(config.store)
     app[keys.ACCOUNTS] = accounts = AccountRepository(db)
     app[keys.AUTH_THROTTLE] = AuthThrottle(config.limits, metrics)
     app[keys.AMI] = ami = AmiClient(config.ami, bus, metrics)

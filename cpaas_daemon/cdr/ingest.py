@@ -11,12 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import sqlite3
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from zoneinfo import ZoneInfo
 
-import aiosqlite
 import structlog
 
 from cpaas_daemon.ami.bus import Event, EventBus
@@ -25,7 +23,7 @@ from cpaas_daemon.calls.repository import CallRepository
 from cpaas_daemon.cdr.ami_outcome import DISPOSITION, AmiOutcomes
 from cpaas_daemon.cdr.summary import CdrSummary, summarise
 from cpaas_daemon.metrics import Metrics
-from cpaas_daemon.store.db import Database
+from cpaas_daemon.store.db import Database, Row, Transaction
 from cpaas_daemon.timefmt import iso, pbx_local_to_iso, utc_now
 
 log = structlog.get_logger(__name__)
@@ -178,7 +176,7 @@ class CdrIngest:
                     listener(request_id, status)
 
     async def _resummarise(
-        self, conn: aiosqlite.Connection, request_ids: list[str]
+        self, conn: Transaction, request_ids: list[str]
     ) -> list[tuple[str, CallKind, str]]:
         """Re-summarise these requests in three statements, whatever their number: the
         kinds of those that are calls, all their legs, one UPDATE per summary ready.
@@ -187,14 +185,13 @@ class CdrIngest:
         if not kinds:
             return []
         calls = [request_id for request_id in request_ids if request_id in kinds]
-        legs: dict[str, list[sqlite3.Row]] = {request_id: [] for request_id in calls}
-        async with conn.execute(
+        legs: dict[str, list[Row]] = {request_id: [] for request_id in calls}
+        for leg in await conn.fetchall(
             f"SELECT * FROM cdr_legs WHERE request_id IN ({','.join('?' * len(calls))})"
             " ORDER BY id",
             calls,
-        ) as cursor:
-            for leg in await cursor.fetchall():
-                legs[leg["request_id"]].append(leg)
+        ):
+            legs[leg["request_id"]].append(leg)
         now = iso(utc_now())
         updates: list[tuple[str, CdrSummary]] = []
         done = []

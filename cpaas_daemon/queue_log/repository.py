@@ -17,11 +17,9 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import aiosqlite
-
 from cpaas_daemon.queue_log.calls import COLUMNS, Changes, Key, Row, merge, plan
 from cpaas_daemon.queue_log.parser import QueueLogLine
-from cpaas_daemon.store.db import Database
+from cpaas_daemon.store.db import Database, Transaction
 
 
 @dataclass(frozen=True)
@@ -103,13 +101,13 @@ class QueueLogRepository:
 
     @staticmethod
     async def _ingest(
-        conn: aiosqlite.Connection,
+        conn: Transaction,
         file_id: int | None,
         rows: Sequence[QueueLogLine],
     ) -> None:
         offsets = [row.offset for row in rows]
-        async with conn.execute(_STORED_OFFSETS, (file_id, min(offsets), max(offsets))) as cursor:
-            seen = {row[0] for row in await cursor.fetchall()}
+        stored = await conn.fetchall(_STORED_OFFSETS, (file_id, min(offsets), max(offsets)))
+        seen = {row[0] for row in stored}
         if seen or len(set(offsets)) != len(offsets):
             rows = _unseen(rows, seen)  # read again: only the lines not stored yet count
             if not rows:
@@ -140,15 +138,14 @@ def _unseen(rows: Sequence[QueueLogLine], seen: set[int]) -> list[QueueLogLine]:
     return kept
 
 
-async def _stored_calls(conn: aiosqlite.Connection, calls: Mapping[Key, object]) -> dict[Key, Row]:
+async def _stored_calls(conn: Transaction, calls: Mapping[Key, object]) -> dict[Key, Row]:
     """The stored rows of the batch's calls, by (callid, queue)."""
     callids = json.dumps(list({callid for callid, _ in calls}))
-    async with conn.execute(_STORED_CALLS, (callids,)) as cursor:
-        found = await cursor.fetchall()
+    found = await conn.fetchall(_STORED_CALLS, (callids,))
     return {key: list(row) for row in found if (key := (row[0], row[1])) in calls}
 
 
-async def _write_calls(conn: aiosqlite.Connection, changes: Changes) -> None:
+async def _write_calls(conn: Transaction, changes: Changes) -> None:
     if changes.inserts:
         await conn.executemany(_INSERT_CALL, changes.inserts)
     if changes.updates:

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import sqlite3
 import time
 from collections import Counter, defaultdict, deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -31,7 +31,7 @@ import structlog
 
 from cpaas_daemon.config import WebhooksConfig
 from cpaas_daemon.metrics import Metrics
-from cpaas_daemon.store.db import Database
+from cpaas_daemon.store.db import Database, Params, Row
 from cpaas_daemon.timefmt import iso, utc_now
 from cpaas_daemon.webhooks import retry, signing
 from cpaas_daemon.webhooks.events import Outbox, body
@@ -115,8 +115,8 @@ class DeliveryWorker:
         self._running: dict[int, Key] = {}  # sent, outcome not yet written: blocks its key
         self._done: set[int] = set()  # answered 2xx, not yet written: blocks nothing
         self._busy: Counter[str] = Counter()  # POSTs in flight per endpoint
-        self._ready: dict[str, deque[sqlite3.Row]] = defaultdict(deque)
-        self._behind: dict[Key, deque[sqlite3.Row]] = defaultdict(deque)
+        self._ready: dict[str, deque[Row]] = defaultdict(deque)
+        self._behind: dict[Key, deque[Row]] = defaultdict(deque)
         self._session: aiohttp.ClientSession | None = None
         self._task: asyncio.Task[None] | None = None
         self._pruned_at = 0.0
@@ -191,11 +191,11 @@ class DeliveryWorker:
                 await asyncio.sleep(1.0)
             await asyncio.sleep(MIN_ROUND)
 
-    def _plan(self, rows: list[sqlite3.Row]) -> None:
+    def _plan(self, rows: list[Row]) -> None:
         """Rebuild the queues from the store's due deliveries (id order): per stream the
         first not yet sent is ready unless one of the stream is running; the rest wait."""
-        ready: dict[str, deque[sqlite3.Row]] = defaultdict(deque)
-        behind: dict[Key, deque[sqlite3.Row]] = defaultdict(deque)
+        ready: dict[str, deque[Row]] = defaultdict(deque)
+        behind: dict[Key, deque[Row]] = defaultdict(deque)
         blocked = set(self._running.values())
         for row in rows:
             delivery_id = row["id"]
@@ -220,7 +220,7 @@ class DeliveryWorker:
                 self._deliver(row), name=f"webhook-{row['id']}"
             )
 
-    async def _deliver(self, row: sqlite3.Row) -> None:
+    async def _deliver(self, row: Row) -> None:
         status, error, retry_after = await self._post(row)
         outcome = Outcome(
             row["id"],
@@ -251,7 +251,7 @@ class DeliveryWorker:
         self.wake()  # the next round writes this and releases the stream's next delivery
         self._pump(row["webhook_id"])
 
-    async def _post(self, row: sqlite3.Row) -> tuple[int | None, str, float | None]:
+    async def _post(self, row: Row) -> tuple[int | None, str, float | None]:
         """One signed POST: (status or None, error text, Retry-After seconds or None).
         Redirects are answers, not instructions: a 3xx is a failed attempt."""
         payload = body(row)
@@ -302,7 +302,7 @@ class DeliveryWorker:
                 wait = retry.delay_after(o.attempts, self._config.retry_scale, o.retry_after)
                 next_at = iso(now + timedelta(seconds=wait))
                 retry_rows.append((o.attempts, o.status, o.error, next_at, iso(now), o.delivery_id))
-        writes = [
+        writes: list[tuple[str, Sequence[Params]]] = [
             (_DELIVERED, done),
             (_RETRY, retry_rows),
             (_DEAD, dead),
