@@ -18,7 +18,6 @@ import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
-import aiosqlite
 import pytest
 
 from cpaas_daemon.queue_log.calls import hold_bucket, sql_int
@@ -30,8 +29,9 @@ from cpaas_daemon.queue_log.parser import (
 )
 from cpaas_daemon.queue_log.repository import FileState, QueueLogRepository
 from cpaas_daemon.queue_log.tailer import QueueLogTailer
-from cpaas_daemon.store.db import Database
+from cpaas_daemon.store.db import Database, Transaction
 from tests.fixtures import ASTERISK
+from tests.store_rig import store_at
 
 # One in-memory SQLite for reference casts, closed when the module is unloaded.
 _SQLITE = sqlite3.connect(":memory:")
@@ -95,10 +95,9 @@ class LegacyRepository(QueueLogRepository):
     """The repository as it was: INSERT OR IGNORE, then the set-based upserts."""
 
     @staticmethod
-    async def _ingest(conn: aiosqlite.Connection, file_id, rows: Sequence) -> None:
-        async with conn.execute("SELECT IFNULL(MAX(id), 0) FROM queue_log") as cursor:
-            row = await cursor.fetchone()
-        last_id = row[0] if row else 0
+    async def _ingest(conn: Transaction, file_id, rows: Sequence) -> None:
+        (row,) = await conn.fetchall("SELECT IFNULL(MAX(id), 0) FROM queue_log")
+        last_id = row[0]
         await conn.executemany(
             "INSERT OR IGNORE INTO queue_log (file_id, offset, epoch, callid, queue, agent,"
             " event, data1, data2, data3, data4, data5, extra, wait, talk, ring)"
@@ -197,7 +196,7 @@ async def tables(db: Database, statements: Sequence[str]) -> list[list[tuple]]:
 
 
 async def open_db(path: Path) -> Database:
-    db = Database(path)
+    db = store_at(path)
     await db.open()
     return db
 
