@@ -1,7 +1,7 @@
 """Store every ``Cdr`` event and keep each request's CDR summary current.
 
 Events are queued by the bus handler (no I/O on the reader's path) and flushed in
-batches: one transaction inserts the legs (``INSERT OR IGNORE`` on a digest of the
+batches: one transaction inserts the legs (``ON CONFLICT DO NOTHING`` on a digest of the
 fields, so a duplicate is stored once) and re-summarises the requests they touched, in
 three statements for the whole batch (kinds, legs, updates), not three per request.
 """
@@ -41,11 +41,11 @@ FLUSH_INTERVAL = 0.05
 
 # A leg already stored (same digest in leg_key) is ignored: nothing is stored twice.
 INSERT_LEGS = (
-    "INSERT OR IGNORE INTO cdr_legs (leg_key, request_id, account_code, source,"
+    "INSERT INTO cdr_legs (leg_key, request_id, account_code, source,"
     " destination, destination_context, caller_id, channel, destination_channel,"
     " last_application, last_data, start_time, answer_time, end_time, duration,"
     " billsec, disposition, uniqueid, userfield, received_at)"
-    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING"
 )
 
 SummaryListener = Callable[[str, str], None]

@@ -36,9 +36,9 @@ _CALLS = f"""SELECT agent, queue,
     COUNT(DISTINCT CASE WHEN event IN ('CONNECT', 'RINGNOANSWER', 'RINGCANCELED')
         THEN callid END) AS offered,
     SUM(event = 'CONNECT') AS answered,
-    IFNULL(SUM(CASE WHEN event = 'CONNECT' THEN wait END), 0) AS hold,
-    IFNULL(MAX(CASE WHEN event = 'CONNECT' THEN wait END), 0) AS max_hold,
-    IFNULL(SUM(CASE WHEN event IN ({_ENDS}) THEN talk END), 0) AS talk,
+    COALESCE(SUM(CASE WHEN event = 'CONNECT' THEN wait END), 0) AS hold,
+    COALESCE(MAX(CASE WHEN event = 'CONNECT' THEN wait END), 0) AS max_hold,
+    COALESCE(SUM(CASE WHEN event IN ({_ENDS}) THEN talk END), 0) AS talk,
     SUM(event IN ({_ENDS})) AS completed
 FROM queue_log WHERE queue IN ({{queues}}) AND epoch >= ? AND epoch < ?
 GROUP BY agent, queue"""

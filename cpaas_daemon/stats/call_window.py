@@ -41,14 +41,14 @@ _PER_CALL = f"""per_call AS MATERIALIZED (
                 THEN 'connected' ELSE 'missed' END
             WHEN c.dial_status = 'ANSWER' THEN 'connected'
             ELSE 'missed' END AS outcome,
-        IFNULL(MAX(q.event IN ({_TRANSFER_EVENTS})), 0) OR EXISTS (
+        COALESCE(MAX(q.event IN ({_TRANSFER_EVENTS})), 0) OR EXISTS (
             SELECT 1 FROM cdr_legs l WHERE l.request_id = c.request_id
             AND l.destination_context = '{TRANSFER_CONTEXT}') AS transferred,
-        CASE WHEN c.kind = 'inbound' THEN IFNULL(SUM(q.talk), 0)
-            ELSE IFNULL(c.billsec, 0) END AS talk,
+        CASE WHEN c.kind = 'inbound' THEN COALESCE(SUM(q.talk), 0)
+            ELSE COALESCE(c.billsec, 0) END AS talk,
         SUM(CASE WHEN q.status != 'pending' THEN q.wait END) AS wait,
         CASE WHEN c.cdr_at IS NOT NULL
-            THEN MAX(IFNULL(c.call_duration, 0) - IFNULL(c.billsec, 0), 0) END AS ring
+            THEN MAX(COALESCE(c.call_duration, 0) - COALESCE(c.billsec, 0), 0) END AS ring
     FROM calls c
     LEFT JOIN queue_calls q ON c.kind = 'inbound' AND q.callid = c.uniqueid
     WHERE {{where}}

@@ -30,8 +30,8 @@ SELECT kind, outcome, dial_status, campaign_id, did, dtmf_inputs, transferred,
     COUNT(*) AS n,
     SUM(CASE WHEN outcome = 'connected' THEN talk ELSE 0 END) AS talk,
     SUM(outcome = 'connected' AND talk < {call_window.SHORT_CALL_SECONDS}) AS short,
-    COUNT(wait) AS queued, IFNULL(SUM(wait), 0) AS wait,
-    COUNT(ring) AS rung, IFNULL(SUM(ring), 0) AS ring
+    COUNT(wait) AS queued, COALESCE(SUM(wait), 0) AS wait,
+    COUNT(ring) AS rung, COALESCE(SUM(ring), 0) AS ring
 FROM per_call GROUP BY kind, outcome, dial_status, campaign_id, did, dtmf_inputs, transferred
 """
 

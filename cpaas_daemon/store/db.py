@@ -47,6 +47,9 @@ class Row(Protocol):
 class Transaction(Protocol):
     """The statements of one open transaction (what :meth:`Database.transaction` yields)."""
 
+    dialect: str
+    """As :attr:`Database.dialect`: for the rare statement spelled per database."""
+
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one statement; the rows it changed."""
 

@@ -48,6 +48,8 @@ async def _init(conn: asyncpg.Connection) -> None:
 class _Connection:
     """The open transaction's statements on its pooled connection."""
 
+    dialect = "postgres"
+
     def __init__(self, conn: Any) -> None:
         self._conn = conn
 

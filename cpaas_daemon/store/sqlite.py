@@ -31,6 +31,8 @@ def _translate(exc: sqlite3.Error) -> StoreUnavailable:
 class _Connection:
     """The open transaction's statements on the one connection."""
 
+    dialect = "sqlite"
+
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
 

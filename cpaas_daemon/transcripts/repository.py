@@ -47,8 +47,8 @@ class TranscriptRepository:
         """A call with transcript on is about to be placed: wait for its end."""
         now = iso(utc_now())
         await self._db.execute(
-            "INSERT OR IGNORE INTO transcripts (request_id, status, requested_at, updated_at)"
-            " VALUES (?, 'waiting', ?, ?)",
+            "INSERT INTO transcripts (request_id, status, requested_at, updated_at)"
+            " VALUES (?, 'waiting', ?, ?) ON CONFLICT DO NOTHING",
             (request_id, now, now),
         )
 
