@@ -50,7 +50,7 @@ def _logging_restored() -> Iterator[None]:
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    """A migrated, empty store (SQLite, or PostgreSQL with CPAAS_TEST_STORE=postgresql)."""
+    """A migrated, empty store (SQLite, or PostgreSQL with TEST_STORE=postgresql)."""
     database = store_at(tmp_path / "store.sqlite3")
     await database.open()
     yield database

@@ -1,6 +1,6 @@
 """The store the tests run against: SQLite (the default) or a real PostgreSQL.
 
-``CPAAS_TEST_STORE=postgresql`` runs the suite on PostgreSQL: a private server started
+``TEST_STORE=postgresql`` runs the suite on PostgreSQL: a private server started
 from Debian's binaries (``initdb`` / ``pg_ctl`` into a temporary directory, loopback and
 a Unix socket only, durability off since it dies with the session), the way
 tests/real_asterisk starts a real Asterisk. The schema is migrated once into a template;
@@ -30,7 +30,7 @@ from cpaas_daemon.store.db import Database
 from cpaas_daemon.store.postgres import PostgresDatabase
 from cpaas_daemon.store.sqlite import SqliteDatabase
 
-STORE = os.environ.get("CPAAS_TEST_STORE", "sqlite")
+STORE = os.environ.get("TEST_STORE", "sqlite")
 ON_POSTGRES = STORE in ("postgresql", "postgres")
 PG_BIN_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
 USER = "cpaas"
@@ -45,11 +45,11 @@ class NoPostgres(Exception):
 
 
 def _binaries() -> Path:
-    given = os.environ.get("CPAAS_PG_BIN")
+    given = os.environ.get("PG_BIN")
     for directory in [Path(given)] if given else PG_BIN_DIRS:
         if (directory / "initdb").is_file() and (directory / "pg_ctl").is_file():
             return directory
-    where = f"CPAAS_PG_BIN={given}" if given else "nothing in /usr/lib/postgresql/*/bin"
+    where = f"PG_BIN={given}" if given else "nothing in /usr/lib/postgresql/*/bin"
     raise NoPostgres(
         f"no PostgreSQL server ({where}); `apt-get install postgresql` (make test does as root)"
     )

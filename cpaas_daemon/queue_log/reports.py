@@ -43,7 +43,9 @@ _DETAIL_KEYS = {
     "queue": "queue",
     "agent": "agent",
     "event": "event",
-    "bucket": f"MIN(MAX((wait + 14) / 15, 1), {HOLD_BUCKET_LAST})",
+    # min(max((wait + 14) // 15, 1), HOLD_BUCKET_LAST), in SQL both stores run
+    "bucket": f"CASE WHEN wait <= 15 THEN 1 WHEN wait > {(HOLD_BUCKET_LAST - 1) * 15}"
+    f" THEN {HOLD_BUCKET_LAST} ELSE (wait + 14) / 15 END",
     "url": "url",
     "did": "did",
 }
@@ -154,7 +156,8 @@ class Reports:
         else:
             sql = (
                 "SELECT k, SUM(n) AS n, SUM(talk) AS talk, SUM(wait) AS wait"
-                f" FROM ({' UNION ALL '.join(parts)}) GROUP BY k HAVING SUM(n) > 0 ORDER BY k"
+                f" FROM ({' UNION ALL '.join(parts)}) AS parts"
+                " GROUP BY k HAVING SUM(n) > 0 ORDER BY k"
             )
         return await self._db.fetchall(sql, params)
 

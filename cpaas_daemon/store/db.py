@@ -101,6 +101,10 @@ class Database(ABC):
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         """The rows of a read."""
 
+    @abstractmethod
+    async def tables(self) -> set[str]:
+        """The names of the store's tables (each database keeps its own catalogue)."""
+
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
         """The first row of a query that returns at most a few (it reads them all)."""
         rows = await self.fetchall(sql, params)

@@ -30,6 +30,12 @@ _DDL = (
 )
 
 
+def count_where(condition: str) -> str:
+    """How many rows of the group meet ``condition`` (NULL for no rows, as SQLite's
+    ``SUM(condition)``, which PostgreSQL refuses: its booleans are not numbers)."""
+    return f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
+
+
 def postgres_ddl(sql: str) -> str:
     """A shared migration script as PostgreSQL spells it."""
     for pattern, replacement in _DDL:

@@ -125,6 +125,12 @@ class PostgresDatabase(Database):
         async with self.pool.acquire() as conn:
             return await _Connection(conn).fetchall(sql, params)
 
+    async def tables(self) -> set[str]:
+        rows = await self.fetchall(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+        )
+        return {row[0] for row in rows}
+
     async def _create_schema_version(self) -> None:
         async with self._write_lock, self.pool.acquire() as conn:
             await conn.execute(

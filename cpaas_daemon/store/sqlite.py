@@ -123,6 +123,10 @@ class SqliteDatabase(Database):
         """One thread hop (execute, fetch and close a cursor would be three)."""
         return await _Connection(self.conn).fetchall(sql, params)
 
+    async def tables(self) -> set[str]:
+        rows = await self.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")
+        return {row[0] for row in rows}
+
     async def _create_schema_version(self) -> None:
         await self.conn.execute(
             "CREATE TABLE IF NOT EXISTS schema_version ("

@@ -40,11 +40,7 @@ class CampaignProgress:
     async def _installed(self) -> bool:
         """Tables never disappear once migrated, so a positive answer is remembered."""
         if not self._tables_seen:
-            found = await self._db.fetchval(
-                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN (?, ?)",
-                _TABLES,
-            )
-            self._tables_seen = found == len(_TABLES)
+            self._tables_seen = set(_TABLES) <= await self._db.tables()
         return self._tables_seen
 
     async def current(self) -> list[dict[str, Any]] | None:

@@ -37,6 +37,7 @@ from cpaas_daemon.stats.history import (
 from cpaas_daemon.stats.query import CounterQuery
 from cpaas_daemon.stats.window import Window
 from cpaas_daemon.store.db import Database
+from cpaas_daemon.store.dialect import count_where
 
 KINDS = ("c2c", "otp", "callback", "campaign", "inbound")
 STATUSES = (None, "ANSWER", "ANSWER", "NOANSWER", "BUSY", "CANCEL", "CONGESTION", "DND", "X")
@@ -48,13 +49,14 @@ FIRST = datetime(2026, 3, 6, tzinfo=UTC)  # spans New York's spring DST change (
 def _detail_per_number(account_id: str, query: CounterQuery) -> tuple[str, list[Any]]:
     """The per-number Fields straight from the per-call definition (retries numbered)."""
     cte, params = call_window.per_call(account_id, query)
+    connected, missed, ghost = (f"outcome = '{o}'" for o in ("connected", "missed", "ghost"))
     sql = (
         cte + ", w AS (SELECT customer_number AS num, outcome, ROW_NUMBER() OVER"
         " (PARTITION BY customer_number ORDER BY created_at, id) AS seq"
         " FROM per_call WHERE customer_number != ''), per AS (SELECT COUNT(*) AS k,"
-        " SUM(outcome = 'connected') AS a, SUM(outcome = 'missed') AS m,"
-        " SUM(outcome = 'ghost') AS g, SUM(seq > 1 AND outcome = 'connected') AS ra,"
-        " SUM(seq > 1 AND outcome = 'ghost') AS rg FROM w GROUP BY num) " + SUMMARY
+        f" {count_where(connected)} AS a, {count_where(missed)} AS m,"
+        f" {count_where(ghost)} AS g, {count_where(f'seq > 1 AND {connected}')} AS ra,"
+        f" {count_where(f'seq > 1 AND {ghost}')} AS rg FROM w GROUP BY num) " + SUMMARY
     )
     return sql, params
 
