@@ -69,8 +69,16 @@ _DROP_EMPTY_ROLLUP = (
     "DELETE FROM queue_calls_daily WHERE day = ? AND status = ? AND queue = ? AND agent = ?"
     " AND event = ? AND hold = ? AND calls = 0"
 )
-_INSERT_QUEUE = "INSERT INTO queue_names (name) VALUES (?) ON CONFLICT DO NOTHING"
-_INSERT_AGENT = "INSERT INTO agent_names (name) VALUES (?) ON CONFLICT DO NOTHING"
+# Not ON CONFLICT DO NOTHING: PostgreSQL would spend an id on each known name, and these
+# ids are the API's queue_id / agent_id, numbered 1, 2, 3 in order of first appearance.
+_INSERT_QUEUE = (
+    "INSERT INTO queue_names (name) SELECT ? AS name"
+    " WHERE NOT EXISTS (SELECT 1 FROM queue_names WHERE name = ?)"
+)
+_INSERT_AGENT = (
+    "INSERT INTO agent_names (name) SELECT ? AS name"
+    " WHERE NOT EXISTS (SELECT 1 FROM agent_names WHERE name = ?)"
+)
 _INSERT_AGENT_QUEUE = (
     "INSERT INTO agent_queues (agent_id, queue_id)"
     " SELECT a.agent_id, q.queue_id FROM agent_names a, queue_names q"
@@ -128,9 +136,9 @@ class QueueLogRepository:
             changes = merge(batch.calls, await _stored_calls(conn, batch.calls))
             await _write_calls(conn, changes)
         if batch.queues:
-            await conn.executemany(_INSERT_QUEUE, ((name,) for name in batch.queues))
+            await conn.executemany(_INSERT_QUEUE, ((name, name) for name in batch.queues))
         if batch.agents:
-            await conn.executemany(_INSERT_AGENT, ((name,) for name in batch.agents))
+            await conn.executemany(_INSERT_AGENT, ((name, name) for name in batch.agents))
         if batch.agent_queues:
             await conn.executemany(_INSERT_AGENT_QUEUE, batch.agent_queues)
 

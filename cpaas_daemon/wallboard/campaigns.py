@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from cpaas_daemon.store.db import Database
+from cpaas_daemon.store.dialect import count_where
 from cpaas_daemon.timefmt import iso, utc_now
 
 RECENT = timedelta(hours=24)
@@ -22,8 +23,8 @@ _TABLES = ("campaigns", "campaign_targets")
 _PROGRESS = (
     "SELECT c.campaign_id, c.account_id, c.campaign_name, c.status,"
     " COUNT(t.contact_id) AS total,"
-    " COALESCE(SUM(t.state = 'done'), 0) AS done,"
-    " COALESCE(SUM(t.state = 'dialing'), 0) AS dialing,"
+    f" COALESCE({count_where('t.state = ' + repr('done'))}, 0) AS done,"
+    f" COALESCE({count_where('t.state = ' + repr('dialing'))}, 0) AS dialing,"
     " COALESCE(SUM(t.answered), 0) AS answered"
     " FROM campaigns AS c LEFT JOIN campaign_targets AS t ON t.campaign_id = c.campaign_id"
     " WHERE c.status IN ('scheduled', 'running') OR c.finished_at >= ?"
