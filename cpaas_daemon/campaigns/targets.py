@@ -183,7 +183,7 @@ class TargetStore:
         return rows[0] if rows else None
 
     async def open_attempts(self) -> list[OpenAttempt]:
-        return await self._open("1", ())
+        return await self._open("1 = 1", ())
 
     async def _open(self, where: str, params: tuple[str, ...]) -> list[OpenAttempt]:
         rows: list[Row] = await self._db.fetchall(
