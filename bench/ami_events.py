@@ -63,7 +63,7 @@ from cpaas_daemon.calls.tracker import CallTracker
 from cpaas_daemon.cdr.ingest import INSERT_LEGS, CdrIngest
 from cpaas_daemon.config import AmiConfig
 from cpaas_daemon.metrics import Metrics
-from cpaas_daemon.store.db import Database
+from cpaas_daemon.store.sqlite import SqliteDatabase
 from cpaas_daemon.wallboard.hub import WallboardHub
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -185,7 +185,7 @@ async def peer_rate(port: int, events: int) -> tuple[float, int, float]:
 
 async def daemon_rate(port: int, events: int, cdrs: int, tmp: Path) -> dict[str, Any]:
     """The daemon's AmiClient and its subscribers over TCP."""
-    db = Database(tmp / "ami.sqlite3")
+    db = SqliteDatabase(tmp / "ami.sqlite3")
     await db.open()
     bus, metrics = EventBus(), Metrics()
     CallTracker(bus, metrics)
@@ -365,7 +365,7 @@ def _cdr_events(calls: int, ours: bool) -> list[dict[str, str]]:
 
 async def cdr_rate(tmp: Path, calls: int, ours: bool) -> float:
     path = tmp / f"cdr-{ours}.sqlite3"
-    db = Database(path)
+    db = SqliteDatabase(path)
     await db.open()
     if ours:
         conn = sqlite3.connect(path)
@@ -397,7 +397,7 @@ async def cdr_rate(tmp: Path, calls: int, ours: bool) -> float:
 
 async def aiosqlite_rate(tmp: Path, calls: int) -> float:
     """Peer: the same leg rows written with one aiosqlite ``executemany`` (no summary)."""
-    db = Database(tmp / "peer.sqlite3")
+    db = SqliteDatabase(tmp / "peer.sqlite3")
     await db.open()
     try:
         ingest = CdrIngest(db, EventBus(), Metrics(), ZoneInfo("UTC"))

@@ -39,7 +39,8 @@ import structlog
 
 from bench._live import ACCOUNT, HEADERS, SECRET, free_port, percentile, start_daemon
 from cpaas_daemon.accounts.repository import hash_secret
-from cpaas_daemon.store.db import Database, _migrations, _statements
+from cpaas_daemon.store.db import migrations
+from cpaas_daemon.store.sqlite import SqliteDatabase, _statements
 
 QUICK = bool(os.environ.get("BENCH_QUICK"))
 ROWS = 100_000 if QUICK else 1_000_000
@@ -110,7 +111,7 @@ def _schema_until(path: Path, last: int) -> None:
         " name TEXT NOT NULL, applied_at TEXT NOT NULL DEFAULT"
         " (strftime('%Y-%m-%dT%H:%M:%fZ','now')))"
     )
-    for version, name, sql in _migrations():
+    for version, name, sql in migrations("sqlite"):
         if version <= last:
             conn.execute("BEGIN")
             for statement in _statements(sql):
@@ -149,7 +150,7 @@ def fill(path: Path, now: datetime) -> tuple[float, float]:
     filled = time.perf_counter()
 
     async def upgrade() -> None:
-        db = Database(path)
+        db = SqliteDatabase(path)
         await db.open()
         await db.conn.execute("ANALYZE")
         await db.close()

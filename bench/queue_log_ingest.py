@@ -25,7 +25,7 @@ from cpaas_daemon.queue_log.paging import PageRequest
 from cpaas_daemon.queue_log.reports import Reports
 from cpaas_daemon.queue_log.repository import QueueLogRepository
 from cpaas_daemon.queue_log.tailer import QueueLogTailer
-from cpaas_daemon.store.db import Database
+from cpaas_daemon.store.sqlite import SqliteDatabase
 
 QUEUES = ("sales", "support", "billing", "2000", "2001")
 AGENTS = tuple(f"Agent {n}" for n in range(201, 231))
@@ -97,7 +97,7 @@ def _percentile(samples: list[float], fraction: float) -> float:
 async def _bench(directory: Path, lines: int, repeats: int) -> dict[str, Any]:
     log_path = directory / "queue_log"
     written = generate(log_path, lines)
-    db = Database(directory / "bench.sqlite3")
+    db = SqliteDatabase(directory / "bench.sqlite3")
     await db.open()
     try:
         tailer = QueueLogTailer(log_path, QueueLogRepository(db), poll_interval=1.0)

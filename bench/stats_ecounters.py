@@ -37,7 +37,7 @@ from cpaas_daemon.stats.codes import FIELDS
 from cpaas_daemon.stats.ecounters import Ecounters
 from cpaas_daemon.stats.history import detail_rows
 from cpaas_daemon.stats.query import CounterQuery, parse_query
-from cpaas_daemon.store.db import Database
+from cpaas_daemon.store.sqlite import SqliteDatabase
 
 ROWS = 1_000_000
 ACCOUNTS = ("acc1", "acc2", "acc3", "acc4")
@@ -125,7 +125,7 @@ _PER_NUMBER_REFERENCE = """, w AS (SELECT customer_number AS num, outcome,
 SELECT COUNT(DISTINCT num), SUM(seq > 1) FROM w"""
 
 
-async def _per_call_reference(db: Database, query: CounterQuery) -> None:
+async def _per_call_reference(db: SqliteDatabase, query: CounterQuery) -> None:
     """The window counters as computed before migration 0401: from every call."""
     await detail_rows(db, "acc1", query)
     where, params = call_window.where("acc1", query)
@@ -139,7 +139,7 @@ async def _per_call_reference(db: Database, query: CounterQuery) -> None:
         await db.fetchone(cte + _PER_NUMBER_REFERENCE, params)
 
 
-async def _cdr_statistics_reference(db: Database) -> None:
+async def _cdr_statistics_reference(db: SqliteDatabase) -> None:
     """get_cdr_statistics as it read before migration 0401: every CDR of the account."""
     await db.fetchall(
         "SELECT dial_status, COUNT(*) AS n FROM calls WHERE account_id = ?"
@@ -149,7 +149,7 @@ async def _cdr_statistics_reference(db: Database) -> None:
 
 
 async def _measure(path: Path) -> dict[str, Any]:
-    db = Database(path)
+    db = SqliteDatabase(path)
     await db.open()
     try:
         utc = ZoneInfo("UTC")
@@ -185,7 +185,7 @@ def run() -> dict[str, Any]:
         path = Path(tmp) / "bench.sqlite3"
 
         async def migrate() -> None:
-            db = Database(path)
+            db = SqliteDatabase(path)
             await db.open()
             await db.close()
 

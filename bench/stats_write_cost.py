@@ -26,7 +26,7 @@ from cpaas_daemon.ami.bus import EventBus
 from cpaas_daemon.calls.model import channel_id_for
 from cpaas_daemon.cdr.ingest import CdrIngest
 from cpaas_daemon.metrics import Metrics
-from cpaas_daemon.store.db import Database
+from cpaas_daemon.store.sqlite import SqliteDatabase
 
 PREFILL = 200_000
 CALLS = 5_000
@@ -60,8 +60,8 @@ def _legs(number: int) -> list[dict[str, str]]:
     ]
 
 
-async def _prepare(path: Path, triggers: bool) -> Database:
-    db = Database(path)
+async def _prepare(path: Path, triggers: bool) -> SqliteDatabase:
+    db = SqliteDatabase(path)
     await db.open()
     await db.execute("INSERT INTO accounts (account_id, auth_hash) VALUES ('acc0', 'x')")
     await db.executemany(_INSERT, (_call(n) for n in range(PREFILL)))
@@ -80,7 +80,7 @@ async def _rate(rows: int, work: Any) -> float:
     return rows / (time.perf_counter() - started)
 
 
-async def _measure(db: Database, first: int) -> dict[str, float]:
+async def _measure(db: SqliteDatabase, first: int) -> dict[str, float]:
     one_by_one = range(first, first + CALLS)
     batch = range(first + CALLS, first + 3 * CALLS)
 
@@ -115,7 +115,7 @@ async def _measure(db: Database, first: int) -> dict[str, float]:
     }
 
 
-async def _both(first: Any, db: Database, sql: str, rows: list[tuple[Any, ...]]) -> None:
+async def _both(first: Any, db: SqliteDatabase, sql: str, rows: list[tuple[Any, ...]]) -> None:
     await first
     await db.executemany(sql, rows)
 

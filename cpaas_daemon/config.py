@@ -65,7 +65,19 @@ class AmiConfig(_Section):
 
 
 class StoreConfig(_Section):
+    """Where the store lives (docs/storage.md): a SQLite file (the embedded default), or
+    any database ``url`` names: ``postgresql://user:password@host:5432/db`` or
+    ``sqlite:///path/to/file.sqlite3``. ``url``, when set, wins over ``path``."""
+
     path: Path = Path("var/cpaas.sqlite3")
+    url: str = ""
+
+    @field_validator("url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        if value and not value.startswith(("postgresql://", "postgres://", "sqlite:///")):
+            raise ValueError("store.url must start with postgresql:// or sqlite:///")
+        return value
 
 
 class DialConfig(_Section):

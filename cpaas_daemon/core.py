@@ -29,6 +29,7 @@ from cpaas_daemon.config import Config
 from cpaas_daemon.lifecycle import Context, running
 from cpaas_daemon.metrics import Metrics
 from cpaas_daemon.store.db import Database
+from cpaas_daemon.store.factory import database_for
 from cpaas_daemon.tts import TtsRenderer
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ class Core:
 
 
 def build(config: Config) -> Core:
-    metrics, bus, db = Metrics(), EventBus(), Database(config.store.path)
+    metrics, bus, db = Metrics(), EventBus(), database_for(config.store)
     accounts = AccountRepository(db)
     ami = AmiClient(config.ami, bus, metrics)
     tracker = CallTracker(bus, metrics)

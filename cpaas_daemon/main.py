@@ -28,6 +28,7 @@ from cpaas_daemon.log import setup_logging
 from cpaas_daemon.queue_log import cli as stats_users_cli
 from cpaas_daemon.store.db import Database
 from cpaas_daemon.store.errors import StoreUnavailable
+from cpaas_daemon.store.factory import database_for
 from cpaas_daemon.systemd_notify import health_probe, watchdog
 from cpaas_daemon.webhooks import cli as webhooks_cli
 
@@ -40,7 +41,7 @@ def _global_options(add_help: bool = True) -> argparse.ArgumentParser:
     """``--config`` and ``--db`` apply to every command, before or after its name."""
     parser = argparse.ArgumentParser(prog="cpaas-daemon", description=__doc__, add_help=add_help)
     parser.add_argument("--config", type=Path, help="TOML file (see config/cpaas.toml)")
-    parser.add_argument("--db", type=Path, help="SQLite file (overrides store.path)")
+    parser.add_argument("--db", type=Path, help="SQLite file (overrides store.path and store.url)")
     return parser
 
 
@@ -82,7 +83,7 @@ def _parser() -> argparse.ArgumentParser:
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     overrides: dict[str, Any] = {}
     if args.db:
-        overrides["store"] = {"path": str(args.db)}
+        overrides["store"] = {"path": str(args.db), "url": ""}
     if getattr(args, "simulate", False):
         overrides["simulate"] = True
     http = {
@@ -122,7 +123,7 @@ async def _serve(config: Config) -> int:
 
 
 async def _with_db(config: Config, action: Callable[[Database], Awaitable[int]]) -> int:
-    db = Database(config.store.path)
+    db = database_for(config.store)
     await db.open()
     try:
         return await action(db)

@@ -15,6 +15,7 @@ from cpaas_daemon.sim.daemon_config import daemon_config
 from cpaas_daemon.sim.server import SimulatedAsterisk
 from cpaas_daemon.store.db import Database
 from tests.harness import Daemon, free_port, running_daemon, running_sim
+from tests.store_rig import store_at
 
 TESTS = Path(__file__).parent
 
@@ -49,8 +50,8 @@ def _logging_restored() -> Iterator[None]:
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    """A migrated, empty SQLite store."""
-    database = Database(tmp_path / "store.sqlite3")
+    """A migrated, empty store (SQLite, or PostgreSQL with TEST_STORE=postgresql)."""
+    database = store_at(tmp_path / "store.sqlite3")
     await database.open()
     yield database
     await database.close()

@@ -16,6 +16,7 @@ import aiohttp
 
 from cpaas_daemon.sim.server import SimulatedAsterisk
 from tests.harness import ACCOUNTS
+from tests.store_rig import store_environment
 
 ACCOUNT = "account_1"
 Process = asyncio.subprocess.Process
@@ -49,6 +50,7 @@ def environment(
         "CPAAS_AMI__RECONNECT_MIN": "0.05",
         "CPAAS_AGI__PORT": str(agi_port),
         "CPAAS_STORE__PATH": str(tmp_path / "cpaas.sqlite3"),
+        **store_environment(tmp_path / "cpaas.sqlite3"),
         "CPAAS_DIAL__OUTBOUND_TEMPLATE": "Local/{number}@sim-endpoints",
         "CPAAS_CAMPAIGNS__UPLOADS_DIR": str(tmp_path / "uploads"),
         "CPAAS_TTS__CACHE_DIR": str(tmp_path / "tts"),

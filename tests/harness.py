@@ -24,6 +24,7 @@ from cpaas_daemon.config import Config
 from cpaas_daemon.http_server import serving
 from cpaas_daemon.sim.daemon_config import SIM_AMI_SECRET
 from cpaas_daemon.sim.server import SimConfig, SimulatedAsterisk
+from tests.store_rig import with_test_store
 
 TIME_SCALE = 0.02
 ACCOUNTS = {"account_1": "secret-one-123456", "account_2": "secret-two-123456"}
@@ -116,7 +117,7 @@ async def running_sim(
 
 @asynccontextmanager
 async def running_daemon(config: Config, connect: bool = True) -> AsyncIterator[Daemon]:
-    app = create_app(config)
+    app = create_app(with_test_store(config))
     async with serving(app, config.http.host, 0) as port, _client(app, port, connect) as daemon:
         yield daemon
 

@@ -3,8 +3,6 @@ neither read nor even detect another's templates (both answer "not found")."""
 
 from __future__ import annotations
 
-import sqlite3
-
 from cpaas_daemon.announcements.templates import (
     TEMPLATE_ID,
     AnnounceTemplate,
@@ -12,14 +10,14 @@ from cpaas_daemon.announcements.templates import (
     validate_template_text,
 )
 from cpaas_daemon.errors import Conflict, NotFound, ValidationFailed
-from cpaas_daemon.store.db import Database
+from cpaas_daemon.store.db import Database, Row
 
 _COLUMNS = "template_id, account_id, text, created_at"
 # 40 random bits: a clash is rare but possible over years of templates, so retry.
 _ID_ATTEMPTS = 3
 
 
-def _template(row: sqlite3.Row) -> AnnounceTemplate:
+def _template(row: Row) -> AnnounceTemplate:
     return AnnounceTemplate(
         template_id=row["template_id"],
         account_id=row["account_id"],

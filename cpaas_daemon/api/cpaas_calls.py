@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Annotated
@@ -33,6 +32,7 @@ from cpaas_daemon.calls.tracker import CallTracker
 from cpaas_daemon.cdr.queries import CdrQueries, cdr_json
 from cpaas_daemon.errors import NotFound, ValidationFailed
 from cpaas_daemon.recordings.files import RecordingFiles
+from cpaas_daemon.store.db import Row
 from cpaas_daemon.timefmt import http_date, iso
 from cpaas_daemon.transcripts.service import TranscriptService
 from cpaas_daemon.tts import tts_options
@@ -143,7 +143,7 @@ class ByRequestId(CpaasModel):
         return dialstring.request_id(value)
 
 
-def found(rows: Sequence[sqlite3.Row], campaign: bool = False) -> web.Response:
+def found(rows: Sequence[Row], campaign: bool = False) -> web.Response:
     """The seed's CDR list answer; an empty result is a 404 ``cdr not found``."""
     if not rows:
         raise NotFound("cdr not found")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum, StrEnum
 
 from cpaas_daemon.calls.service import TwoPartyCall
 from cpaas_daemon.errors import ValidationFailed
+from cpaas_daemon.store.db import Row
 from cpaas_daemon.timefmt import WALL_FORMAT, parse_iso, wall_to_utc, zone
 
 
@@ -55,7 +55,7 @@ class Callback:
     reason: str
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> Callback:
+    def from_row(cls, row: Row) -> Callback:
         return cls(
             request_id=row["request_id"],
             account_id=row["account_id"],

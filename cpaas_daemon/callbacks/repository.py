@@ -47,11 +47,12 @@ class CallbackRepository:
         for _ in range(ID_ATTEMPTS):
             request_id = new_request_id()
             inserted = await self._db.execute(
-                "INSERT OR IGNORE INTO callbacks (request_id, account_id, agent_number,"
+                "INSERT INTO callbacks (request_id, account_id, agent_number,"
                 " caller_id, destination_number, recording_option, time_zone, scheduled_at,"
                 " due_at, created_at, updated_at)"
                 " SELECT ?,?,?,?,?,?,?,?,?,?,?"
-                " WHERE NOT EXISTS (SELECT 1 FROM calls WHERE request_id = ?)",
+                " WHERE NOT EXISTS (SELECT 1 FROM calls WHERE request_id = ?)"
+                " ON CONFLICT DO NOTHING",
                 (request_id, account_id, *_spec_columns(spec, due), now, now, request_id),
             )
             if inserted:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import re
-import sqlite3
 
 from cpaas_daemon.errors import NotFound, ValidationFailed
-from cpaas_daemon.store.db import Database
+from cpaas_daemon.store.db import Database, Row
 
 DID = re.compile(r"^\+?[0-9]{2,15}$")
 QUEUE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -35,7 +34,7 @@ class DidRepository:
             (did, account_id, queue),
         )
 
-    async def route(self, did: str) -> sqlite3.Row | None:
+    async def route(self, did: str) -> Row | None:
         """``(account_id, queue)`` for a DID, or None when it is not ours."""
         return await self._db.fetchone("SELECT account_id, queue FROM dids WHERE did = ?", (did,))
 

@@ -9,15 +9,12 @@ CDR ingest's batch, a campaign target's DND) take that transaction's connection.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-import aiosqlite
-
 from cpaas_daemon.calls.model import CallKind, CallRequest, CallState, DialStatus
 from cpaas_daemon.cdr.summary import CdrSummary
-from cpaas_daemon.store.db import Database
+from cpaas_daemon.store.db import Database, Row, Transaction
 from cpaas_daemon.store.group_insert import GroupInsert
 from cpaas_daemon.timefmt import iso, utc_now
 
@@ -31,7 +28,7 @@ class CallNumbers:
     dialed_number: str
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> CallNumbers:
+    def from_row(cls, row: Row) -> CallNumbers:
         return cls(row["agent_number"], row["customer_number"], row["dialed_number"])
 
 
@@ -50,7 +47,7 @@ class CallRecord:
     dial_status: str | None
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> CallRecord:
+    def from_row(cls, row: Row) -> CallRecord:
         return cls(
             request_id=row["request_id"],
             account_id=row["account_id"],
@@ -167,7 +164,7 @@ class CallRepository:
 
     @staticmethod
     async def insert_dnd(
-        conn: aiosqlite.Connection,
+        conn: Transaction,
         *,
         request_id: str,
         account_id: str,
@@ -208,7 +205,7 @@ class CallRepository:
 
     @staticmethod
     async def write_summaries(
-        conn: aiosqlite.Connection, summaries: Sequence[tuple[str, CdrSummary]], at: str
+        conn: Transaction, summaries: Sequence[tuple[str, CdrSummary]], at: str
     ) -> None:
         """Store each request's CDR summary and complete it, in one statement for the
         batch, inside the CDR ingest's transaction (the legs and their summaries commit
@@ -282,14 +279,14 @@ class CallRepository:
         return found
 
     @staticmethod
-    async def kinds(conn: aiosqlite.Connection, request_ids: Sequence[str]) -> dict[str, CallKind]:
+    async def kinds(conn: Transaction, request_ids: Sequence[str]) -> dict[str, CallKind]:
         """request_id -> kind, for those of these ids that are calls, read in the CDR
         ingest's transaction."""
         marks = ",".join("?" * len(request_ids))
-        async with conn.execute(
+        rows = await conn.fetchall(
             f"SELECT request_id, kind FROM calls WHERE request_id IN ({marks})", request_ids
-        ) as cursor:
-            return {row["request_id"]: CallKind(row["kind"]) for row in await cursor.fetchall()}
+        )
+        return {row["request_id"]: CallKind(row["kind"]) for row in rows}
 
     async def kind_and_account(self, request_id: str) -> tuple[CallKind, str] | None:
         row = await self._db.fetchone(

@@ -70,25 +70,29 @@ class ListRepository:
             for c in contacts
         ]
         async with self._db.transaction() as conn:
-            before = conn.total_changes
             await conn.executemany(
                 "INSERT INTO campaign_contacts"
                 " (list_id, contact_name, contact_number, contact_fields, batch_id)"
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 rows,
             )
-            added = conn.total_changes - before
-        return added, batch_id
+            # The batch is new: the rows carrying its id are exactly those added.
+            (added,) = await conn.fetchall(
+                "SELECT COUNT(*) FROM campaign_contacts WHERE batch_id = ?", (batch_id,)
+            )
+        return int(added[0]), batch_id
 
     async def add_dnd_contacts(
         self, account_id: str, dnd_list_id: str, contacts: Sequence[ContactInput]
     ) -> int:
         await self.require_dnd_list(account_id, dnd_list_id)
-        async with self._db.transaction() as conn:
-            before = conn.total_changes
+        count = "SELECT COUNT(*) FROM dnd_contacts WHERE dnd_list_id = ?"
+        async with self._db.transaction() as conn:  # writes are serialised: an exact count
+            (before,) = await conn.fetchall(count, (dnd_list_id,))
             await conn.executemany(
                 "INSERT INTO dnd_contacts (dnd_list_id, dnd_contact_number, dnd_contact_name)"
                 " VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                 [(dnd_list_id, c.number, c.name) for c in contacts],
             )
-            return conn.total_changes - before
+            (after,) = await conn.fetchall(count, (dnd_list_id,))
+        return int(after[0] - before[0])

@@ -73,7 +73,8 @@ class CampaignProgress:
             {"start": start, "end": end, "campaign": campaign.campaign_id, "batch": batch_id},
         )
         return [
-            {"batchId": row[0], **_finish(dict(zip(_COUNTS, row[1:], strict=True)))} for row in rows
+            {"batchId": row[0], **_finish(dict(zip(_COUNTS, tuple(row)[1:], strict=True)))}
+            for row in rows
         ]
 
     async def campaign_detail(self, campaign: Campaign, batch_id: str | None) -> dict[str, Any]:

@@ -4,7 +4,6 @@ create time, so contacts added later cannot change a running campaign's totals."
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import fields
 from typing import Any
 
@@ -17,7 +16,7 @@ from cpaas_daemon.campaigns.model import (
 )
 from cpaas_daemon.campaigns.targets import TargetStore
 from cpaas_daemon.errors import Conflict, NotFound
-from cpaas_daemon.store.db import Database
+from cpaas_daemon.store.db import Database, Row
 from cpaas_daemon.timefmt import iso, parse_iso, utc_now
 
 _SETTINGS = tuple(field.name for field in fields(CampaignSettings))
@@ -32,7 +31,7 @@ def _settings_row(settings: CampaignSettings) -> dict[str, Any]:
     }
 
 
-def campaign_from_row(row: sqlite3.Row) -> Campaign:
+def campaign_from_row(row: Row) -> Campaign:
     """The inverse of :func:`_settings_row`, plus the dialer's own columns."""
     values = {field.name: row[field.name] for field in fields(Campaign)}
     return Campaign(
@@ -55,13 +54,13 @@ class CampaignRepository:
         campaign_id = new_id(CAMPAIGN_PREFIX)
         row = _settings_row(settings) | {"campaign_id": campaign_id, "account_id": account_id}
         async with self._db.transaction() as conn:
-            cursor = await conn.execute(
+            inserted = await conn.execute(
                 f"INSERT INTO campaigns (status, {', '.join(row)})"
                 f" VALUES ('scheduled', {', '.join(':' + name for name in row)})"
                 " ON CONFLICT DO NOTHING",
                 row,
             )
-            if cursor.rowcount == 0:
+            if inserted == 0:
                 raise Conflict(f"campaign_name {settings.campaign_name} already exists")
             await TargetStore.enrol(conn, campaign_id, settings.list_id)
         return campaign_id

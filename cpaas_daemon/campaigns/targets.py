@@ -8,16 +8,13 @@ restarted daemon tell "never sent" from "sent, outcome pending".
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
-
-import aiosqlite
 
 from cpaas_daemon.calls.model import DialStatus
 from cpaas_daemon.calls.repository import CallRepository
 from cpaas_daemon.campaigns.model import CAMPAIGN_CONTEXT, DND, Campaign, Target, TargetState
-from cpaas_daemon.store.db import Database
+from cpaas_daemon.store.db import Database, Row, Transaction
 from cpaas_daemon.timefmt import iso, utc_now
 
 
@@ -40,7 +37,7 @@ class TargetStore:
         self._db = db
 
     @staticmethod
-    async def enrol(conn: aiosqlite.Connection, campaign_id: str, list_id: str) -> None:
+    async def enrol(conn: Transaction, campaign_id: str, list_id: str) -> None:
         """Every contact of the list becomes a pending target, in the transaction that
         creates the campaign (a campaign never exists without its targets)."""
         await conn.execute(
@@ -133,7 +130,7 @@ class TargetStore:
     async def not_sent(self, request_id: str) -> None:
         """Nothing went out (no calls row): the contact is pending again, no attempt used."""
         async with self._db.transaction() as conn:
-            rows = await conn.execute_fetchall(
+            rows = await conn.fetchall(
                 "UPDATE campaign_attempts SET outcome = 'NOT_SENT', finished_at = ?"
                 " WHERE request_id = ? AND outcome IS NULL RETURNING campaign_id, contact_id",
                 (iso(utc_now()), request_id),
@@ -156,7 +153,7 @@ class TargetStore:
         now = iso(utc_now())
         async with self._db.transaction() as conn:
             rows = list(
-                await conn.execute_fetchall(
+                await conn.fetchall(
                     "UPDATE campaign_attempts SET outcome = ?, finished_at = ?"
                     " WHERE request_id = ? AND outcome IS NULL RETURNING campaign_id, contact_id",
                     (outcome, now, request_id),
@@ -186,10 +183,10 @@ class TargetStore:
         return rows[0] if rows else None
 
     async def open_attempts(self) -> list[OpenAttempt]:
-        return await self._open("1", ())
+        return await self._open("1 = 1", ())
 
     async def _open(self, where: str, params: tuple[str, ...]) -> list[OpenAttempt]:
-        rows: list[sqlite3.Row] = await self._db.fetchall(
+        rows: list[Row] = await self._db.fetchall(
             "SELECT a.request_id, a.campaign_id, a.attempt, m.account_id, k.state,"
             " k.dial_status FROM campaign_attempts a"
             " JOIN campaigns m USING (campaign_id)"

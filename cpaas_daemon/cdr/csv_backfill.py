@@ -75,7 +75,7 @@ class CdrCsvBackfill:
         except FileNotFoundError:
             return 0
         state = await self._db.fetchone(
-            "SELECT inode, offset FROM cdr_csv_state WHERE path = ?", (str(self._path),)
+            'SELECT inode, "offset" FROM cdr_csv_state WHERE path = ?', (str(self._path),)
         )
         offset = state["offset"] if state is not None else 0
         if state is not None and (state["inode"] != stat.st_ino or stat.st_size < offset):
@@ -91,8 +91,9 @@ class CdrCsvBackfill:
         # Rows first, then the offset: a crash in between re-reads rows, never skips them.
         await self._ingest.store(rows)
         await self._db.execute(
-            "INSERT INTO cdr_csv_state (path, inode, offset) VALUES (?, ?, ?)"
-            " ON CONFLICT (path) DO UPDATE SET inode = excluded.inode, offset = excluded.offset",
+            'INSERT INTO cdr_csv_state (path, inode, "offset") VALUES (?, ?, ?)'
+            " ON CONFLICT (path) DO UPDATE SET inode = excluded.inode,"
+            ' "offset" = excluded."offset"',
             (str(self._path), stat.st_ino, offset + len(complete)),
         )
         return len(rows)

@@ -1,7 +1,7 @@
 """Store every ``Cdr`` event and keep each request's CDR summary current.
 
 Events are queued by the bus handler (no I/O on the reader's path) and flushed in
-batches: one transaction inserts the legs (``INSERT OR IGNORE`` on a digest of the
+batches: one transaction inserts the legs (``ON CONFLICT DO NOTHING`` on a digest of the
 fields, so a duplicate is stored once) and re-summarises the requests they touched, in
 three statements for the whole batch (kinds, legs, updates), not three per request.
 """
@@ -11,13 +11,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import sqlite3
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from zoneinfo import ZoneInfo
 
-import aiosqlite
 import structlog
 
 from cpaas_daemon.ami.bus import Event, EventBus
@@ -26,7 +24,7 @@ from cpaas_daemon.calls.repository import CallRepository
 from cpaas_daemon.cdr.ami_outcome import DISPOSITION, AmiOutcomes
 from cpaas_daemon.cdr.summary import CdrSummary, summarise
 from cpaas_daemon.metrics import Metrics
-from cpaas_daemon.store.db import Database
+from cpaas_daemon.store.db import Database, Row, Transaction
 from cpaas_daemon.timefmt import iso, pbx_local_to_iso, utc_now
 
 log = structlog.get_logger(__name__)
@@ -44,11 +42,11 @@ FLUSH_INTERVAL = 0.02  # seconds between the starts of two flushes, at least
 
 # A leg already stored (same digest in leg_key) is ignored: nothing is stored twice.
 INSERT_LEGS = (
-    "INSERT OR IGNORE INTO cdr_legs (leg_key, request_id, account_code, source,"
+    "INSERT INTO cdr_legs (leg_key, request_id, account_code, source,"
     " destination, destination_context, caller_id, channel, destination_channel,"
     " last_application, last_data, start_time, answer_time, end_time, duration,"
     " billsec, disposition, uniqueid, userfield, received_at)"
-    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING"
 )
 
 SummaryListener = Callable[[str, str], None]
@@ -185,7 +183,7 @@ class CdrIngest:
                     listener(request_id, status)
 
     async def _resummarise(
-        self, conn: aiosqlite.Connection, request_ids: list[str]
+        self, conn: Transaction, request_ids: list[str]
     ) -> list[tuple[str, CallKind, str]]:
         """Re-summarise these requests in three statements, whatever their number: the
         kinds of those that are calls, all their legs, one UPDATE per summary ready.
@@ -194,14 +192,13 @@ class CdrIngest:
         if not kinds:
             return []
         calls = [request_id for request_id in request_ids if request_id in kinds]
-        legs: dict[str, list[sqlite3.Row]] = {request_id: [] for request_id in calls}
-        async with conn.execute(
+        legs: dict[str, list[Row]] = {request_id: [] for request_id in calls}
+        for leg in await conn.fetchall(
             f"SELECT * FROM cdr_legs WHERE request_id IN ({','.join('?' * len(calls))})"
             " ORDER BY id",
             calls,
-        ) as cursor:
-            for leg in await cursor.fetchall():
-                legs[leg["request_id"]].append(leg)
+        ):
+            legs[leg["request_id"]].append(leg)
         now = iso(utc_now())
         updates: list[tuple[str, CdrSummary]] = []
         done = []

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date, timedelta
 from typing import Any
 
-from cpaas_daemon.store.db import Database
+from cpaas_daemon.store.db import Database, Row
 from cpaas_daemon.timefmt import http_date
 from cpaas_daemon.transcripts.repository import JobState
 
@@ -35,7 +34,7 @@ _COLUMNS = (
 _FROM = "calls LEFT JOIN transcripts USING (request_id)"
 
 
-def cdr_json(row: sqlite3.Row, campaign: bool = False) -> dict[str, Any]:
+def cdr_json(row: Row, campaign: bool = False) -> dict[str, Any]:
     """One CDR in the seed's shape (its keys sorted as the seed prints them; the transcript
     fields, which the seed does not print, follow)."""
     body: dict[str, Any] = {
@@ -81,7 +80,7 @@ class CdrQueries:
 
     async def by_date(
         self, account_id: str, start: date, end: date, limit: int, offset: int
-    ) -> list[sqlite3.Row]:
+    ) -> list[Row]:
         """CDRs whose call started on ``start`` .. ``end`` inclusive (UTC days)."""
         return await self._db.fetchall(
             f"SELECT {_COLUMNS} FROM {_FROM} WHERE account_id = ? AND cdr_at IS NOT NULL"
@@ -95,14 +94,14 @@ class CdrQueries:
             ),
         )
 
-    async def by_request_id(self, account_id: str, request_id: str) -> list[sqlite3.Row]:
+    async def by_request_id(self, account_id: str, request_id: str) -> list[Row]:
         return await self._db.fetchall(
             f"SELECT {_COLUMNS} FROM {_FROM} WHERE account_id = ? AND request_id = ?"
             " AND cdr_at IS NOT NULL",
             (account_id, request_id),
         )
 
-    async def by_campaign(self, account_id: str, campaign_id: str) -> list[sqlite3.Row]:
+    async def by_campaign(self, account_id: str, campaign_id: str) -> list[Row]:
         return await self._db.fetchall(
             f"SELECT {_COLUMNS} FROM {_FROM} WHERE account_id = ? AND campaign_id = ?"
             " AND cdr_at IS NOT NULL ORDER BY id",

@@ -38,7 +38,7 @@ DIAL_STATUS: dict[str, DialStatus] = {
 
 
 class Leg(Protocol):
-    """A stored leg: an ``sqlite3.Row`` of cdr_legs, or a dict with the same keys."""
+    """A stored leg: an ``Row`` of cdr_legs, or a dict with the same keys."""
 
     def __getitem__(self, key: str) -> Any: ...
 

@@ -90,7 +90,7 @@ class ReportFilter:
         params: list[object] = [self.start, self.end]
         queues = self.visible_queues()
         if queues is not None:
-            clauses.append(f"queue IN ({', '.join('?' * len(queues))})" if queues else "0")
+            clauses.append(f"queue IN ({', '.join('?' * len(queues))})" if queues else "1 = 0")
             params.extend(queues)
         if self.agents:
             clauses.append(f"agent IN ({', '.join('?' * len(self.agents))})")
@@ -137,9 +137,10 @@ class ReportFilter:
     def _time_of_day(self, column: str) -> tuple[str, list[object]]:
         assert self.seconds is not None
         segments = _offset_segments(self.tz, self.start, self.end)
-        offset_sql = " ".join(f"WHEN {column} < ? THEN ?" for _ in segments[:-1])
+        # Typed: PostgreSQL cannot infer a parameter's type from a CASE branch alone.
+        offset_sql = " ".join(f"WHEN {column} < ? THEN CAST(? AS INTEGER)" for _ in segments[:-1])
         params: list[object] = [value for segment in segments[:-1] for value in segment]
-        offset = f"CASE {offset_sql} ELSE ? END" if offset_sql else "?"
+        offset = f"CASE {offset_sql} ELSE CAST(? AS INTEGER) END" if offset_sql else "?"
         params.append(segments[-1][1])
         low, high = self.seconds
         joiner = "AND" if low <= high else "OR"  # a window may wrap past midnight

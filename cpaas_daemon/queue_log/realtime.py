@@ -119,8 +119,9 @@ class Realtime:
     async def _today(self) -> dict[str, dict[str, int]]:
         midnight = datetime.now(self._tz).replace(hour=0, minute=0, second=0, microsecond=0)
         rows = await self._db.fetchall(
-            "SELECT queue, SUM(status = 'answered') AS answered,"
-            " SUM(status = 'unanswered') AS unanswered, SUM(event = 'ABANDON') AS abandoned,"
+            "SELECT queue, SUM(CASE WHEN status = 'answered' THEN 1 ELSE 0 END) AS answered,"
+            " SUM(CASE WHEN status = 'unanswered' THEN 1 ELSE 0 END) AS unanswered,"
+            " SUM(CASE WHEN event = 'ABANDON' THEN 1 ELSE 0 END) AS abandoned,"
             " CAST(ROUND(AVG(wait)) AS INTEGER) AS avg_wait,"
             " CAST(ROUND(AVG(CASE WHEN status = 'answered' THEN talk END)) AS INTEGER) AS avg_talk"
             " FROM queue_calls WHERE enter_epoch >= ? AND status IN ('answered', 'unanswered')"

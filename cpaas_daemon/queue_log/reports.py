@@ -12,7 +12,6 @@ Asternic's (seed 004); values are native types and the API renders them as strin
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from zoneinfo import ZoneInfo
@@ -22,7 +21,7 @@ from cpaas_daemon.queue_log.calls import DAY, HOLD_BUCKET_LAST, HOLD_BUCKETS
 from cpaas_daemon.queue_log.filters import ReportFilter
 from cpaas_daemon.queue_log.localtime import DAY_FIRST, local
 from cpaas_daemon.queue_log.paging import Page, PageRequest
-from cpaas_daemon.store.db import Database
+from cpaas_daemon.store.db import Database, Row
 
 CAUSES = {
     "COMPLETEAGENT": "Agent hung up",
@@ -44,7 +43,9 @@ _DETAIL_KEYS = {
     "queue": "queue",
     "agent": "agent",
     "event": "event",
-    "bucket": f"MIN(MAX((wait + 14) / 15, 1), {HOLD_BUCKET_LAST})",
+    # min(max((wait + 14) // 15, 1), HOLD_BUCKET_LAST), in SQL both stores run
+    "bucket": f"CASE WHEN wait <= 15 THEN 1 WHEN wait > {(HOLD_BUCKET_LAST - 1) * 15}"
+    f" THEN {HOLD_BUCKET_LAST} ELSE (wait + 14) / 15 END",
     "url": "url",
     "did": "did",
 }
@@ -128,7 +129,7 @@ class Reports:
 
         return report
 
-    async def _grouped(self, status: str, key: str, flt: ReportFilter) -> list[sqlite3.Row]:
+    async def _grouped(self, status: str, key: str, flt: ReportFilter) -> list[Row]:
         """(k, n, talk, wait) of ``status`` calls per ``key``, ordered by k; no empty group."""
         days, edges = split_days(flt) if key in _ROLLUP_KEYS else (None, [flt])
         parts: list[str] = []
@@ -155,7 +156,8 @@ class Reports:
         else:
             sql = (
                 "SELECT k, SUM(n) AS n, SUM(talk) AS talk, SUM(wait) AS wait"
-                f" FROM ({' UNION ALL '.join(parts)}) GROUP BY k HAVING SUM(n) > 0 ORDER BY k"
+                f" FROM ({' UNION ALL '.join(parts)}) AS parts"
+                " GROUP BY k HAVING SUM(n) > 0 ORDER BY k"
             )
         return await self._db.fetchall(sql, params)
 
@@ -214,7 +216,7 @@ class Reports:
 
     async def _detail(
         self, status: str, flt: ReportFilter, page: PageRequest
-    ) -> tuple[int, list[sqlite3.Row]]:
+    ) -> tuple[int, list[Row]]:
         where, params = flt.where()
         records = await self._db.fetchval(
             f"SELECT COUNT(*) FROM queue_calls WHERE status = ? AND {where}", [status, *params]

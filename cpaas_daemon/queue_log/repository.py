@@ -17,11 +17,10 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import aiosqlite
-
 from cpaas_daemon.queue_log.calls import COLUMNS, Changes, Key, Row, merge, plan
 from cpaas_daemon.queue_log.parser import QueueLogLine
-from cpaas_daemon.store.db import Database
+from cpaas_daemon.store.db import Database, Transaction
+from cpaas_daemon.timefmt import iso, utc_now
 
 
 @dataclass(frozen=True)
@@ -36,14 +35,20 @@ class FileState:
 # file_id is written into the statement (an int, or NULL) so that executemany binds the
 # parsed lines as they are: no tuple per line to build (and for the GC to track).
 _INSERT_LINE = (
-    "INSERT OR IGNORE INTO queue_log (file_id, offset, epoch, callid, queue, agent, event,"
+    'INSERT INTO queue_log (file_id, "offset", epoch, callid, queue, agent, event,'
     " data1, data2, data3, data4, data5, extra, wait, talk, ring)"
-    " VALUES ({file_id}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " VALUES ({file_id}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
 )
-_STORED_OFFSETS = "SELECT offset FROM queue_log WHERE file_id = ? AND offset BETWEEN ? AND ?"
-_STORED_CALLS = (
-    f"SELECT {', '.join(COLUMNS)} FROM queue_calls WHERE callid IN (SELECT value FROM json_each(?))"
-)
+_STORED_OFFSETS = 'SELECT "offset" FROM queue_log WHERE file_id = ? AND "offset" BETWEEN ? AND ?'
+# The batch's callids go in as one JSON array (one statement, one parameter, any count).
+_JSON_ARRAY = {
+    "sqlite": "SELECT value FROM json_each(?)",
+    "postgres": "SELECT json_array_elements_text(?::json)",
+}
+_STORED_CALLS = {
+    dialect: f"SELECT {', '.join(COLUMNS)} FROM queue_calls WHERE callid IN ({elements})"
+    for dialect, elements in _JSON_ARRAY.items()
+}
 _INSERT_CALL = (
     f"INSERT INTO queue_calls ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
 )
@@ -55,19 +60,29 @@ _ROLLUP_KEY = "day, status, queue, agent, event, hold"
 _ADD_ROLLUP = (
     f"INSERT INTO queue_calls_daily ({_ROLLUP_KEY}, calls, wait, talk)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    f" ON CONFLICT ({_ROLLUP_KEY}) DO UPDATE SET calls = calls + excluded.calls,"
-    " wait = wait + excluded.wait, talk = talk + excluded.talk"
+    f" ON CONFLICT ({_ROLLUP_KEY}) DO UPDATE SET"
+    " calls = queue_calls_daily.calls + excluded.calls,"
+    " wait = queue_calls_daily.wait + excluded.wait,"
+    " talk = queue_calls_daily.talk + excluded.talk"
 )
 _DROP_EMPTY_ROLLUP = (
     "DELETE FROM queue_calls_daily WHERE day = ? AND status = ? AND queue = ? AND agent = ?"
     " AND event = ? AND hold = ? AND calls = 0"
 )
-_INSERT_QUEUE = "INSERT OR IGNORE INTO queue_names (name) VALUES (?)"
-_INSERT_AGENT = "INSERT OR IGNORE INTO agent_names (name) VALUES (?)"
+# Not ON CONFLICT DO NOTHING: PostgreSQL would spend an id on each known name, and these
+# ids are the API's queue_id / agent_id, numbered 1, 2, 3 in order of first appearance.
+_INSERT_QUEUE = (
+    "INSERT INTO queue_names (name) SELECT ? AS name"
+    " WHERE NOT EXISTS (SELECT 1 FROM queue_names WHERE name = ?)"
+)
+_INSERT_AGENT = (
+    "INSERT INTO agent_names (name) SELECT ? AS name"
+    " WHERE NOT EXISTS (SELECT 1 FROM agent_names WHERE name = ?)"
+)
 _INSERT_AGENT_QUEUE = (
-    "INSERT OR IGNORE INTO agent_queues (agent_id, queue_id)"
+    "INSERT INTO agent_queues (agent_id, queue_id)"
     " SELECT a.agent_id, q.queue_id FROM agent_names a, queue_names q"
-    " WHERE a.name = ? AND q.name = ?"
+    " WHERE a.name = ? AND q.name = ? ON CONFLICT DO NOTHING"
 )
 
 
@@ -77,7 +92,7 @@ class QueueLogRepository:
 
     async def load_state(self, path: str) -> FileState | None:
         row = await self._db.fetchone(
-            "SELECT inode, offset, first_line_hash FROM queue_log_offsets WHERE path = ?",
+            'SELECT inode, "offset", first_line_hash FROM queue_log_offsets WHERE path = ?',
             (path,),
         )
         return None if row is None else FileState(row[0], row[1], row[2])
@@ -94,22 +109,22 @@ class QueueLogRepository:
             if rows:
                 await self._ingest(conn, file_id, rows)
             await conn.execute(
-                "INSERT INTO queue_log_offsets (path, inode, offset, first_line_hash)"
+                'INSERT INTO queue_log_offsets (path, inode, "offset", first_line_hash)'
                 " VALUES (?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET inode = excluded.inode,"
-                " offset = excluded.offset, first_line_hash = excluded.first_line_hash,"
-                " updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')",
-                (path, state.inode, state.offset, state.first_line_hash),
+                ' "offset" = excluded."offset", first_line_hash = excluded.first_line_hash,'
+                " updated_at = ?",
+                (path, state.inode, state.offset, state.first_line_hash, iso(utc_now())),
             )
 
     @staticmethod
     async def _ingest(
-        conn: aiosqlite.Connection,
+        conn: Transaction,
         file_id: int | None,
         rows: Sequence[QueueLogLine],
     ) -> None:
         offsets = [row.offset for row in rows]
-        async with conn.execute(_STORED_OFFSETS, (file_id, min(offsets), max(offsets))) as cursor:
-            seen = {row[0] for row in await cursor.fetchall()}
+        stored = await conn.fetchall(_STORED_OFFSETS, (file_id, min(offsets), max(offsets)))
+        seen = {row[0] for row in stored}
         if seen or len(set(offsets)) != len(offsets):
             rows = _unseen(rows, seen)  # read again: only the lines not stored yet count
             if not rows:
@@ -121,16 +136,16 @@ class QueueLogRepository:
             changes = merge(batch.calls, await _stored_calls(conn, batch.calls))
             await _write_calls(conn, changes)
         if batch.queues:
-            await conn.executemany(_INSERT_QUEUE, ((name,) for name in batch.queues))
+            await conn.executemany(_INSERT_QUEUE, ((name, name) for name in batch.queues))
         if batch.agents:
-            await conn.executemany(_INSERT_AGENT, ((name,) for name in batch.agents))
+            await conn.executemany(_INSERT_AGENT, ((name, name) for name in batch.agents))
         if batch.agent_queues:
             await conn.executemany(_INSERT_AGENT_QUEUE, batch.agent_queues)
 
 
 def _unseen(rows: Sequence[QueueLogLine], seen: set[int]) -> list[QueueLogLine]:
     """The lines whose offset is neither stored nor taken by an earlier line of the batch
-    (what INSERT OR IGNORE keeps)."""
+    (what ON CONFLICT DO NOTHING keeps)."""
     kept = []
     taken = set(seen)
     for row in rows:
@@ -140,15 +155,14 @@ def _unseen(rows: Sequence[QueueLogLine], seen: set[int]) -> list[QueueLogLine]:
     return kept
 
 
-async def _stored_calls(conn: aiosqlite.Connection, calls: Mapping[Key, object]) -> dict[Key, Row]:
+async def _stored_calls(conn: Transaction, calls: Mapping[Key, object]) -> dict[Key, Row]:
     """The stored rows of the batch's calls, by (callid, queue)."""
     callids = json.dumps(list({callid for callid, _ in calls}))
-    async with conn.execute(_STORED_CALLS, (callids,)) as cursor:
-        found = await cursor.fetchall()
+    found = await conn.fetchall(_STORED_CALLS[conn.dialect], (callids,))
     return {key: list(row) for row in found if (key := (row[0], row[1])) in calls}
 
 
-async def _write_calls(conn: aiosqlite.Connection, changes: Changes) -> None:
+async def _write_calls(conn: Transaction, changes: Changes) -> None:
     if changes.inserts:
         await conn.executemany(_INSERT_CALL, changes.inserts)
     if changes.updates:

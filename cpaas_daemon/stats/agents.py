@@ -29,6 +29,7 @@ from cpaas_daemon.stats.member_names import MemberNames
 from cpaas_daemon.stats.scope import account_queues, placeholders
 from cpaas_daemon.stats.window import Window
 from cpaas_daemon.store.db import Database
+from cpaas_daemon.store.dialect import count_where
 
 _ENDS = ", ".join(f"'{event}'" for event in sorted(ANSWERED_END))
 _MEMBERSHIP = ", ".join(f"'{event}'" for event in sorted(MEMBERSHIP_EVENTS))
@@ -36,11 +37,11 @@ _MEMBERSHIP = ", ".join(f"'{event}'" for event in sorted(MEMBERSHIP_EVENTS))
 _CALLS = f"""SELECT agent, queue,
     COUNT(DISTINCT CASE WHEN event IN ('CONNECT', 'RINGNOANSWER', 'RINGCANCELED')
         THEN callid END) AS offered,
-    SUM(event = 'CONNECT') AS answered,
-    IFNULL(SUM(CASE WHEN event = 'CONNECT' THEN wait END), 0) AS hold,
-    IFNULL(MAX(CASE WHEN event = 'CONNECT' THEN wait END), 0) AS max_hold,
-    IFNULL(SUM(CASE WHEN event IN ({_ENDS}) THEN talk END), 0) AS talk,
-    SUM(event IN ({_ENDS})) AS completed
+    {count_where("event = 'CONNECT'")} AS answered,
+    COALESCE(SUM(CASE WHEN event = 'CONNECT' THEN wait END), 0) AS hold,
+    COALESCE(MAX(CASE WHEN event = 'CONNECT' THEN wait END), 0) AS max_hold,
+    COALESCE(SUM(CASE WHEN event IN ({_ENDS}) THEN talk END), 0) AS talk,
+    {count_where(f"event IN ({_ENDS})")} AS completed
 FROM queue_log WHERE queue IN ({{queues}}) AND epoch >= ? AND epoch < ?
 GROUP BY agent, queue"""
 

@@ -23,6 +23,7 @@ from cpaas_daemon.calls.service import TRANSFER_CONTEXT
 from cpaas_daemon.queue_log.parser import ANSWERED_END
 from cpaas_daemon.stats.query import CounterQuery
 from cpaas_daemon.stats.scope import placeholders
+from cpaas_daemon.store.dialect import count_where
 
 SHORT_CALL_SECONDS = 5
 """A connected call talking less than this counts in CHSR (hung up short)."""
@@ -37,18 +38,20 @@ _PER_CALL = f"""per_call AS MATERIALIZED (
             WHEN c.dial_status = 'DND' THEN 'dnd'
             WHEN c.cdr_at IS NULL AND c.state IN ('refused', 'uncertain') THEN 'ghost'
             WHEN c.cdr_at IS NULL THEN 'pending'
-            WHEN c.kind = 'inbound' THEN CASE WHEN MAX(q.status = 'answered')
+            WHEN c.kind = 'inbound' THEN CASE WHEN {count_where("q.status = 'answered'")} > 0
                 THEN 'connected' ELSE 'missed' END
             WHEN c.dial_status = 'ANSWER' THEN 'connected'
             ELSE 'missed' END AS outcome,
-        IFNULL(MAX(q.event IN ({_TRANSFER_EVENTS})), 0) OR EXISTS (
+        CASE WHEN {count_where(f"q.event IN ({_TRANSFER_EVENTS})")} > 0 OR EXISTS (
             SELECT 1 FROM cdr_legs l WHERE l.request_id = c.request_id
-            AND l.destination_context = '{TRANSFER_CONTEXT}') AS transferred,
-        CASE WHEN c.kind = 'inbound' THEN IFNULL(SUM(q.talk), 0)
-            ELSE IFNULL(c.billsec, 0) END AS talk,
+            AND l.destination_context = '{TRANSFER_CONTEXT}') THEN 1 ELSE 0 END AS transferred,
+        CASE WHEN c.kind = 'inbound' THEN COALESCE(SUM(q.talk), 0)
+            ELSE COALESCE(c.billsec, 0) END AS talk,
         SUM(CASE WHEN q.status != 'pending' THEN q.wait END) AS wait,
         CASE WHEN c.cdr_at IS NOT NULL
-            THEN MAX(IFNULL(c.call_duration, 0) - IFNULL(c.billsec, 0), 0) END AS ring
+            AND COALESCE(c.call_duration, 0) > COALESCE(c.billsec, 0)
+            THEN COALESCE(c.call_duration, 0) - COALESCE(c.billsec, 0)
+            WHEN c.cdr_at IS NOT NULL THEN 0 END AS ring
     FROM calls c
     LEFT JOIN queue_calls q ON c.kind = 'inbound' AND q.callid = c.uniqueid
     WHERE {{where}}

@@ -20,7 +20,9 @@ from cpaas_daemon.calls.model import CallKind
 from cpaas_daemon.stats import call_window, rollup
 from cpaas_daemon.stats.codes import DND, GHOST, KIND_CODE, OTHER_STATUS, PENDING, STATUS_CODE
 from cpaas_daemon.stats.query import CounterQuery
+from cpaas_daemon.stats.rollup import numbers_index
 from cpaas_daemon.store.db import Database
+from cpaas_daemon.store.dialect import count_where
 
 INVALID_DTMF = re.compile(r"[^0-9*#]")
 """A DTMF input holding anything but keypad keys (a timeout marker, say) is invalid."""
@@ -29,14 +31,13 @@ _GROUPED = f"""
 SELECT kind, outcome, dial_status, campaign_id, did, dtmf_inputs, transferred,
     COUNT(*) AS n,
     SUM(CASE WHEN outcome = 'connected' THEN talk ELSE 0 END) AS talk,
-    SUM(outcome = 'connected' AND talk < {call_window.SHORT_CALL_SECONDS}) AS short,
-    COUNT(wait) AS queued, IFNULL(SUM(wait), 0) AS wait,
-    COUNT(ring) AS rung, IFNULL(SUM(ring), 0) AS ring
+    {count_where(f"outcome = 'connected' AND talk < {call_window.SHORT_CALL_SECONDS}")} AS short,
+    COUNT(wait) AS queued, COALESCE(SUM(wait), 0) AS wait,
+    COUNT(ring) AS rung, COALESCE(SUM(ring), 0) AS ring
 FROM per_call GROUP BY kind, outcome, dial_status, campaign_id, did, dtmf_inputs, transferred
 """
 
-_NUMBERS = """SELECT COUNT(*), COUNT(DISTINCT customer_number) FROM stats_call_facts
-INDEXED BY stats_call_facts_numbers WHERE {where}"""
+_NUMBERS = "SELECT COUNT(*), COUNT(DISTINCT customer_number) FROM stats_call_facts {where}"
 
 
 @dataclass
@@ -102,7 +103,8 @@ async def window_totals(
     if not numbers:
         return totals
     where, params = rollup.window_where(account_id, query)
-    calls, distinct = await db.fetchone(_NUMBERS.format(where=where), params) or (0, 0)
+    sql = _NUMBERS.format(where=numbers_index(db.dialect) + "WHERE " + where)
+    calls, distinct = await db.fetchone(sql, params) or (0, 0)
     totals.counts["fresh"] = distinct
     totals.counts["repeat"] = calls - distinct
     return totals

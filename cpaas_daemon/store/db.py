@@ -1,10 +1,14 @@
-"""The one SQLite connection: WAL, explicit transactions, numbered migrations.
+"""The store's one async interface, whichever database holds it (SQLite or PostgreSQL).
 
-A single aiosqlite connection serialises every statement on its worker thread, so an
-``asyncio.Lock`` around write transactions is enough to keep concurrent coroutines from
-interleaving inside one another's BEGIN ... COMMIT. Each aiosqlite call costs a thread
-hop (~0.2 ms here), which is why repositories batch with ``executemany`` and reads
-use ``execute_fetchall`` (one hop, where execute + fetch + close would be three).
+Repositories write SQL with ``?`` placeholders (or ``:name`` with a dict of params) in the
+dialect both databases share; :class:`Database` runs it. Writes are serialised inside the
+daemon (an ``asyncio.Lock`` around every write transaction), as SQLite's single writer
+needs and as keeps PostgreSQL's behaviour the same (no write/write races or deadlocks a
+SQLite run could not have); PostgreSQL runs reads in parallel on its pool.
+
+:meth:`Database.defer` and the numbered migrations (``migrations/NNNN_name.sql``, read by
+both; a PostgreSQL-only variant in ``migrations/postgres/`` where the SQL truly differs)
+live here, once, for both.
 """
 
 from __future__ import annotations
@@ -13,14 +17,12 @@ import asyncio
 import contextvars
 import itertools
 import operator
-import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractAsyncContextManager
 from importlib import resources
-from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-import aiosqlite
 import structlog
 
 from cpaas_daemon.store.errors import StoreUnavailable
@@ -30,91 +32,87 @@ log = structlog.get_logger(__name__)
 Params = Sequence[Any] | dict[str, Any]
 
 
-def _translate(exc: sqlite3.Error) -> StoreUnavailable:
-    """Disk full / locked / I/O errors become a 503 the API can render; nothing half-written."""
-    return StoreUnavailable(f"storage unavailable: {exc}")
+class Row(Protocol):
+    """A result row: by index and by column name (``sqlite3.Row``, ``asyncpg.Record``)."""
+
+    def __getitem__(self, key: int | str, /) -> Any: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+    def __len__(self) -> int: ...
+
+    def keys(self) -> Any: ...
 
 
-class Database:
-    """Async access to the daemon's SQLite file. Use :meth:`open` / :meth:`close`."""
+class Transaction(Protocol):
+    """The statements of one open transaction (what :meth:`Database.transaction` yields)."""
 
-    def __init__(self, path: Path | str) -> None:
-        self.path = Path(path) if str(path) != ":memory:" else path
-        self._conn: aiosqlite.Connection | None = None
+    dialect: str
+    """As :attr:`Database.dialect`: for the rare statement spelled per database."""
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run one statement; the rows it changed."""
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        """Run one statement per params row."""
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        """The rows of a query (or of a write's ``RETURNING``)."""
+
+
+class Database(ABC):
+    """Async access to the store. Use :meth:`open` / :meth:`close`."""
+
+    dialect: str
+    """``sqlite`` or ``postgres``: which migration variant applies."""
+
+    def __init__(self) -> None:
         self._write_lock = asyncio.Lock()
         self._deferred: list[tuple[str, Params]] = []
         self._deferring: asyncio.Task[None] | None = None
 
-    @property
-    def conn(self) -> aiosqlite.Connection:
-        if self._conn is None:
-            raise RuntimeError("database is not open")
-        return self._conn
-
+    @abstractmethod
     async def open(self) -> None:
-        if isinstance(self.path, Path):
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = await aiosqlite.connect(str(self.path), isolation_level=None)
-        self._conn.row_factory = sqlite3.Row
-        for pragma in (
-            "PRAGMA journal_mode=WAL",
-            "PRAGMA synchronous=NORMAL",
-            "PRAGMA foreign_keys=ON",
-            "PRAGMA busy_timeout=5000",
-        ):
-            await self._conn.execute(pragma)
-        await self.migrate()
+        """Connect, then :meth:`migrate`."""
 
     async def close(self) -> None:
-        """Write what :meth:`defer` still holds, then close."""
+        """Write what :meth:`defer` still holds, then disconnect."""
         if self._deferring is not None:
             await self._deferring
-        if self._conn is not None:
-            await self._conn.close()
-            self._conn = None
+        await self._disconnect()
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception."""
-        async with self._write_lock:
-            try:
-                await self.conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise _translate(exc) from exc
-            try:
-                yield self.conn
-            except BaseException:
-                await self.conn.rollback()
-                raise
-            try:
-                await self.conn.commit()
-            except sqlite3.Error as exc:
-                await self.conn.rollback()
-                raise _translate(exc) from exc
+    @abstractmethod
+    async def _disconnect(self) -> None: ...
 
+    @abstractmethod
+    def transaction(self) -> AbstractAsyncContextManager[Transaction]:
+        """One write transaction: committed at the end, rolled back on any exception."""
+
+    @abstractmethod
     async def execute(self, sql: str, params: Params = ()) -> int:
-        """One write statement in its own transaction; returns the rows changed.
+        """One write statement in its own transaction; returns the rows changed."""
 
-        The connection is in autocommit mode, so SQLite runs a lone statement as its own
-        transaction (all or nothing, the write lock taken up front with busy_timeout, as
-        BEGIN IMMEDIATE would): one thread hop instead of three. The write lock keeps it
-        from landing inside another coroutine's open transaction.
-        """
-        try:
-            async with self._write_lock:
-                cursor = await self.conn.execute(sql, params)
-                return cursor.rowcount
-        except sqlite3.Error as exc:
-            raise _translate(exc) from exc
-
-    async def executemany(self, sql: str, rows: Iterable[Params]) -> int:
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         """A batch of writes in one transaction (the fast path for CDRs and queue_log)."""
-        try:
-            async with self.transaction() as conn:
-                cursor = await conn.executemany(sql, rows)
-                return cursor.rowcount
-        except sqlite3.Error as exc:
-            raise _translate(exc) from exc
+        async with self.transaction() as conn:
+            await conn.executemany(sql, rows)
+
+    @abstractmethod
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        """The rows of a read."""
+
+    @abstractmethod
+    async def tables(self) -> set[str]:
+        """The names of the store's tables (each database keeps its own catalogue)."""
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        """The first row of a query that returns at most a few (it reads them all)."""
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]
 
     def defer(self, sql: str, params: Params) -> None:
         """Write this soon, batched with the other deferred writes, and do not wait.
@@ -140,69 +138,47 @@ class Database:
                     async with self.transaction() as conn:
                         for sql, group in itertools.groupby(batch, key=operator.itemgetter(0)):
                             await conn.executemany(sql, [params for _, params in group])
-                except (sqlite3.Error, StoreUnavailable):
+                except StoreUnavailable:
                     log.exception("store.deferred_write_failed", statements=len(batch))
         finally:
             self._deferring = None
 
-    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        """One thread hop (execute, fetch and close a cursor would be three)."""
-        try:
-            return list(await self.conn.execute_fetchall(sql, params))
-        except sqlite3.Error as exc:
-            raise _translate(exc) from exc
-
-    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        """The first row of a query that returns at most a few (it reads them all)."""
-        rows = await self.fetchall(sql, params)
-        return rows[0] if rows else None
-
-    async def fetchval(self, sql: str, params: Params = ()) -> Any:
-        row = await self.fetchone(sql, params)
-        return None if row is None else row[0]
-
     async def migrate(self) -> None:
-        """Apply ``migrations/NNNN_name.sql`` files newer than ``schema_version``, in order.
+        """Apply the migrations newer than ``schema_version``, in order, each in its own
+        transaction with its ``schema_version`` row.
 
         Numbers are grouped by domain (0001 core, 0100 calls/CDR, 0200 callbacks and
-        campaigns, 0300 queue_log, 0400 statistics) so domains never collide.
+        campaigns, 0300 queue_log, 0400 statistics, 0500 webhooks) so domains never collide.
         """
-        await self.conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_version ("
-            " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
-            " applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))"
-        )
+        await self._create_schema_version()
         applied = {row[0] for row in await self.fetchall("SELECT version FROM schema_version")}
-        for version, name, sql in _migrations():
+        for version, name, sql in migrations(self.dialect):
             if version in applied:
                 continue
             async with self.transaction() as conn:
-                for statement in _statements(sql):
-                    await conn.execute(statement)
+                await self._run_script(conn, sql)
                 await conn.execute(
                     "INSERT INTO schema_version (version, name) VALUES (?, ?)", (version, name)
                 )
             log.info("store.migrated", version=version, name=name)
 
+    @abstractmethod
+    async def _create_schema_version(self) -> None: ...
 
-def _migrations() -> list[tuple[int, str, str]]:
+    @abstractmethod
+    async def _run_script(self, conn: Transaction, sql: str) -> None:
+        """Run a migration script of several statements inside ``conn``'s transaction."""
+
+
+def migrations(dialect: str) -> list[tuple[int, str, str]]:
+    """(number, name, SQL) of every migration, the dialect's own variant where one exists."""
+    shared = resources.files("cpaas_daemon.store.migrations")
+    variants = shared.joinpath(dialect)
     found = []
-    for entry in resources.files("cpaas_daemon.store.migrations").iterdir():
+    for entry in shared.iterdir():
         if entry.name.endswith(".sql"):
             number, _, name = entry.name.removesuffix(".sql").partition("_")
-            found.append((int(number), name, entry.read_text(encoding="utf-8")))
+            variant = variants.joinpath(entry.name)
+            source = variant if variant.is_file() else entry
+            found.append((int(number), name, source.read_text(encoding="utf-8")))
     return sorted(found)
-
-
-def _statements(sql: str) -> list[str]:
-    """Split a migration script on complete statements (sqlite3.complete_statement)."""
-    statements, buffer = [], ""
-    for line in sql.splitlines(keepends=True):
-        buffer += line
-        if sqlite3.complete_statement(buffer):
-            if buffer.strip():
-                statements.append(buffer.strip())
-            buffer = ""
-    if buffer.strip():
-        statements.append(buffer.strip())
-    return statements

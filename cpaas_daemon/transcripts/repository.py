@@ -6,11 +6,10 @@ resumes from at start-up (:meth:`TranscriptRepository.recover`).
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from enum import StrEnum
 
-from cpaas_daemon.store.db import Database
+from cpaas_daemon.store.db import Database, Row
 from cpaas_daemon.timefmt import iso, utc_now
 
 MAX_ATTEMPTS = 3  # runs interrupted by a restart before a job is given up
@@ -48,8 +47,8 @@ class TranscriptRepository:
         """A call with transcript on is about to be placed: wait for its end."""
         now = iso(utc_now())
         await self._db.execute(
-            "INSERT OR IGNORE INTO transcripts (request_id, status, requested_at, updated_at)"
-            " VALUES (?, 'waiting', ?, ?)",
+            "INSERT INTO transcripts (request_id, status, requested_at, updated_at)"
+            " VALUES (?, 'waiting', ?, ?) ON CONFLICT DO NOTHING",
             (request_id, now, now),
         )
 
@@ -116,14 +115,13 @@ class TranscriptRepository:
     async def claim(self, engine: str) -> Job | None:
         """The oldest queued job, now ``running`` (one statement: never claimed twice)."""
         async with self._db.transaction() as conn:  # the write lock: no other BEGIN open
-            cursor = await conn.execute(
+            rows = await conn.fetchall(
                 "UPDATE transcripts SET status = 'running', engine = ?, attempts = attempts + 1,"
                 " updated_at = ? WHERE request_id = (SELECT request_id FROM transcripts"
                 " WHERE status = 'queued' ORDER BY updated_at LIMIT 1)"
                 " RETURNING request_id, attempts",
                 (engine, iso(utc_now())),
             )
-            rows = list(await cursor.fetchall())
         if not rows:
             return None
         call = await self._db.fetchone(
@@ -152,7 +150,7 @@ class TranscriptRepository:
             (state.value, text, reason, audio_seconds, iso(utc_now()), request_id),
         )
 
-    async def of_call(self, account_id: str, request_id: str) -> sqlite3.Row | None:
+    async def of_call(self, account_id: str, request_id: str) -> Row | None:
         """The account's call and its transcript row (NULL columns when none was asked)."""
         return await self._db.fetchone(
             "SELECT c.request_id, t.status, t.engine, t.text, t.reason, t.audio_seconds,"

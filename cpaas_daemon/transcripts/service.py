@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import sqlite3
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,6 +23,7 @@ import structlog
 from cpaas_daemon.calls.placement import Uncertain
 from cpaas_daemon.config import TranscriptsConfig
 from cpaas_daemon.metrics import Metrics
+from cpaas_daemon.store.db import Row
 from cpaas_daemon.transcripts.repository import Job, JobState, TranscriptRepository
 
 log = structlog.get_logger(__name__)
@@ -72,7 +72,7 @@ class TranscriptService:
                 await self._repo.not_placed(request_id)
             raise
 
-    async def of_call(self, account_id: str, request_id: str) -> sqlite3.Row | None:
+    async def of_call(self, account_id: str, request_id: str) -> Row | None:
         """The account's call with its transcript columns (None: no such call here)."""
         return await self._repo.of_call(account_id, request_id)
 

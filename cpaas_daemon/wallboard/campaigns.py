@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from cpaas_daemon.store.db import Database
+from cpaas_daemon.store.dialect import count_where
 from cpaas_daemon.timefmt import iso, utc_now
 
 RECENT = timedelta(hours=24)
@@ -22,8 +23,8 @@ _TABLES = ("campaigns", "campaign_targets")
 _PROGRESS = (
     "SELECT c.campaign_id, c.account_id, c.campaign_name, c.status,"
     " COUNT(t.contact_id) AS total,"
-    " COALESCE(SUM(t.state = 'done'), 0) AS done,"
-    " COALESCE(SUM(t.state = 'dialing'), 0) AS dialing,"
+    f" COALESCE({count_where('t.state = ' + repr('done'))}, 0) AS done,"
+    f" COALESCE({count_where('t.state = ' + repr('dialing'))}, 0) AS dialing,"
     " COALESCE(SUM(t.answered), 0) AS answered"
     " FROM campaigns AS c LEFT JOIN campaign_targets AS t ON t.campaign_id = c.campaign_id"
     " WHERE c.status IN ('scheduled', 'running') OR c.finished_at >= ?"
@@ -40,11 +41,7 @@ class CampaignProgress:
     async def _installed(self) -> bool:
         """Tables never disappear once migrated, so a positive answer is remembered."""
         if not self._tables_seen:
-            found = await self._db.fetchval(
-                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN (?, ?)",
-                _TABLES,
-            )
-            self._tables_seen = found == len(_TABLES)
+            self._tables_seen = set(_TABLES) <= await self._db.tables()
         return self._tables_seen
 
     async def current(self) -> list[dict[str, Any]] | None:

@@ -9,13 +9,12 @@ batched with the store's other deferred writes, only for accounts with a subscri
 from __future__ import annotations
 
 import secrets
-import sqlite3
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import orjson
 
-from cpaas_daemon.store.db import Database
+from cpaas_daemon.store.db import Database, Row
 
 EVENT_TYPES = (
     "call.initiated",
@@ -49,7 +48,7 @@ def new_event_id() -> str:
     return "evt_" + secrets.token_hex(16)
 
 
-def body(event: sqlite3.Row) -> bytes:
+def body(event: Row) -> bytes:
     """The POSTed JSON, rebuilt from the stored row: byte-identical on every retry.
 
     ``data`` is stored as JSON text (``json_object`` in a trigger, or :meth:`Outbox.emit`)

@@ -4,14 +4,13 @@ so one account never sees or changes another's endpoints or events."""
 from __future__ import annotations
 
 import secrets
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from cpaas_daemon.errors import NotFound, ValidationFailed
-from cpaas_daemon.store.db import Database
+from cpaas_daemon.store.db import Database, Row
 from cpaas_daemon.timefmt import iso, utc_now
 from cpaas_daemon.webhooks.events import ALL, Outbox, parse_types
 from cpaas_daemon.webhooks.signing import new_secret
@@ -32,7 +31,7 @@ class Subscription:
     created_at: str
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> Subscription:
+    def from_row(cls, row: Row) -> Subscription:
         return cls(
             webhook_id=row["webhook_id"],
             account_id=row["account_id"],
@@ -224,7 +223,7 @@ class WebhookRepository:
         return {account_id: frozenset(types) for account_id, types in found.items()}
 
 
-def signing_secrets(row: sqlite3.Row, now: datetime) -> list[str]:
+def signing_secrets(row: Row, now: datetime) -> list[str]:
     """The current secret, and the previous one while its rotation overlap lasts."""
     found = [row["secret"]]
     if row["previous_secret"] and row["previous_until"] and row["previous_until"] > iso(now):

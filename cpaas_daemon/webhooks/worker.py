@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import sqlite3
 import time
 from collections import Counter, defaultdict, deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -33,7 +33,7 @@ import structlog
 
 from cpaas_daemon.config import WebhooksConfig
 from cpaas_daemon.metrics import Metrics
-from cpaas_daemon.store.db import Database
+from cpaas_daemon.store.db import Database, Params, Row
 from cpaas_daemon.timefmt import iso, utc_now
 from cpaas_daemon.webhooks import retry, signing
 from cpaas_daemon.webhooks.events import Outbox, body
@@ -117,8 +117,8 @@ class DeliveryWorker:
         self._running: dict[int, Key] = {}  # sent, outcome not yet written: blocks its key
         self._done: set[int] = set()  # answered 2xx, not yet written: blocks nothing
         self._busy: Counter[str] = Counter()  # slots (so POSTs in flight) per endpoint
-        self._ready: dict[str, deque[sqlite3.Row]] = defaultdict(deque)
-        self._behind: dict[Key, deque[sqlite3.Row]] = defaultdict(deque)
+        self._ready: dict[str, deque[Row]] = defaultdict(deque)
+        self._behind: dict[Key, deque[Row]] = defaultdict(deque)
         self._session: aiohttp.ClientSession | None = None
         self._task: asyncio.Task[None] | None = None
         self._pruned_at = 0.0
@@ -197,11 +197,11 @@ class DeliveryWorker:
             # is followed at once by the next, if something woke it meanwhile
             await asyncio.sleep(max(0.0, started + MIN_ROUND - time.monotonic()))
 
-    def _plan(self, rows: list[sqlite3.Row]) -> None:
+    def _plan(self, rows: list[Row]) -> None:
         """Rebuild the queues from the store's due deliveries (id order): per stream the
         first not yet sent is ready unless one of the stream is running; the rest wait."""
-        ready: dict[str, deque[sqlite3.Row]] = defaultdict(deque)
-        behind: dict[Key, deque[sqlite3.Row]] = defaultdict(deque)
+        ready: dict[str, deque[Row]] = defaultdict(deque)
+        behind: dict[Key, deque[Row]] = defaultdict(deque)
         blocked = set(self._running.values())
         for row in rows:
             delivery_id = row["id"]
@@ -237,7 +237,7 @@ class DeliveryWorker:
         finally:
             self._busy[webhook_id] -= 1
 
-    async def _deliver(self, row: sqlite3.Row) -> None:
+    async def _deliver(self, row: Row) -> None:
         status, error, retry_after = await self._post(row)
         outcome = Outcome(
             row["id"],
@@ -265,7 +265,7 @@ class DeliveryWorker:
             )
         self.wake()  # the next round writes this and releases the stream's next delivery
 
-    async def _post(self, row: sqlite3.Row) -> tuple[int | None, str, float | None]:
+    async def _post(self, row: Row) -> tuple[int | None, str, float | None]:
         """One signed POST: (status or None, error text, Retry-After seconds or None).
         Redirects are answers, not instructions: a 3xx is a failed attempt."""
         payload = body(row)
@@ -317,7 +317,7 @@ class DeliveryWorker:
                 wait = retry.delay_after(o.attempts, self._config.retry_scale, o.retry_after)
                 next_at = iso(now + timedelta(seconds=wait))
                 retry_rows.append((o.attempts, o.status, o.error, next_at, iso(now), o.delivery_id))
-        writes = [
+        writes: list[tuple[str, Sequence[Params]]] = [
             (_DELIVERED, done),
             (_RETRY, retry_rows),
             (_DEAD, dead),
@@ -329,8 +329,8 @@ class DeliveryWorker:
                 for sql, params in writes:
                     if params:  # each statement is a thread hop: skip the empty ones
                         await conn.executemany(sql, params)
-                if unpark:
-                    unparked = (await conn.executemany(_UNPARK, unpark)).rowcount
+                for params in unpark:  # one per call that just finished: a few per round
+                    unparked += await conn.execute(_UNPARK, params)
         except BaseException:
             self._outcomes[:0] = outcomes  # kept: written with the next round
             raise

@@ -15,10 +15,10 @@ from cpaas_daemon import keys
 from cpaas_daemon.calls.model import request_id_from_uniqueid
 from cpaas_daemon.sim.daemon_config import daemon_config
 from cpaas_daemon.sim.server import SimulatedAsterisk
-from cpaas_daemon.store.db import Database
 from tests.harness import Daemon, free_port, running_daemon
 from tests.integration.calls.test_call_control import bridged_call
 from tests.integration.calls.test_click2call import SEED_BODY
+from tests.store_rig import store_at
 
 DONE_WITHIN = 90.0  # a job is a process that loads the model: generous on a busy machine
 
@@ -158,7 +158,7 @@ async def test_a_restart_resumes_the_interrupted_job(
         request_id = await recorded_call(daemon, tmp_path, speech_wav)
         await hang_up(daemon, request_id)
         await daemon.cdr(request_id)  # the call is over: its job is queued or running
-    db = Database(config.store.path)
+    db = store_at(config.store.path)
     await db.open()
     try:
         left = await db.fetchval(

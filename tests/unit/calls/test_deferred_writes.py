@@ -8,6 +8,7 @@ from pathlib import Path
 from cpaas_daemon.calls.model import CallKind, CallRequest
 from cpaas_daemon.calls.repository import CallRepository
 from cpaas_daemon.store.db import Database
+from tests.store_rig import store_at
 
 
 def call(n: int) -> CallRequest:
@@ -52,7 +53,7 @@ async def test_originated_is_written_soon_in_one_batch_without_overwriting_a_com
 
 
 async def test_close_writes_what_is_still_deferred(tmp_path: Path) -> None:
-    db = Database(tmp_path / "store.sqlite3")
+    db = store_at(tmp_path / "store.sqlite3")
     await db.open()
     calls = await placed(db, 3)
     for n in range(3):

@@ -14,6 +14,7 @@ from cpaas_daemon.cdr import ingest as ingest_module
 from cpaas_daemon.cdr.ingest import CdrIngest
 from cpaas_daemon.metrics import Metrics
 from cpaas_daemon.store.db import Database
+from tests.store_rig import store_at
 
 KINDS = ("c2c", "otp", "callback", "campaign", "inbound")
 DISPOSITIONS = ("ANSWERED", "NO ANSWER", "BUSY", "FAILED")
@@ -54,7 +55,7 @@ def cdrs(count: int) -> list[dict[str, str]]:
 
 
 async def store_with_calls(path: Path, count: int) -> Database:
-    db = Database(path)
+    db = store_at(path)
     await db.open()
     await db.execute("INSERT INTO accounts (account_id, auth_hash) VALUES ('acct', 'x')")
     await db.executemany(

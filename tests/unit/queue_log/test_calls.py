@@ -18,7 +18,6 @@ import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
-import aiosqlite
 import pytest
 
 from cpaas_daemon.queue_log.calls import hold_bucket, sql_int
@@ -30,8 +29,10 @@ from cpaas_daemon.queue_log.parser import (
 )
 from cpaas_daemon.queue_log.repository import FileState, QueueLogRepository
 from cpaas_daemon.queue_log.tailer import QueueLogTailer
-from cpaas_daemon.store.db import Database
+from cpaas_daemon.store.db import Database, Transaction
+from cpaas_daemon.store.sqlite import SqliteDatabase
 from tests.fixtures import ASTERISK
+from tests.store_rig import store_at
 
 # One in-memory SQLite for reference casts, closed when the module is unloaded.
 _SQLITE = sqlite3.connect(":memory:")
@@ -95,10 +96,9 @@ class LegacyRepository(QueueLogRepository):
     """The repository as it was: INSERT OR IGNORE, then the set-based upserts."""
 
     @staticmethod
-    async def _ingest(conn: aiosqlite.Connection, file_id, rows: Sequence) -> None:
-        async with conn.execute("SELECT IFNULL(MAX(id), 0) FROM queue_log") as cursor:
-            row = await cursor.fetchone()
-        last_id = row[0] if row else 0
+    async def _ingest(conn: Transaction, file_id, rows: Sequence) -> None:
+        (row,) = await conn.fetchall("SELECT IFNULL(MAX(id), 0) FROM queue_log")
+        last_id = row[0]
         await conn.executemany(
             "INSERT OR IGNORE INTO queue_log (file_id, offset, epoch, callid, queue, agent,"
             " event, data1, data2, data3, data4, data5, extra, wait, talk, ring)"
@@ -181,7 +181,8 @@ DERIVED = (
     "SELECT * FROM agent_queues ORDER BY agent_id, queue_id",
 )
 ROLLUP_FROM_DETAIL = """SELECT enter_epoch - (enter_epoch % 86400 + 86400) % 86400, status, queue,
-    agent, event, MIN(MAX((wait + 14) / 15, 1), 7), COUNT(*), SUM(wait), SUM(talk)
+    agent, event, CASE WHEN wait <= 15 THEN 1 WHEN wait > 90 THEN 7 ELSE (wait + 14) / 15 END,
+    COUNT(*), SUM(wait), SUM(talk)
 FROM queue_calls WHERE status IN ('answered', 'unanswered') GROUP BY 1, 2, 3, 4, 5, 6
 ORDER BY 1, 2, 3, 4, 5, 6"""
 ROLLUP = "SELECT * FROM queue_calls_daily ORDER BY day, status, queue, agent, event, hold"
@@ -197,7 +198,7 @@ async def tables(db: Database, statements: Sequence[str]) -> list[list[tuple]]:
 
 
 async def open_db(path: Path) -> Database:
-    db = Database(path)
+    db = store_at(path)
     await db.open()
     return db
 
@@ -207,7 +208,9 @@ async def open_db(path: Path) -> Database:
 async def test_python_merge_equals_the_sql_upserts(tmp_path, seed, batch):
     log = tmp_path / "queue_log"
     generate(log, 1500, seed)
-    new, old = await open_db(tmp_path / "new.db"), await open_db(tmp_path / "old.db")
+    # The legacy SQL is SQLite's: the reference runs there, the repository on the test store.
+    new, old = await open_db(tmp_path / "new.db"), SqliteDatabase(tmp_path / "old.db")
+    await old.open()
     try:
         await ingest(new, log, QueueLogRepository, batch)
         await ingest(old, log, LegacyRepository, batch)

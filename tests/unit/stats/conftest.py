@@ -20,6 +20,7 @@ from cpaas_daemon.queue_log.parser import parse_line
 from cpaas_daemon.queue_log.repository import FileState, QueueLogRepository
 from cpaas_daemon.stats.window import Window
 from cpaas_daemon.store.db import Database
+from tests.store_rig import store_at
 
 DAY = date(2026, 11, 22)
 UTC_DAY = Window.days(DAY, DAY, ZoneInfo("UTC"))
@@ -35,7 +36,7 @@ def at(hour: int, minute: int = 0, day: int = 22) -> datetime:
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
     """Accounts ``acme`` (DIDs to queue sales) and ``globex`` (queue support)."""
-    database = Database(tmp_path / "stats.sqlite3")
+    database = store_at(tmp_path / "stats.sqlite3")
     await database.open()
     for account_id in ("acme", "globex"):
         await AccountRepository(database).add(account_id, f"{account_id}-secret-123")

@@ -37,6 +37,7 @@ from cpaas_daemon.stats.history import (
 from cpaas_daemon.stats.query import CounterQuery
 from cpaas_daemon.stats.window import Window
 from cpaas_daemon.store.db import Database
+from cpaas_daemon.store.dialect import count_where
 
 KINDS = ("c2c", "otp", "callback", "campaign", "inbound")
 STATUSES = (None, "ANSWER", "ANSWER", "NOANSWER", "BUSY", "CANCEL", "CONGESTION", "DND", "X")
@@ -48,13 +49,14 @@ FIRST = datetime(2026, 3, 6, tzinfo=UTC)  # spans New York's spring DST change (
 def _detail_per_number(account_id: str, query: CounterQuery) -> tuple[str, list[Any]]:
     """The per-number Fields straight from the per-call definition (retries numbered)."""
     cte, params = call_window.per_call(account_id, query)
+    connected, missed, ghost = (f"outcome = '{o}'" for o in ("connected", "missed", "ghost"))
     sql = (
         cte + ", w AS (SELECT customer_number AS num, outcome, ROW_NUMBER() OVER"
         " (PARTITION BY customer_number ORDER BY created_at, id) AS seq"
         " FROM per_call WHERE customer_number != ''), per AS (SELECT COUNT(*) AS k,"
-        " SUM(outcome = 'connected') AS a, SUM(outcome = 'missed') AS m,"
-        " SUM(outcome = 'ghost') AS g, SUM(seq > 1 AND outcome = 'connected') AS ra,"
-        " SUM(seq > 1 AND outcome = 'ghost') AS rg FROM w GROUP BY num) " + SUMMARY
+        f" {count_where(connected)} AS a, {count_where(missed)} AS m,"
+        f" {count_where(ghost)} AS g, {count_where(f'seq > 1 AND {connected}')} AS ra,"
+        f" {count_where(f'seq > 1 AND {ghost}')} AS rg FROM w GROUP BY num) " + SUMMARY
     )
     return sql, params
 
@@ -103,16 +105,17 @@ async def assert_consistent(db: Database) -> None:
         " FROM stats_call_rollup EXCEPT SELECT account_id, span, bucket / (span / 900) * span,"
         " kind, outcome, dial_status, campaign_key, did, dtmf_inputs, transferred, COUNT(*),"
         " SUM(CASE WHEN outcome = 'connected' THEN talk ELSE 0 END),"
-        " SUM(outcome = 'connected' AND talk < 5), COUNT(wait), IFNULL(SUM(wait), 0),"
-        " COUNT(ring), IFNULL(SUM(ring), 0) FROM stats_call_facts,"
-        " (SELECT 900 AS span UNION ALL SELECT 3600 UNION ALL SELECT 86400)"
-        " GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10)"
+        f" {count_where('outcome = ' + repr('connected') + ' AND talk < 5')},"
+        " COUNT(wait), COALESCE(SUM(wait), 0), COUNT(ring), COALESCE(SUM(ring), 0)"
+        " FROM stats_call_facts,"
+        " (SELECT 900 AS span UNION ALL SELECT 3600 UNION ALL SELECT 86400) AS spans"
+        " GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10) AS drift"
     )
     assert [tuple(r) for r in drift] == []
     status = await db.fetchall(
         "SELECT account_id, campaign_key, dial_status, n FROM stats_cdr_status EXCEPT"
         " SELECT account_id, campaign_key, dial_status, COUNT(*) FROM stats_call_facts"
-        " WHERE has_cdr GROUP BY 1, 2, 3"
+        " WHERE has_cdr = 1 GROUP BY 1, 2, 3"
     )
     assert [tuple(r) for r in status] == []
 
@@ -242,7 +245,7 @@ async def test_rollup_follows_late_and_repeated_cdr_summaries(db: Database) -> N
         "UPDATE queue_calls SET status = 'unanswered', event = 'ABANDON' WHERE queue = 'sales'"
     )
     await db.execute("DELETE FROM queue_calls WHERE queue = 'support'")
-    await db.execute("DELETE FROM cdr_legs WHERE rowid % 2 = 0")
+    await db.execute("DELETE FROM cdr_legs WHERE id % 2 = 0")
     await db.execute("DELETE FROM calls WHERE id % 7 = 0")
     await db.execute("UPDATE calls SET state = 'refused' WHERE id % 5 = 0 AND cdr_at IS NULL")
     await assert_all_agree(db)
