@@ -329,8 +329,8 @@ class DeliveryWorker:
                 for sql, params in writes:
                     if params:  # each statement is a thread hop: skip the empty ones
                         await conn.executemany(sql, params)
-                for params in unpark:  # one per call that just finished: a few per round
-                    unparked += await conn.execute(_UNPARK, params)
+                for stream_key in unpark:  # one per call that just finished: a few per round
+                    unparked += await conn.execute(_UNPARK, stream_key)
         except BaseException:
             self._outcomes[:0] = outcomes  # kept: written with the next round
             raise
