@@ -6,9 +6,8 @@ AMI -> ...) and stop in reverse, so no task outlives the thing it uses.
 
 from __future__ import annotations
 
-import asyncio
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -19,9 +18,7 @@ from cpaas_daemon import keys
 from cpaas_daemon.accounts.limits import AuthThrottle, CallLimiter
 from cpaas_daemon.accounts.repository import AccountRepository
 from cpaas_daemon.agi.server import FastAgiServer
-from cpaas_daemon.ami import actions
 from cpaas_daemon.ami.bus import EventBus
-from cpaas_daemon.ami.client import AmiClient
 from cpaas_daemon.announcements.repository import AnnounceTemplateRepository
 from cpaas_daemon.api.context import context_middleware
 from cpaas_daemon.api.errors import error_middleware
@@ -36,13 +33,14 @@ from cpaas_daemon.calls.repository import CallRepository
 from cpaas_daemon.calls.service import CallService
 from cpaas_daemon.calls.tracker import CallTracker
 from cpaas_daemon.campaigns.wiring import setup_campaigns
-from cpaas_daemon.cdr.csv_backfill import CdrCsvBackfill
 from cpaas_daemon.cdr.ingest import CdrIngest
 from cpaas_daemon.cdr.queries import CdrQueries
 from cpaas_daemon.config import Config
 from cpaas_daemon.http_server import body_deadline
 from cpaas_daemon.metrics import Metrics
-from cpaas_daemon.queue_log.wiring import queue_log_ctx, setup_queue_log
+from cpaas_daemon.pbx.pool import PbxPool
+from cpaas_daemon.pbx.wiring import build_pool
+from cpaas_daemon.queue_log.wiring import setup_queue_log
 from cpaas_daemon.recordings.files import RecordingFiles
 from cpaas_daemon.recordings.retention import RecordingRetention
 from cpaas_daemon.stats.access import StatsAccess
@@ -74,7 +72,8 @@ async def _sim_ctx(app: web.Application) -> AsyncIterator[None]:
         yield
         return
     await sim.start()
-    app[keys.AMI].set_endpoint("127.0.0.1", sim.port)
+    pbxes: PbxPool = app[keys.AMI]
+    pbxes.first.client.set_endpoint("127.0.0.1", sim.port)
     log.info("sim.started", port=sim.port)
     yield
     await sim.stop()
@@ -102,46 +101,6 @@ async def _tts_ctx(app: web.Application) -> AsyncIterator[None]:
     await app[keys.TTS].aclose()  # in-flight renders end with the app
 
 
-def _resync_tracker(ami: AmiClient, tracker: CallTracker) -> Callable[[], Awaitable[None]]:
-    """After each login, live state is rebuilt from CoreShowChannels: events that happened
-    while we were disconnected are gone, the channel list is not."""
-
-    async def resync() -> None:
-        tracker.reset(await ami.send_list(actions.core_show_channels()))
-
-    return resync
-
-
-def dialplan_globals(config: Config, agi_secret: str) -> dict[str, str]:
-    """What ``extensions_cpaas.conf`` reads from the daemon instead of from hand edits:
-    where its FastAGI server is, the secret that proves a session comes from this
-    Asterisk, and how a transfer target becomes a channel."""
-    return {
-        "CPAAS_AGI": config.agi.url,
-        "CPAAS_AGI_SECRET": agi_secret,
-        "CPAAS_OUTBOUND_TEMPLATE": config.dial.outbound_template,
-        "CPAAS_EXTENSION_TEMPLATE": config.dial.extension_template,
-    }
-
-
-def _announce_globals(
-    ami: AmiClient, config: Config, agi_secret: str
-) -> Callable[[], Awaitable[None]]:
-    """After each login, set the dialplan's globals (:func:`dialplan_globals`): a restarted
-    Asterisk has forgotten them. A ``dialplan reload`` keeps them (the shipped
-    ``[globals]`` does not define them)."""
-
-    async def announce() -> None:
-        await asyncio.gather(
-            *(
-                ami.send(actions.set_global(name, value))
-                for name, value in dialplan_globals(config, agi_secret).items()
-            )
-        )
-
-    return announce
-
-
 def _simulator(config: Config) -> SimulatedAsterisk:
     """The embedded PBX of ``--simulate``, imported only then: production never loads it."""
     from cpaas_daemon.sim.server import SimConfig, SimulatedAsterisk  # noqa: PLC0415
@@ -167,18 +126,18 @@ def create_app(config: Config) -> web.Application:
     app[keys.DB] = db = Database(config.store.path)
     app[keys.ACCOUNTS] = accounts = AccountRepository(db)
     app[keys.AUTH_THROTTLE] = AuthThrottle(config.limits, metrics)
-    app[keys.AMI] = ami = AmiClient(config.ami, bus, metrics)
     app[keys.TRACKER] = tracker = CallTracker(bus, metrics)
     app[keys.CALL_LIMITER] = CallLimiter(accounts, tracker, config.limits, metrics)
-    ami.on_login(_resync_tracker(ami, tracker))
     agi_secret = config.agi.secret or secrets.token_urlsafe(24)
-    ami.on_login(_announce_globals(ami, config, agi_secret))
-    app[keys.CALL_REPO] = calls = CallRepository(db)
-    app[keys.ORIGINATOR] = originator = Originator(ami, calls, tracker, config.dial, metrics)
-    app[keys.CALLS] = CallService(ami, originator, calls, tracker, config.dial)
     app[keys.CDR_INGEST] = cdr = CdrIngest(
         db, bus, metrics, ZoneInfo(config.ami.pbx_timezone), config.cdr.fallback_after
     )
+    app[keys.AMI] = pbxes = build_pool(
+        config, bus=bus, metrics=metrics, db=db, cdr=cdr, tracker=tracker, agi_secret=agi_secret
+    )
+    app[keys.CALL_REPO] = calls = CallRepository(db)
+    app[keys.ORIGINATOR] = originator = Originator(pbxes, calls, tracker, config.dial, metrics)
+    app[keys.CALLS] = CallService(pbxes, originator, calls, tracker, config.dial)
     app[keys.CALLBACKS] = callbacks = CallbackService(db, app[keys.CALLS], config.callbacks)
     cdr.on_summary(callbacks.on_cdr_summary, CallKind.CALLBACK)
     app[keys.CDR_QUERIES] = CdrQueries(db)
@@ -188,16 +147,13 @@ def create_app(config: Config) -> web.Application:
     cdr.on_summary(transcripts.on_cdr_summary, CallKind.C2C)
     app[keys.RECORDINGS] = RecordingFiles(calls, tracker, config.dial.recordings_dir)
     app[keys.RECORDING_RETENTION] = RecordingRetention(db, tracker, config.dial)
-    csv_path = config.cdr.csv_path or (config.sim.cdr_csv_path if config.simulate else None)
-    if csv_path is not None:
-        app[keys.CDR_CSV] = CdrCsvBackfill(csv_path, db, cdr, config.cdr.poll_interval)
     app[keys.AGI] = agi = FastAgiServer(config.agi, metrics, agi_secret, tracker.seen)
     app[keys.DIDS] = dids = DidRepository(db)
     app[keys.INBOUND] = inbound = InboundHook(dids, calls, tracker)
     agi.route("inbound", inbound)
     app[keys.TTS] = tts = TtsRenderer.from_config(config.tts)
     app[keys.ANNOUNCEMENTS] = templates = AnnounceTemplateRepository(db)
-    app[keys.OTP] = OtpService(originator, templates, tts, config.dial)
+    app[keys.OTP] = OtpService(originator, templates, tts)
     app[keys.STATS_ACCESS] = StatsAccess(db)
     app[keys.AGENT_DASHBOARD] = agents = AgentDashboard(db, ZoneInfo(config.ami.pbx_timezone))
     app[keys.ECOUNTERS] = Ecounters(db, tracker, agents)
@@ -214,15 +170,13 @@ def create_app(config: Config) -> web.Application:
             running(keys.AGI),
             _tts_ctx,
             _sim_ctx,
-            *([running(keys.CDR_CSV)] if keys.CDR_CSV in app else []),  # before reconciling
-            running(keys.AMI),
+            running(keys.AMI),  # each PBX: Master.csv caught up, AMI, queue_log
             running(keys.CALLBACKS),  # after AMI: a due callback dials at once
             running(keys.CAMPAIGN_DIALER),  # after AMI and CDR ingest: reconciles, dials
             running(keys.RECORDING_RETENTION),  # after AMI: a live call's file is kept
         ]
     )
-    setup_queue_log(app, config, db, ami)  # after the store: the tailer writes to it
-    app.cleanup_ctx.append(queue_log_ctx)
+    setup_queue_log(app, config, db, pbxes)
     setup_wallboard(app)  # after the queue stats service it reads
     app.cleanup_ctx.append(wallboard_ctx)
     setup_routes(app)

@@ -11,7 +11,6 @@ if TYPE_CHECKING:
     from cpaas_daemon.accounts.repository import AccountRepository
     from cpaas_daemon.agi.server import FastAgiServer
     from cpaas_daemon.ami.bus import EventBus
-    from cpaas_daemon.ami.client import AmiClient
     from cpaas_daemon.announcements.repository import AnnounceTemplateRepository
     from cpaas_daemon.api.isales import FlowControl
     from cpaas_daemon.callbacks.service import CallbackService
@@ -24,13 +23,12 @@ if TYPE_CHECKING:
     from cpaas_daemon.calls.tracker import CallTracker
     from cpaas_daemon.campaigns.dialer import CampaignDialer
     from cpaas_daemon.campaigns.service import CampaignService
-    from cpaas_daemon.cdr.csv_backfill import CdrCsvBackfill
     from cpaas_daemon.cdr.ingest import CdrIngest
     from cpaas_daemon.cdr.queries import CdrQueries
     from cpaas_daemon.config import Config
     from cpaas_daemon.metrics import Metrics
+    from cpaas_daemon.pbx.pool import PbxPool
     from cpaas_daemon.queue_log.service import QueueStats
-    from cpaas_daemon.queue_log.tailer import QueueLogTailer
     from cpaas_daemon.recordings.files import RecordingFiles
     from cpaas_daemon.recordings.retention import RecordingRetention
     from cpaas_daemon.sim.server import SimulatedAsterisk
@@ -49,7 +47,8 @@ DB: web.AppKey[Database] = web.AppKey("db")
 ACCOUNTS: web.AppKey[AccountRepository] = web.AppKey("accounts")
 CALL_LIMITER: web.AppKey[CallLimiter] = web.AppKey("call_limiter")
 AUTH_THROTTLE: web.AppKey[AuthThrottle] = web.AppKey("auth_throttle")
-AMI: web.AppKey[AmiClient] = web.AppKey("ami")
+AMI: web.AppKey[PbxPool] = web.AppKey("ami")
+"""Every PBX (:mod:`cpaas_daemon.pbx`); one without ``[[pbx]]``."""
 BUS: web.AppKey[EventBus] = web.AppKey("bus")
 METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
 SIM: web.AppKey[SimulatedAsterisk] = web.AppKey("sim")
@@ -63,7 +62,6 @@ TTS: web.AppKey[TtsRenderer] = web.AppKey("tts")
 AGI: web.AppKey[FastAgiServer] = web.AppKey("agi")
 INBOUND: web.AppKey[InboundHook] = web.AppKey("inbound")
 QUEUE_STATS: web.AppKey[QueueStats] = web.AppKey("queue_stats")
-QUEUE_LOG_TAILER: web.AppKey[QueueLogTailer] = web.AppKey("queue_log_tailer")
 OTP: web.AppKey[OtpService] = web.AppKey("otp")
 ANNOUNCEMENTS: web.AppKey[AnnounceTemplateRepository] = web.AppKey("announcements")
 CALLBACKS: web.AppKey[CallbackService] = web.AppKey("callbacks")
@@ -75,7 +73,6 @@ CAMPAIGN_DIALER: web.AppKey[CampaignDialer] = web.AppKey("campaign_dialer")
 ISALES_FLOW: web.AppKey[FlowControl] = web.AppKey("isales_flow")
 WALLBOARD: web.AppKey[WallboardHub] = web.AppKey("wallboard")
 DIDS: web.AppKey[DidRepository] = web.AppKey("dids")
-CDR_CSV: web.AppKey[CdrCsvBackfill] = web.AppKey("cdr_csv")
 TRANSCRIPTS: web.AppKey[TranscriptService] = web.AppKey("transcripts")
 RECORDINGS: web.AppKey[RecordingFiles] = web.AppKey("recordings")
 RECORDING_RETENTION: web.AppKey[RecordingRetention] = web.AppKey("recording_retention")

@@ -11,13 +11,20 @@ from cpaas_daemon.store.errors import StoreUnavailable
 
 
 async def health(request: web.Request) -> web.Response:
-    """200 only when AMI is logged in and the database answers; 503 otherwise."""
-    ami_ok = request.app[keys.AMI].connected
+    """200 only when some PBX's AMI is logged in and the database answers; 503
+    otherwise. ``pbx`` says which PBXs are healthy."""
+    pbxes = request.app[keys.AMI]
+    ami_ok = pbxes.connected
     try:
         db_ok = await request.app[keys.DB].fetchval("SELECT 1") == 1
     except StoreUnavailable:
         db_ok = False
-    body = {"status": "ok" if ami_ok and db_ok else "degraded", "ami": ami_ok, "db": db_ok}
+    body = {
+        "status": "ok" if ami_ok and db_ok else "degraded",
+        "ami": ami_ok,
+        "db": db_ok,
+        "pbx": pbxes.health(),
+    }
     return json_response(body, status=200 if ami_ok and db_ok else 503)
 
 

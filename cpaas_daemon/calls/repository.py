@@ -99,8 +99,8 @@ class CallRepository:
         await self._db.execute(
             "INSERT INTO calls (request_id, account_id, kind, direction, agent_number,"
             " customer_number, dialed_number, caller_id, channel_id, destination_context,"
-            " recording_name, campaign_id, list_id, contact_id, state, created_at)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " recording_name, campaign_id, list_id, contact_id, state, created_at, pbx_id)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 call.request_id,
                 call.account_id,
@@ -118,6 +118,7 @@ class CallRepository:
                 call.contact_id,
                 state.value,
                 iso(utc_now()),
+                call.pbx_id,
             ),
         )
 

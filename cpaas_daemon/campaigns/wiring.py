@@ -30,7 +30,7 @@ def setup_campaigns(app: web.Application) -> None:
     campaigns, targets, inflight = CampaignRepository(db), TargetStore(db), InFlight()
     uploads = Uploads(config.campaigns.uploads_dir)
     prompts = Prompts(uploads, app[keys.TTS])
-    placer = AttemptPlacer(targets, app[keys.ORIGINATOR], prompts, inflight, config.dial)
+    placer = AttemptPlacer(targets, app[keys.ORIGINATOR], prompts, inflight)
     app[keys.CAMPAIGN_DIALER] = dialer = CampaignDialer(
         campaigns=campaigns,
         targets=targets,

@@ -25,7 +25,10 @@ async def reconnected(daemon: Daemon, times: int = 1) -> bool:
     """What an operator's Prometheus sees: the reconnect counter moved and AMI is up."""
     async with daemon.session.get(daemon.url + "/metrics") as response:
         text = await response.text()
-    return f"cpaas_ami_reconnects_total {times}.0" in text and "cpaas_ami_connected 1.0" in text
+    return (
+        f"cpaas_ami_reconnects_total {times}.0" in text
+        and 'cpaas_ami_connected{pbx="default"} 1.0' in text
+    )
 
 
 async def connected(daemon: Daemon) -> bool:

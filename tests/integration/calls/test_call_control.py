@@ -94,7 +94,7 @@ async def test_health_and_metrics(daemon: Daemon) -> None:
     assert (status, health) == (200, {"status": "ok", "ami": True, "db": True})
     async with daemon.session.get(daemon.url + "/metrics") as response:
         text = await response.text()
-    assert "cpaas_ami_connected 1.0" in text
+    assert 'cpaas_ami_connected{pbx="default"} 1.0' in text
 
 
 async def test_live_statistics_and_hangup(daemon: Daemon, sim: SimulatedAsterisk) -> None:
