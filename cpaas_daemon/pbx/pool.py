@@ -130,9 +130,11 @@ class PbxPool:
     def route(self, request_id: str) -> Pbx:
         """Where a new call goes (:func:`choose`); :class:`NotSent` when nowhere."""
         pbx = choose(self._pbxes, self._load)
-        if pbx is None:
-            raise NotSent("no PBX is connected with room; no call was placed", request_id)
-        return pbx
+        if pbx is not None:
+            return pbx
+        if not self.connected:  # the single PBX's answer, word for word
+            raise NotSent("PBX is not connected; no call was placed", request_id)
+        raise NotSent("every connected PBX is at its max_channels; no call was placed", request_id)
 
     async def wait_connected(self) -> None:
         """Until some PBX is healthy (callers bound it with ``asyncio.timeout``)."""

@@ -33,7 +33,8 @@ async def test_run_simulate_serves_health_within_10_seconds(tmp_path: Path) -> N
                     async with session.get(f"http://127.0.0.1:{port}/health") as response:
                         if response.status == 200:
                             assert await response.json() == {
-                                "status": "ok", "ami": True, "db": True
+                                "status": "ok", "ami": True, "db": True,
+                                "pbx": {"default": True},
                             }  # fmt: skip
                             break
                 except aiohttp.ClientConnectionError:

@@ -88,7 +88,7 @@ async def test_replies_panoramisk_took_for_lists_resolve_and_keep_the_link(
     """'Atxfer successfully queued' raised KeyError('async') inside panoramisk's protocol
     (the link dropped) and QueueAdd's 'Added interface to queue' waited for a list that
     never comes; the caller now says which actions answer with lists."""
-    ami = daemon.app[keys.AMI]
+    ami = daemon.app[keys.AMI].first.client
     _, reply = await daemon.post("/api/click2call", LONG_CALL)
     request_id = reply["response"]["request_id"]
 

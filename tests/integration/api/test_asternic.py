@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from cpaas_daemon import keys
-from cpaas_daemon.config import DEFAULT_PBX_ID
 from cpaas_daemon.app import create_app
+from cpaas_daemon.config import DEFAULT_PBX_ID
 from cpaas_daemon.sim.daemon_config import daemon_config
 from tests.fixtures import ASTERISK
 from tests.harness import free_port

@@ -35,7 +35,9 @@ async def test_realtime_shows_the_waiting_caller_to_permitted_users_only(tmp_pat
             "CallerID": '"Waiting" <0622222222>',
             "Async": "true",
         }  # not an Originate the daemon sends (into an application): built by hand
-        await daemon.app[keys.AMI].send(AmiAction("Originate", wait_in_queue, as_list=False))
+        await daemon.app[keys.AMI].first.client.send(
+            AmiAction("Originate", wait_in_queue, as_list=False)
+        )
 
         async def caller_waiting() -> dict[str, Any] | None:
             body = await realtime(daemon, admin)

@@ -91,7 +91,10 @@ async def test_pbx_down_answers_503_and_dials_nothing(tmp_path: Path, agi_port: 
 
 async def test_health_and_metrics(daemon: Daemon) -> None:
     status, health = await daemon.get("/health", account=None)
-    assert (status, health) == (200, {"status": "ok", "ami": True, "db": True})
+    assert (status, health) == (
+        200,
+        {"status": "ok", "ami": True, "db": True, "pbx": {"default": True}},
+    )
     async with daemon.session.get(daemon.url + "/metrics") as response:
         text = await response.text()
     assert 'cpaas_ami_connected{pbx="default"} 1.0' in text
