@@ -131,7 +131,8 @@ def test_each_pbx_door_stamps_its_own_pbx_on_the_shared_bus() -> None:
     bus, seen = EventBus(), []
     bus.subscribe(seen.append, "Newchannel")
     east, west = PbxEvents(bus, "east"), PbxEvents(bus, "west")
-    assert east.wants("Newchannel") and not east.wants("VarSet")
+    assert east.wants("Newchannel")
+    assert not east.wants("VarSet")
     east.publish({"Event": "Newchannel", "Uniqueid": "1.1"})
     west.publish({"Event": "Newchannel", "Uniqueid": "1.1"})
     assert seen == [
