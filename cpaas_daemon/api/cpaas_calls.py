@@ -29,7 +29,7 @@ from cpaas_daemon.calls.model import CallKind
 from cpaas_daemon.calls.otp import OtpCall
 from cpaas_daemon.calls.repository import CallNumbers
 from cpaas_daemon.calls.service import ModifyType, TwoPartyCall
-from cpaas_daemon.calls.tracker import CallTracker
+from cpaas_daemon.calls.tracker import CallTracker, LiveChannel
 from cpaas_daemon.cdr.queries import cdr_json
 from cpaas_daemon.errors import NotFound, ValidationFailed
 from cpaas_daemon.timefmt import http_date, iso
@@ -144,8 +144,9 @@ class ModifyCall(CpaasModel):
                 raise ValidationFailed("leg (agent or customer) is required with request_id")
         return self
 
-    def target(self, tracker: CallTracker, account_id: str) -> str:
-        """The channel to act on: as given, or the named party of a live call."""
+    def target(self, tracker: CallTracker, account_id: str) -> str | LiveChannel:
+        """The channel to act on: its name as given, or the named party of a live call
+        (the channel itself, on its PBX)."""
         if self.channel is not None:
             return self.channel
         if self.request_id is None or self.leg is None:  # _one_target refused this already

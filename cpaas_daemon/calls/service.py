@@ -132,12 +132,17 @@ class CallService:
         return request_id
 
     async def modify(
-        self, account_id: str, channel: str, modify_type: ModifyType, transfer_to: str | None
+        self,
+        account_id: str,
+        target: str | LiveChannel,
+        modify_type: ModifyType,
+        transfer_to: str | None,
     ) -> str:
-        """Transfer, hang up or record a live channel of this account, on the PBX the
-        channel lives on; returns the message."""
-        live = self._tracker.channel(channel)
-        if live is None or self._tracker.owner(channel) != account_id:
+        """Transfer, hang up or record a live channel of this account (named, or the
+        channel itself), on the PBX the channel lives on; returns the message."""
+        live = self._tracker.channel_of(account_id, target) if isinstance(target, str) else target
+        channel = target if isinstance(target, str) else target.name
+        if live is None:
             # Same answer for "not live" and "someone else's": no information leak.
             raise NotFound(f"no live call on channel {channel}")
         bound = log.bind(account=account_id, channel=channel, modify_type=modify_type.name)

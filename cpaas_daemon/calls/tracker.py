@@ -122,6 +122,15 @@ class CallTracker:
         channel, not its PBX; if two PBXs have one of that name, the one seen first)."""
         return self._any_pbx(self._by_name, name)
 
+    def channel_of(self, account_id: str, name: str) -> LiveChannel | None:
+        """The account's live channel of that name, on whichever PBX (None: not live, or
+        another account's)."""
+        for pbx_id in self._pbx_ids:
+            found = self._by_name.get((pbx_id, name))
+            if found is not None and self._account(found) == account_id:
+                return found
+        return None
+
     def load(self, pbx_id: str) -> int:
         """Calls on this PBX now: its live Linkedids, and the calls sent to it whose first
         channel has not appeared yet (so a burst of Originates is counted at once)."""
@@ -138,8 +147,9 @@ class CallTracker:
     def owner(self, name: str) -> str | None:
         """The account a live channel belongs to, or None if unknown / not live."""
         channel = self.channel(name)
-        if channel is None:
-            return None
+        return None if channel is None else self._account(channel)
+
+    def _account(self, channel: LiveChannel) -> str | None:
         info = self.request_of(channel)
         return info.account_id if info is not None else (channel.account_code or None)
 
