@@ -60,7 +60,8 @@ class CallTracker:
         self._legs: Counter[tuple[str, str]] = Counter()  # live channels per (pbx, Linkedid)
         self._calls: Counter[str] = Counter()  # live Linkedids (calls) per PBX
         self._placing: dict[str, str] = {}  # request_id -> PBX, Originate sent, no channel yet
-        self._awaited: dict[str, list[asyncio.Future[LiveChannel]]] = {}  # by Uniqueid
+        # By (PBX or None for any, Uniqueid): FastAGI sessions waiting for their channel.
+        self._awaited: dict[tuple[str | None, str], list[asyncio.Future[LiveChannel]]] = {}
         bus.subscribe(self._on_newchannel, "Newchannel")
         bus.subscribe(self._on_hangup, "Hangup")
         bus.subscribe(self._on_update, "Newstate", "NewAccountCode")
@@ -86,16 +87,20 @@ class CallTracker:
         self._links[key] = info.request_id
         return True
 
-    async def seen(self, uniqueid: str, within: float) -> LiveChannel | None:
-        """The live channel with this Uniqueid, waiting up to ``within`` seconds for its
-        Newchannel (a FastAGI session can beat the AMI event by a few milliseconds).
-        Any PBX's: a FastAGI session names no PBX, and Uniqueids of two PBXs meet only if
-        their clocks and channel counters do."""
-        channel = self._any_pbx(self._by_uniqueid, uniqueid)
+    async def seen(
+        self, uniqueid: str, within: float, pbx_id: str | None = None
+    ) -> LiveChannel | None:
+        """The live channel with this Uniqueid on ``pbx_id`` (None: on any PBX, for a
+        FastAGI session that names none), waiting up to ``within`` seconds for its
+        Newchannel (a FastAGI session can beat the AMI event by a few milliseconds)."""
+        if pbx_id is None:
+            channel = self._any_pbx(self._by_uniqueid, uniqueid)
+        else:
+            channel = self._by_uniqueid.get((pbx_id, uniqueid))
         if channel is not None or not uniqueid:
             return channel
         future: asyncio.Future[LiveChannel] = asyncio.get_running_loop().create_future()
-        waiting = self._awaited.setdefault(uniqueid, [])
+        waiting = self._awaited.setdefault((pbx_id, uniqueid), [])
         waiting.append(future)
         try:
             return await asyncio.wait_for(future, within)
@@ -104,7 +109,7 @@ class CallTracker:
         finally:
             waiting.remove(future)
             if not waiting:
-                self._awaited.pop(uniqueid, None)
+                self._awaited.pop((pbx_id, uniqueid), None)
 
     def forget(self, request_id: str) -> None:
         self._requests.pop(request_id, None)
@@ -220,9 +225,10 @@ class CallTracker:
             if self._placing:
                 self._placing.pop(request_id_from_uniqueid(channel.linkedid) or "", None)
         if self._awaited:
-            for future in self._awaited.get(channel.uniqueid, ()):
-                if not future.done():
-                    future.set_result(channel)
+            for pbx_id in (channel.pbx_id, None):
+                for future in self._awaited.get((pbx_id, channel.uniqueid), ()):
+                    if not future.done():
+                        future.set_result(channel)
 
     def _on_newchannel(self, event: Event) -> None:
         self._add(event)

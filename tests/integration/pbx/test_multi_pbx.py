@@ -17,6 +17,7 @@ from cpaas_daemon.sim.server import SimulatedAsterisk
 from tests.harness import Daemon, running_daemon, running_sim
 from tests.integration.calls.test_call_control import LONG_CALL
 from tests.integration.calls.test_click2call import SEED_BODY, originates
+from tests.integration.calls.test_inbound import CALLER, DID
 
 CAPACITY = 2
 
@@ -213,3 +214,22 @@ async def test_each_pbx_is_told_its_own_id_at_login(two: TwoPbx) -> None:
         }
         assert told["CPAAS_PBX_ID"] == pbx_id
         assert told["CPAAS_OUTBOUND_TEMPLATE"] == "Local/{number}@sim-endpoints"
+
+
+async def test_inbound_calls_on_both_pbxs_are_each_their_own_pbxs_call(two: TwoPbx) -> None:
+    """The FastAGI hook is told its PBX (&pbx=): the two simulators mint the same
+    Uniqueids, and each call is still linked to the channel on its own PBX (looked up
+    on any PBX, the second session found the first PBX's channel, already linked)."""
+    await two.daemon.app[keys.DIDS].add(DID, "account_1", "sales")
+    for sim in two.sims.values():  # both usually '<this second>.1'
+        await sim.inbound_call(DID, CALLER, variables={"__AGENT_WAIT": "20"})
+
+    async def both_live() -> bool:
+        _, body = await two.daemon.get("/api/get_live_call_statistics")
+        return bool(body["response"]["result"]["live_calls_inbound"] == 2)
+
+    await two.daemon.wait_for(both_live)
+    rows = await two.daemon.app[keys.DB].fetchall(
+        "SELECT pbx_id FROM calls WHERE kind = 'inbound' ORDER BY pbx_id"
+    )
+    assert [row["pbx_id"] for row in rows] == ["pbx1", "pbx2"]
