@@ -252,19 +252,20 @@ class CallTracker:
             if info is not None:
                 self.forget(info.request_id)
 
-    def _of(self, event: Event) -> LiveChannel | None:
+    def of_event(self, event: Event) -> LiveChannel | None:
+        """The live channel an event is about (its PBX's channel of that Uniqueid)."""
         return self._by_uniqueid.get(
             (event.get(PBX_KEY, DEFAULT_PBX_ID), event.get("Uniqueid", ""))
         )
 
     def _on_update(self, event: Event) -> None:
-        channel = self._of(event)
+        channel = self.of_event(event)
         if channel is not None:
             channel.state = event.get("ChannelStateDesc", channel.state)
             channel.account_code = event.get("AccountCode", channel.account_code)
 
     def _on_rename(self, event: Event) -> None:
-        channel = self._of(event)
+        channel = self.of_event(event)
         if channel is not None:
             self._by_name.pop((channel.pbx_id, channel.name), None)
             channel.name = event.get("Newname", channel.name)
