@@ -97,6 +97,7 @@ class Originator:
             # Even "not connected" (the link dropped while the row was written) stays
             # uncertain: the row exists, so the request can not be placed again anyway.
             await self._calls.set_state(call.request_id, CallState.UNCERTAIN)
+            self._tracker.placed(call.request_id)
             self._metrics.originates.labels(call.kind.value, "uncertain").inc()
             bound.warning("call.uncertain", reason=exc.message)
             raise Uncertain(

@@ -66,6 +66,7 @@ class CallTracker:
         bus.subscribe(self._on_hangup, "Hangup")
         bus.subscribe(self._on_update, "Newstate", "NewAccountCode")
         bus.subscribe(self._on_rename, "Rename")
+        bus.subscribe(self._on_originate_response, "OriginateResponse")
 
     # -- registration -------------------------------------------------------------
     def register(self, info: RequestInfo, pbx_id: str | None = None) -> None:
@@ -113,6 +114,11 @@ class CallTracker:
 
     def forget(self, request_id: str) -> None:
         self._requests.pop(request_id, None)
+        self._placing.pop(request_id, None)
+
+    def placed(self, request_id: str) -> None:
+        """The Originate's answer will never come (the link dropped): the call counts in
+        its PBX's load by its channels only, if any appear."""
         self._placing.pop(request_id, None)
 
     # -- queries ------------------------------------------------------------------
@@ -199,6 +205,9 @@ class CallTracker:
         for key in [key for key in self._legs if key[0] == pbx_id]:
             del self._legs[key]
         self._calls.pop(pbx_id, None)
+        # Originates sent before the link dropped: their answers are lost; any channel
+        # they made is in the listing.
+        self._placing = {rid: pbx for rid, pbx in self._placing.items() if pbx != pbx_id}
         for item in listing:
             if item.get("Event") == "CoreShowChannel":
                 self._add({**item, PBX_KEY: pbx_id})
@@ -251,6 +260,13 @@ class CallTracker:
             self._links.pop(call, None)
             if info is not None:
                 self.forget(info.request_id)
+
+    def _on_originate_response(self, event: Event) -> None:
+        """An Originate that failed may have made no channel at all (a PJSIP endpoint
+        that is not registered): it stops counting in its PBX's load. One that
+        succeeded has its channels by now."""
+        if self._placing:
+            self._placing.pop(event.get("ActionID", "").rpartition(".")[2], None)
 
     def of_event(self, event: Event) -> LiveChannel | None:
         """The live channel an event is about (its PBX's channel of that Uniqueid)."""

@@ -106,6 +106,25 @@ def test_load_counts_calls_being_placed_then_live_calls_per_pbx() -> None:
     assert (tracker.load("a"), tracker.load("b")) == (0, 1)
 
 
+def test_a_call_being_placed_stops_counting_when_its_originate_fails_or_its_link_drops() -> None:
+    bus = EventBus()
+    tracker = CallTracker(bus, Metrics())
+    failed, lost, other = f"{1:010x}", f"{2:010x}", f"{3:010x}"
+    for request_id, pbx_id in ((failed, "a"), (lost, "b"), (other, "b")):
+        tracker.register(RequestInfo(request_id, "acme", CallKind.C2C), pbx_id)
+    assert (tracker.load("a"), tracker.load("b")) == (1, 2)
+    # An unregistered PJSIP endpoint: Asterisk fails the Originate without a channel.
+    bus.publish(
+        {"Event": "OriginateResponse", "Response": "Failure", "Reason": "0",
+         "ActionID": f"cpaas-1-0001-7.{failed}", PBX_KEY: "a"}
+    )  # fmt: skip
+    assert tracker.load("a") == 0
+    tracker.placed(lost)  # sent, then the link dropped: no answer will come
+    assert tracker.load("b") == 1
+    tracker.reset([], "b")  # b logged in again: its listing is the truth
+    assert tracker.load("b") == 0
+
+
 def test_pbx_ids_are_safe_identifiers_and_distinct(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"pbx\.0\.id"):
         load_config(None, environ={}, overrides={"pbx": [{"id": "East'; DROP"}]})
