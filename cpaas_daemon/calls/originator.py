@@ -25,7 +25,7 @@ from cpaas_daemon.cdr.ami_outcome import originate_action_id
 from cpaas_daemon.config import DialConfig
 from cpaas_daemon.log import add_to_request_line
 from cpaas_daemon.metrics import Metrics
-from cpaas_daemon.pbx.pool import PbxPool
+from cpaas_daemon.pbx.pool import Pbx, PbxPool
 
 log = structlog.get_logger(__name__)
 
@@ -45,15 +45,13 @@ class Originator:
         self._dial = dial
         self._metrics = metrics
 
-    def action(self, call: CallRequest) -> tuple[str, AmiAction]:
-        """The call's ActionID and Originate on its PBX (raises :class:`UnsafeValue`)."""
+    def action(self, call: CallRequest, pbx: Pbx) -> tuple[str, AmiAction]:
+        """The call's ActionID and Originate on ``pbx`` (raises :class:`UnsafeValue`)."""
         # Inherited (``__``) by every channel the call creates, so a transferred leg's
         # CDR still names its request (the dialplan's [cpaas-transfer] reads it).
         variables = {"__CPAAS_REQUEST_ID": call.request_id, **call.variables}
         # The OriginateResponse of a failed call names its request by this ActionID.
-        action_id = originate_action_id(
-            self._pbxes.get(call.pbx_id).client.next_action_id(), call.request_id
-        )
+        action_id = originate_action_id(pbx.client.next_action_id(), call.request_id)
         return action_id, actions.originate(
             dial=call.channel,
             context=call.context,
@@ -77,11 +75,17 @@ class Originator:
         pbx = self._pbxes.route(call.request_id)  # NotSent: no PBX connected with room
         call = pbx.routed(call)
         try:
-            action_id, originate = self.action(call)
+            action_id, originate = self.action(call, pbx)
         except UnsafeValue as exc:
             raise Refused(str(exc), call.request_id) from exc
-        await self._calls.insert(call)
+        # Counted in the PBX's load before the first await: calls placed at the same
+        # moment see each other, so a burst spreads and stops at max_channels.
         self._tracker.register(RequestInfo(call.request_id, call.account_id, call.kind), pbx.id)
+        try:
+            await self._calls.insert(call)
+        except BaseException:
+            self._tracker.forget(call.request_id)
+            raise
         bound = log.bind(
             request_id=call.request_id, account=call.account_id, kind=call.kind, pbx=pbx.id
         )

@@ -3,6 +3,7 @@ what happens when one is lost, and that every row names the PBX that produced it
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
@@ -107,6 +108,15 @@ async def test_originates_spread_over_both_and_stop_at_capacity(two: TwoPbx) -> 
 
     _, live = await two.daemon.get("/api/get_live_call_statistics")
     assert live["response"]["result"]["live_calls_c2c"] == 2 * CAPACITY  # both PBXs
+
+
+async def test_a_burst_of_originates_at_once_spreads_and_stops_at_capacity(two: TwoPbx) -> None:
+    """Calls placed at the same moment see each other's PBX: none overshoots."""
+    replies = await asyncio.gather(*(place(two.daemon, LONG_CALL) for _ in range(2 * CAPACITY + 2)))
+    assert sorted(status for status, _ in replies) == [200] * 2 * CAPACITY + [503] * 2
+    on = await two.calls_on()
+    assert sorted(on.values()) == ["pbx1"] * CAPACITY + ["pbx2"] * CAPACITY
+    assert len(originates(two.sims["pbx1"])) == len(originates(two.sims["pbx2"])) == CAPACITY
 
 
 async def test_modify_call_hangs_up_a_call_living_on_pbx2(two: TwoPbx) -> None:
