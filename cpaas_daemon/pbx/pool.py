@@ -15,7 +15,7 @@ configured. None qualifying is :class:`NotSent`: no row, nothing dialled, the sa
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import structlog
@@ -106,9 +106,6 @@ class PbxPool:
         self._pbxes = list(pbxes)
         self._by_id = {pbx.id: pbx for pbx in self._pbxes}
         self._load = load
-
-    def __iter__(self) -> Iterator[Pbx]:
-        return iter(self._pbxes)
 
     @property
     def first(self) -> Pbx:
