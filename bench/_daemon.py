@@ -65,8 +65,8 @@ def _status() -> dict[str, int]:
 
 async def probe(request: web.Request) -> web.Response:
     app = request.app
-    metrics = app[keys.METRICS].registry
-    tracker = app[keys.TRACKER]
+    metrics = app[keys.DOMAINS].core.metrics.registry
+    tracker = app[keys.DOMAINS].core.tracker
     body: dict[str, Any] = {
         "rss_kib": _status()["VmRSS"],
         "hwm_kib": _status()["VmHWM"],
@@ -98,11 +98,11 @@ async def serve(args: argparse.Namespace, ready: TextIO) -> None:
 
 async def _ready(app: web.Application, args: argparse.Namespace, port: int, ready: TextIO) -> None:
     """Account, AMI login, then the 'ready' line; serves until SIGTERM."""
-    if ACCOUNT not in await app[keys.ACCOUNTS].list_ids():
-        await app[keys.ACCOUNTS].add(ACCOUNT, SECRET)
+    if ACCOUNT not in await app[keys.DOMAINS].core.accounts.list_ids():
+        await app[keys.DOMAINS].core.accounts.add(ACCOUNT, SECRET)
     if not args.no_ami:
         async with asyncio.timeout(20):
-            await app[keys.AMI].wait_connected()
+            await app[keys.DOMAINS].pbx.pool.wait_connected()
     print(json.dumps({"http_port": port}), file=ready, flush=True)
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)

@@ -238,7 +238,7 @@ def daemon_subscriptions() -> frozenset[str]:
 
     with tempfile.TemporaryDirectory() as name:
         app = create_app(config(Path(name), 1, 1, {}))
-        return frozenset(app[keys.BUS]._handlers)
+        return frozenset(app[keys.DOMAINS].core.bus._handlers)
 
 
 def _lean(frame: str) -> dict[str, str]:

@@ -4,35 +4,42 @@ Runs where an Asterisk exists (``tests/real_asterisk/rig.py`` finds it: ``CPAAS_
 or ``../shared/asterisk``), and reports ``skipped`` with the reason elsewhere. One
 Asterisk 22 serves both sides in the same run, on loopback:
 
-* **raw**: a plain asyncio AMI client writes ``CALLS`` Originates of the click-to-call
-  shape (the same Channel, Context, variables and ChannelId the daemon sends) as fast as
-  the socket takes them;
-* **daemon**: ``CALLS`` ``POST /api/click2call`` from ``CONCURRENCY`` HTTP clients to the
-  daemon (``bench._daemon``, its own process, production logging), which validates,
-  writes the call row, and sends the Originate;
+* **raw pipelined**: a plain asyncio AMI client (no events) writes ``CALLS`` Originates
+  of the click-to-call shape (the same Channel, Context, variables and ChannelId the
+  daemon sends) in one burst;
+* **raw**: the same client keeping ``CONCURRENCY`` Originates in flight, each sender
+  waiting for its answer before the next, as the HTTP clients do (the ratio's peer);
+* **daemon**: ``CALLS`` ``POST /api/click2call`` from ``CONCURRENCY`` keep-alive HTTP
+  clients on bare sockets to the daemon (``bench._daemon``, its own process, production
+  logging, limits raised), which validates, writes the call row, and sends the Originate;
 * **campaign**: one campaign of ``CALLS`` contacts at the API's highest pace (1,200/min,
   so 20 calls/s is its ceiling).
 
-Figures per side: Originates accepted per second (the ``Originate successfully queued``
-answers, first to last), and completed calls per second (first Originate to the last
-originated leg's Hangup; every call talks 1 s). ``daemon_vs_raw`` is the daemon's
-accepted rate over the raw client's (target 0.8).
+Figures per side: Originates accepted per second (the answers, or HTTP 200s, first send
+to last), completed calls per second (first Originate to the last originated leg's
+Hangup; every call talks 1 s), and the CPU ms per call of this process, Asterisk and the
+daemon while the Originates went out (``*_cpu_ms_per_call_placing``: who was busy).
+``daemon_cpu_ms_per_call`` is the daemon's CPU to the last Hangup (the call's events
+too). ``daemon_vs_raw`` is the daemon's accepted rate over the raw client's (target 0.8).
+With ``BENCH_PYSPY=<dir>`` the daemon is sampled with py-spy while it places calls.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 
-from bench._live import ACCOUNT, HEADERS, cpu_seconds, free_port, start_daemon
+from bench._live import ACCOUNT, HEADERS, cpu_seconds, free_port, profile, start_daemon
 from cpaas_daemon.calls.model import channel_id_for, is_originated_leg, other_channel_id
 from tests.real_asterisk.rig import AMI_SECRET, AMI_USER, AmiWatch, AsteriskRig, NoAsterisk, locate
 
@@ -41,58 +48,113 @@ CONCURRENCY = 50
 AGENT, DESTINATION = "91997927{:04d}0", "91800068{:04d}0"  # answer, talk 1 s, hang up
 
 
-async def _raw_originates(port: int) -> float:
-    """Accepted Originates per second from a bare AMI client, pipelined."""
+def _originate(n: int) -> bytes:
+    """The click-to-call Originate the daemon sends for call ``n`` (ActionID ``raw-n``)."""
+    request_id = f"{0xB000000000 + n:010x}"
+    channel_id = channel_id_for(request_id)
+    return (
+        f"Action: Originate\r\nActionID: raw-{n}\r\n"
+        f"Channel: Local/{AGENT.format(n)}@sim-endpoints\r\nContext: cpaas-click2call\r\n"
+        f"Exten: {DESTINATION.format(n)}\r\nPriority: 1\r\nAsync: true\r\n"
+        f"ChannelId: {channel_id}\r\nOtherChannelId: {other_channel_id(channel_id)}\r\n"
+        f"Variable: __CPAAS_REQUEST_ID={request_id}\r\nVariable: CPAAS_RECORD=off\r\n"
+        f"Variable: CPAAS_DEST_DIAL=Local/{DESTINATION.format(n)}@sim-endpoints\r\n"
+        "Variable: CPAAS_RING_TIMEOUT=30\r\n\r\n"
+    ).encode()
+
+
+async def _answers(reader: asyncio.StreamReader, waiting: dict[str, asyncio.Future[bytes]]) -> None:
+    """Resolve ``waiting[ActionID]`` with each answer's Response line."""
+    action_id, response = "", b""
+    while line := await reader.readline():
+        if line.startswith(b"ActionID: "):
+            action_id = line[10:].strip().decode()
+        elif line.startswith(b"Response: "):
+            response = line.strip()
+        elif line == b"\r\n":
+            if (future := waiting.pop(action_id, None)) is not None:
+                future.set_result(response)
+            action_id, response = "", b""
+
+
+async def _raw_originates(port: int, in_flight: int) -> float:
+    """Accepted Originates per second from a bare AMI client (one session, no events)
+    keeping ``in_flight`` Originates unanswered: each of that many senders waits for its
+    answer before the next, as the HTTP clients do; ``in_flight=CALLS`` writes them all
+    at once."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     await reader.readline()
-    writer.write(f"Action: Login\r\nUsername: {AMI_USER}\r\nSecret: {AMI_SECRET}\r\n\r\n".encode())
-    started = time.monotonic()
-    for n in range(CALLS):
-        request_id = f"{0xB000000000 + n:010x}"
-        channel_id = channel_id_for(request_id)
-        writer.write(
-            (
-                f"Action: Originate\r\nActionID: raw-{n}\r\n"
-                f"Channel: Local/{AGENT.format(n)}@sim-endpoints\r\nContext: cpaas-click2call\r\n"
-                f"Exten: {DESTINATION.format(n)}\r\nPriority: 1\r\nAsync: true\r\n"
-                f"ChannelId: {channel_id}\r\nOtherChannelId: {other_channel_id(channel_id)}\r\n"
-                f"Variable: __CPAAS_REQUEST_ID={request_id}\r\nVariable: CPAAS_RECORD=off\r\n"
-                f"Variable: CPAAS_DEST_DIAL=Local/{DESTINATION.format(n)}@sim-endpoints\r\n"
-                "Variable: CPAAS_RING_TIMEOUT=30\r\n\r\n"
-            ).encode()
-        )
-    await writer.drain()
-    accepted, last = 0, started
-    async with asyncio.timeout(60):
-        while accepted < CALLS:
-            line = await reader.readline()
-            if line.startswith(b"Message: Originate successfully queued"):
-                accepted, last = accepted + 1, time.monotonic()
-    writer.close()
-    return CALLS / max(1e-9, last - started)
+    login = f"Action: Login\r\nActionID: login\r\nUsername: {AMI_USER}\r\nSecret: {AMI_SECRET}"
+    loop = asyncio.get_running_loop()
+    waiting: dict[str, asyncio.Future[bytes]] = {"login": loop.create_future()}
+    answers = asyncio.create_task(_answers(reader, waiting))
+    writer.write(f"{login}\r\nEvents: off\r\n\r\n".encode())
+    await waiting["login"]
+    numbers = iter(range(CALLS))
+    refused: list[bytes] = []
+
+    async def sender() -> None:
+        for n in numbers:
+            waiting[f"raw-{n}"] = answer = loop.create_future()
+            writer.write(_originate(n))
+            if (response := await answer) != b"Response: Success":
+                refused.append(response)
+
+    try:
+        started = time.monotonic()
+        async with asyncio.timeout(60):
+            await asyncio.gather(*(sender() for _ in range(in_flight)))
+        elapsed = time.monotonic() - started
+    finally:
+        answers.cancel()
+        writer.close()
+    if refused:
+        raise RuntimeError(f"Asterisk refused {len(refused)} Originates: {refused[0]!r}")
+    return CALLS / elapsed
 
 
-async def _daemon_originates(url: str) -> float:
-    """Accepted click2calls per second (HTTP 200: the Originate was queued)."""
-    counter = iter(range(CALLS))
-    statuses: list[int] = []
+async def _http_client(port: int, numbers: Iterator[int], statuses: list[int]) -> None:
+    """One keep-alive HTTP/1.1 connection posting click2calls back to back.
 
-    async def client(session: aiohttp.ClientSession) -> None:
-        for n in counter:
-            body = {
+    Bytes on a socket, like the raw AMI client: aiohttp's client cost this process
+    1.5-1.9 ms of CPU per request, as much as the daemon spent serving it, on the two
+    cores the daemon and Asterisk share with it.
+    """
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    head = "".join(f"{name}: {value}\r\n" for name, value in HEADERS.items())
+    for n in numbers:
+        body = json.dumps(
+            {
                 "agent_number": AGENT.format(5000 + n),
                 "destination_number": DESTINATION.format(5000 + n),
                 "caller_id": "15551230000",
             }
-            async with session.post(url + "/api/click2call", json=body, headers=HEADERS) as r:
-                await r.read()
-                statuses.append(r.status)
+        ).encode()
+        writer.write(
+            f"POST /api/click2call HTTP/1.1\r\nHost: bench\r\n{head}"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
+        status, length = int((await reader.readline()).split()[1]), None
+        while (line := await reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        if length is None:
+            raise RuntimeError("the daemon answered without a Content-Length")
+        await reader.readexactly(length)
+        statuses.append(status)
+    writer.close()
 
-    connector = aiohttp.TCPConnector(limit=CONCURRENCY)
-    async with aiohttp.ClientSession(connector=connector) as session:
-        started = time.monotonic()
-        await asyncio.gather(*(client(session) for _ in range(CONCURRENCY)))
-        elapsed = time.monotonic() - started
+
+async def _daemon_originates(port: int) -> float:
+    """Accepted click2calls per second (HTTP 200: the Originate was queued)."""
+    numbers = iter(range(CALLS))
+    statuses: list[int] = []
+    started = time.monotonic()
+    async with asyncio.timeout(120):
+        await asyncio.gather(*(_http_client(port, numbers, statuses) for _ in range(CONCURRENCY)))
+    elapsed = time.monotonic() - started
     if statuses.count(200) != CALLS:
         raise RuntimeError(f"daemon answered {sorted(set(statuses))}")
     return CALLS / elapsed
@@ -131,12 +193,15 @@ async def _campaign(url: str, uploads: Path) -> None:
         )  # fmt: skip
 
 
-async def _side(watch: AmiWatch, run: Any) -> dict[str, float]:
+async def _side(watch: AmiWatch, run: Any, pids: dict[str, int]) -> dict[str, float]:
     """Run one side; accepted/s from what ``run`` returns (if anything), completed/s from
-    the PBX's Hangups of the originated legs."""
+    the PBX's Hangups of the originated legs, and the CPU ms per call each process in
+    ``pids`` spent while the Originates went out (which one was the bottleneck)."""
     seen = len(watch.events)
+    cpu = {name: cpu_seconds(pid) for name, pid in pids.items()}
     started = time.monotonic()
     accepted = await run()
+    spent = {name: cpu_seconds(pid) - cpu[name] for name, pid in pids.items()}
 
     def hung_up() -> list[dict[str, str]]:
         return [
@@ -151,6 +216,10 @@ async def _side(watch: AmiWatch, run: Any) -> dict[str, float]:
     figures = {"completed_calls_per_s": round(CALLS / (time.monotonic() - started), 1)}
     if accepted is not None:
         figures["originates_per_s"] = round(accepted, 1)
+        figures |= {
+            f"{name}_cpu_ms_per_call_placing": round(cpu * 1000 / CALLS, 2)
+            for name, cpu in spent.items()
+        }
     return figures
 
 
@@ -163,10 +232,14 @@ async def _measure() -> dict[str, Any]:
         rig = AsteriskRig(binary, free_port())
         await rig.start()
         try:
-            # Call events only (Hangup among them): parsing every Newexten and VarSet in
-            # this process would slow the HTTP clients that share it.
+            # Hangups only (an AMI session filter): parsing every Newexten, VarSet and
+            # Newstate in this process would slow the HTTP clients that share it.
             async with AmiWatch(rig.ami_port, events="call") as watch:
-                raw = await _side(watch, lambda: _raw_originates(rig.ami_port))
+                watch.send(Action="Filter", Operation="Add", Filter="Event: Hangup")
+                assert rig.process is not None
+                pids = {"bench_client": os.getpid(), "asterisk": rig.process.pid}
+                pipelined = await _side(watch, lambda: _raw_originates(rig.ami_port, CALLS), pids)
+                raw = await _side(watch, lambda: _raw_originates(rig.ami_port, CONCURRENCY), pids)
                 daemon, url = start_daemon(
                     Path(tmp), rig.ami_port, free_port(),
                     ami={"username": AMI_USER, "secret": AMI_SECRET},
@@ -174,11 +247,17 @@ async def _measure() -> dict[str, Any]:
                 )  # fmt: skip
                 try:
                     cpu = cpu_seconds(daemon.proc.pid)
-                    through = await _side(watch, lambda: _daemon_originates(url))
+                    spy = profile(daemon, 4, "real_asterisk_click2call")
+                    port = int(url.rsplit(":", 1)[1])
+                    through = await _side(
+                        watch, lambda: _daemon_originates(port), pids | {"daemon": daemon.pid}
+                    )
                     through["daemon_cpu_ms_per_call"] = round(
                         (cpu_seconds(daemon.proc.pid) - cpu) * 1000 / CALLS, 2
                     )
-                    campaign = await _side(watch, lambda: _campaign(url, Path(tmp) / "uploads"))
+                    if spy is not None:
+                        spy.wait()
+                    campaign = await _side(watch, lambda: _campaign(url, Path(tmp) / "uploads"), {})
                 finally:
                     daemon.stop()
         finally:
@@ -186,10 +265,18 @@ async def _measure() -> dict[str, Any]:
             rig.remove()
     return {
         "calls": CALLS,
+        "concurrency": CONCURRENCY,
+        "raw_pipelined": pipelined,
         "raw": raw,
         "daemon_click2call": through,
         "daemon_campaign_1200_per_min": campaign,  # nominal 20 calls/s
         "daemon_vs_raw": round(through["originates_per_s"] / raw["originates_per_s"], 2),
+        "daemon_vs_raw_pipelined": round(
+            through["originates_per_s"] / pipelined["originates_per_s"], 2
+        ),
+        "daemon_vs_raw_completed": round(
+            through["completed_calls_per_s"] / raw["completed_calls_per_s"], 2
+        ),
         "peer_raw_ami_originates_per_s": raw["originates_per_s"],
     }
 

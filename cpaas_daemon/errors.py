@@ -1,12 +1,12 @@
-"""One error type for the whole daemon; each API dialect renders it in its own shape.
+"""Failures a client can act on, named for what went wrong; nothing here knows HTTP.
 
-Services raise :class:`ApiError` (or a subclass) with an HTTP status, a stable
-``error_id`` and a human message for bad input they are handed. The dialect's middleware
-turns it into that vendor's JSON (``{"response": {"success": "false", ...}}``,
+Services raise a :class:`DomainError` subclass (bad input they are handed, a missing
+resource, a conflict ...) with a stable ``error_id`` and a human message.
+``api/errors.py`` alone gives each class its HTTP status, and the dialect's middleware
+turns the result into that vendor's JSON (``{"response": {"success": "false", ...}}``,
 ``{"code": 1001, ...}`` ...). Failures of the PBX, of a call placement and of the store
-are plain exceptions of their own domains (``ami/errors.py``, ``calls/placement.py``,
-``store/errors.py``); ``api/errors.py`` alone maps them to :class:`PbxUnavailable` and
-friends.
+are plain exceptions of their own domains too (``ami/errors.py``,
+``calls/placement.py``, ``store/errors.py``).
 """
 
 from __future__ import annotations
@@ -14,66 +14,56 @@ from __future__ import annotations
 from typing import Any
 
 
-class ApiError(Exception):
-    """A failure a client can act on: bad input, missing resource, PBX unavailable."""
+class DomainError(Exception):
+    """A failure the caller can act on; ``details`` are extra fields for the answer."""
 
-    status = 400
     error_id = "bad_request"
 
     def __init__(
         self,
         message: str,
         *,
-        status: int | None = None,
         error_id: str | None = None,
         details: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
-        if status is not None:
-            self.status = status
         if error_id is not None:
             self.error_id = error_id
         self.details = details or {}
 
 
-class ValidationFailed(ApiError):
-    status = 400
+class ValidationFailed(DomainError):
     error_id = "validation_failed"
 
 
-class Unauthorized(ApiError):
-    status = 401
+class Unauthorized(DomainError):
+    """Missing or wrong credentials (a failed login, counted by the login throttle)."""
+
     error_id = "unauthorized"
 
 
-class Forbidden(ApiError):
-    status = 403
+class Forbidden(DomainError):
     error_id = "forbidden"
 
 
-class NotFound(ApiError):
-    status = 404
+class NotFound(DomainError):
     error_id = "not_found"
 
 
-class Conflict(ApiError):
-    status = 409
+class Conflict(DomainError):
     error_id = "conflict"
 
 
-class Unprocessable(ApiError):
-    status = 422
+class Unprocessable(DomainError):
     error_id = "unprocessable"
 
 
-class TooManyRequests(ApiError):
-    status = 429
+class TooManyRequests(DomainError):
     error_id = "rate_limited"
 
 
-class PbxUnavailable(ApiError):
-    """What the client sees when AMI is not connected or dropped mid-action."""
+class Unavailable(DomainError):
+    """Something the request needs cannot work now (e.g. speech synthesis)."""
 
-    status = 503
-    error_id = "pbx_unavailable"
+    error_id = "unavailable"

@@ -6,7 +6,7 @@ no connection cap (issue 10.3). Here:
 * ``keepalive_timeout`` = ``http.header_timeout``: aiohttp closes a connection whose
   next request has not been parsed by then -- from the connection's first moment, so it
   is also the header read deadline;
-* :func:`body_deadline` (a middleware) reads a body within ``http.body_timeout``
+* :func:`body_deadline` (each dialect's middleware) reads a body within ``http.body_timeout``
   (multipart uploads: the whole request within ``http.upload_timeout``), else 408;
 * :class:`~cpaas_daemon.connections.ConnectionGuard` caps connections in total and per
   peer address.
@@ -19,11 +19,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from cpaas_daemon import keys
-from cpaas_daemon.api.errors import Handler, render
+from cpaas_daemon.api.errors import ApiError, Handler, Renderer
+from cpaas_daemon.config import HttpConfig
 from cpaas_daemon.connections import ConnectionGuard
-from cpaas_daemon.errors import ApiError
 
 
 class RequestTimeout(ApiError):
@@ -31,32 +32,38 @@ class RequestTimeout(ApiError):
     error_id = "request_timeout"
 
 
-@web.middleware
-async def body_deadline(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Inside the error middleware, so a 408 is rendered in the endpoint's dialect."""
-    config = request.app[keys.CONFIG].http
-    if not request.body_exists:
-        return await handler(request)
-    if request.content_type.startswith("multipart/"):
+def body_deadline(config: HttpConfig, render: Renderer) -> Middleware:
+    """Inside a dialect's error middleware, and given its renderer, so a 408 is in the
+    endpoint's dialect. Only the app that owns the matched route applies it: the root
+    app's deadline leaves a dialect's request to that dialect's own."""
+
+    @web.middleware
+    async def deadline(request: web.Request, handler: Handler) -> web.StreamResponse:
+        match_info = request.match_info
+        if not request.body_exists or match_info.current_app is not match_info.apps[-1]:
+            return await handler(request)
+        if request.content_type.startswith("multipart/"):
+            try:
+                async with asyncio.timeout(config.upload_timeout):
+                    return await handler(request)
+            except TimeoutError:
+                return _timed_out(render, "upload not received in time")
+        if (request.content_length or 0) > request.client_max_size:
+            return await handler(request)  # refused by the handler's own size check, unread
         try:
-            async with asyncio.timeout(config.upload_timeout):
-                return await handler(request)
+            async with asyncio.timeout(config.body_timeout):  # no extra task, unlike wait_for
+                await request.read()  # kept by the request for the handler
         except TimeoutError:
-            return _timed_out(request, "upload not received in time")
-    if (request.content_length or 0) > request.client_max_size:
-        return await handler(request)  # refused by the handler's own size check, unread
-    try:
-        async with asyncio.timeout(config.body_timeout):  # no extra task, unlike wait_for
-            await request.read()  # kept by the request for the handler
-    except TimeoutError:
-        return _timed_out(request, "request body not received in time")
-    return await handler(request)
+            return _timed_out(render, "request body not received in time")
+        return await handler(request)
+
+    return deadline
 
 
-def _timed_out(request: web.Request, message: str) -> web.StreamResponse:
+def _timed_out(render: Renderer, message: str) -> web.StreamResponse:
     """408 in the dialect, then the connection is closed: the rest of the body may still
     be on its way and must not be read as the next request."""
-    response = render(request.path, RequestTimeout(message))
+    response = render(RequestTimeout(message))
     response.force_close()
     return response
 
@@ -64,13 +71,14 @@ def _timed_out(request: web.Request, message: str) -> web.StreamResponse:
 @asynccontextmanager
 async def serving(app: web.Application, host: str, port: int) -> AsyncIterator[int]:
     """Serve ``app`` on ``host:port`` (0: a free port, yielded). OSError if it cannot bind."""
-    config = app[keys.CONFIG].http
+    core = app[keys.DOMAINS].core
+    config = core.config.http
     runner = web.AppRunner(
         app, access_log=None, handle_signals=False, keepalive_timeout=config.header_timeout
     )
     await runner.setup()
     guard = ConnectionGuard(
-        "http", config.max_connections, config.max_connections_per_peer, app[keys.METRICS]
+        "http", config.max_connections, config.max_connections_per_peer, core.metrics
     )
     server = runner.server
     assert server is not None

@@ -22,7 +22,7 @@ from cpaas_daemon.announcements import cli as announcements_cli
 from cpaas_daemon.app import create_app
 from cpaas_daemon.calls import dids as dids_cli
 from cpaas_daemon.config import DEFAULT_AMI_SECRET, Config, ConfigError, load_config
-from cpaas_daemon.errors import ApiError
+from cpaas_daemon.errors import DomainError
 from cpaas_daemon.http_server import serving
 from cpaas_daemon.log import setup_logging
 from cpaas_daemon.queue_log import cli as stats_users_cli
@@ -204,7 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "stats-users":
             return asyncio.run(_with_db(config, lambda db: stats_users_cli.run(db, args)))
         return asyncio.run(_serve(config))
-    except (ApiError, StoreUnavailable) as exc:
+    except (DomainError, StoreUnavailable) as exc:
         print(f"cpaas-daemon: {exc.message}", file=sys.stderr)
         return EXIT_CONFIG
     except KeyboardInterrupt:

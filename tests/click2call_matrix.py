@@ -26,7 +26,7 @@ MATRIX = {
 
 async def place_all(daemon: Daemon) -> dict[tuple[str, str], str]:
     """Every pair at once (the account may: its calls-per-second limit is raised)."""
-    await daemon.app[keys.ACCOUNTS].set_limits("account_1", 100.0, None)
+    await daemon.app[keys.DOMAINS].core.accounts.set_limits("account_1", 100.0, None)
     request_ids = {}
     for agent, destination in MATRIX:
         status, body = await daemon.post(

@@ -127,12 +127,14 @@ async def _client(app: web.Application, port: int, connect: bool) -> AsyncIterat
     daemon = Daemon(app, f"http://127.0.0.1:{port}", session)
     try:
         for account, secret in ACCOUNTS.items():
-            if account not in await app[keys.ACCOUNTS].list_ids():  # a restart reuses the db
-                await app[keys.ACCOUNTS].add(account, secret)
+            if (
+                account not in await app[keys.DOMAINS].core.accounts.list_ids()
+            ):  # a restart reuses the db
+                await app[keys.DOMAINS].core.accounts.add(account, secret)
             daemon.accounts[account] = secret
         if connect:
             async with asyncio.timeout(10):
-                await app[keys.AMI].wait_connected()
+                await app[keys.DOMAINS].pbx.pool.wait_connected()
         yield daemon
     finally:
         await session.close()

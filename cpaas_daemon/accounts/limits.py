@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from cpaas_daemon.accounts.repository import AccountRepository
 from cpaas_daemon.calls.tracker import CallTracker
 from cpaas_daemon.config import LimitsConfig
-from cpaas_daemon.errors import ApiError, TooManyRequests
+from cpaas_daemon.errors import TooManyRequests, Unauthorized
 from cpaas_daemon.metrics import Metrics
 
 Clock = Callable[[], float]
@@ -128,7 +128,7 @@ class CallLimiter:
             if isinstance(key, str) and now - placed > self.GRACE_SECONDS and key not in live:
                 del calls[key]
 
-    def _rejected(self, limit: str, message: str) -> ApiError:
+    def _rejected(self, limit: str, message: str) -> TooManyRequests:
         self._metrics.limit_rejections.labels(limit).inc()
         return TooManyRequests(message, details={"limit": limit})
 
@@ -178,11 +178,10 @@ class AuthThrottle:
         self.check(peer or "", identity)
         try:
             yield
-        except ApiError as exc:
-            if exc.status == 401:
-                self.failed(peer or "", identity)
+        except Unauthorized:
+            self.failed(peer or "", identity)
             raise
 
-    def _rejected(self, limit: str) -> ApiError:
+    def _rejected(self, limit: str) -> TooManyRequests:
         self._metrics.limit_rejections.labels(limit).inc()
         return TooManyRequests("too many failed logins; try again later", details={"limit": limit})

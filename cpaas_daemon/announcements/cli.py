@@ -23,7 +23,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 async def run(db: Database, args: argparse.Namespace) -> int:
-    """Carry out the parsed sub-command; returns the exit status (errors raise ApiError)."""
+    """Carry out the parsed sub-command; returns the exit status (errors raise DomainError)."""
     repo = AnnounceTemplateRepository(db)
     if args.announcements_command == "add":
         print(await repo.add(args.account_id, args.text))

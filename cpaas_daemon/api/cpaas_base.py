@@ -19,11 +19,12 @@ from pydantic import (
     ValidationInfo,
 )
 
-from cpaas_daemon import keys
-from cpaas_daemon.api.errors import register_dialect
+from cpaas_daemon.accounts.limits import AuthThrottle
+from cpaas_daemon.accounts.repository import AccountRepository
+from cpaas_daemon.api.errors import ApiError
 from cpaas_daemon.api.json_body import json_response
 from cpaas_daemon.calls import dialstring
-from cpaas_daemon.errors import ApiError, Unauthorized, ValidationFailed
+from cpaas_daemon.errors import Unauthorized, ValidationFailed
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -63,32 +64,35 @@ def render_error(error: ApiError) -> web.Response:
     return json_response({"response": body}, status=error.status)
 
 
-register_dialect("/api/", render_error)
-
-
 def ok(**fields: Any) -> web.Response:
     return json_response({"response": {**fields, "success": "true"}})
 
 
-async def account_of(request: web.Request) -> str:
-    """Authenticate the ``account`` + ``auth`` headers; binds ``account`` for the logs."""
-    account_id = request.headers.get("account", "").strip()
-    secret = request.headers.get("auth", "")
-    if not account_id or not secret:
-        raise Unauthorized("account and auth headers are required")
-    account = await checked_account(request, account_id, secret)
-    structlog.contextvars.bind_contextvars(account=account)
-    return account
+class AccountAuth:
+    """The accounts' secrets, checked for every dialect that authenticates an account."""
 
+    def __init__(self, accounts: AccountRepository, throttle: AuthThrottle) -> None:
+        self._accounts = accounts
+        self._throttle = throttle
 
-async def checked_account(request: web.Request, account_id: str, secret: str) -> str:
-    """The account if the secret is right, else 401; throttled per peer and per account
-    (429 once over budget, the secret then unchecked: docs/security.md)."""
-    with request.app[keys.AUTH_THROTTLE].attempt(request.remote, account_id):
-        account = await request.app[keys.ACCOUNTS].authenticate(account_id, secret)
-        if account is None:
-            raise Unauthorized("invalid account or auth")
-    return account.account_id
+    async def account_of(self, request: web.Request) -> str:
+        """Authenticate the ``account`` + ``auth`` headers; binds ``account`` for the logs."""
+        account_id = request.headers.get("account", "").strip()
+        secret = request.headers.get("auth", "")
+        if not account_id or not secret:
+            raise Unauthorized("account and auth headers are required")
+        account = await self.checked_account(request, account_id, secret)
+        structlog.contextvars.bind_contextvars(account=account)
+        return account
+
+    async def checked_account(self, request: web.Request, account_id: str, secret: str) -> str:
+        """The account if the secret is right, else 401; throttled per peer and per account
+        (429 once over budget, the secret then unchecked: docs/security.md)."""
+        with self._throttle.attempt(request.remote, account_id):
+            account = await self._accounts.authenticate(account_id, secret)
+            if account is None:
+                raise Unauthorized("invalid account or auth")
+        return account.account_id
 
 
 def _first_error(exc: ValidationError) -> str:

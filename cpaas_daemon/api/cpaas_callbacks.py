@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from cpaas_daemon import keys
-from cpaas_daemon.api.cpaas_base import CpaasModel, Number, OnOff, account_of, ok, parse_body
+from cpaas_daemon.api.cpaas_base import AccountAuth, CpaasModel, Number, OnOff, ok, parse_body
 from cpaas_daemon.api.cpaas_calls import ByRequestId
 from cpaas_daemon.callbacks.model import Callback, CallbackSpec
+from cpaas_daemon.callbacks.service import CallbackService
 from cpaas_daemon.calls import dialstring
 from cpaas_daemon.timefmt import iso
 
@@ -38,36 +38,6 @@ class CallbackChanges(ByRequestId):
     scheduled_at: str | None = None
 
 
-async def create_callback(request: web.Request) -> web.Response:
-    account = await account_of(request)
-    body = await parse_body(request, NewCallback)
-    spec = CallbackSpec(**body.model_dump())
-    return ok(request_id=await request.app[keys.CALLBACKS].create(account, spec))
-
-
-async def modify_callback(request: web.Request) -> web.Response:
-    account = await account_of(request)
-    body = await parse_body(request, CallbackChanges)
-    changes = body.model_dump(exclude_none=True, exclude={"request_id"})
-    await request.app[keys.CALLBACKS].modify(account, body.request_id, changes)
-    return ok(message="callback data modified successfully", request_id=body.request_id)
-
-
-async def delete_callback(request: web.Request) -> web.Response:
-    account = await account_of(request)
-    body = await parse_body(request, ByRequestId)
-    await request.app[keys.CALLBACKS].cancel(account, body.request_id)
-    return ok(message="callback request deleted successfully", request_id=body.request_id)
-
-
-async def get_callback(request: web.Request) -> web.Response:
-    """``GET /api/callback?request_id=...``: where the callback is in its life."""
-    account = await account_of(request)
-    request_id = dialstring.request_id(request.query.get("request_id"))
-    callback = await request.app[keys.CALLBACKS].get(account, request_id)
-    return ok(message="callback found", result=callback_json(callback))
-
-
 def callback_json(callback: Callback) -> dict[str, str]:
     """Strings throughout, like every value in the seed's examples."""
     body = {
@@ -87,3 +57,37 @@ def callback_json(callback: Callback) -> dict[str, str]:
     if callback.reason:
         body["reason"] = callback.reason
     return body
+
+
+class CallbacksApi:
+    """The callback endpoints, over the callback service."""
+
+    def __init__(self, auth: AccountAuth, callbacks: CallbackService) -> None:
+        self._auth = auth
+        self._callbacks = callbacks
+
+    async def create_callback(self, request: web.Request) -> web.Response:
+        account = await self._auth.account_of(request)
+        body = await parse_body(request, NewCallback)
+        spec = CallbackSpec(**body.model_dump())
+        return ok(request_id=await self._callbacks.create(account, spec))
+
+    async def modify_callback(self, request: web.Request) -> web.Response:
+        account = await self._auth.account_of(request)
+        body = await parse_body(request, CallbackChanges)
+        changes = body.model_dump(exclude_none=True, exclude={"request_id"})
+        await self._callbacks.modify(account, body.request_id, changes)
+        return ok(message="callback data modified successfully", request_id=body.request_id)
+
+    async def delete_callback(self, request: web.Request) -> web.Response:
+        account = await self._auth.account_of(request)
+        body = await parse_body(request, ByRequestId)
+        await self._callbacks.cancel(account, body.request_id)
+        return ok(message="callback request deleted successfully", request_id=body.request_id)
+
+    async def get_callback(self, request: web.Request) -> web.Response:
+        """``GET /api/callback?request_id=...``: where the callback is in its life."""
+        account = await self._auth.account_of(request)
+        request_id = dialstring.request_id(request.query.get("request_id"))
+        callback = await self._callbacks.get(account, request_id)
+        return ok(message="callback found", result=callback_json(callback))

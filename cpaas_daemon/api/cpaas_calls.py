@@ -11,14 +11,14 @@ from typing import Annotated
 from aiohttp import web
 from pydantic import Field, field_validator, model_validator
 
-from cpaas_daemon import keys
+from cpaas_daemon.accounts.limits import CallLimiter
 from cpaas_daemon.announcements.templates import validate_otp
 from cpaas_daemon.api.cpaas_base import (
+    AccountAuth,
     CpaasModel,
     Number,
     OnOff,
     Text,
-    account_of,
     ok,
     parse_body,
 )
@@ -26,13 +26,15 @@ from cpaas_daemon.calls import dialstring
 from cpaas_daemon.calls.dialstring import new_request_id
 from cpaas_daemon.calls.live import Leg, LiveCall, leg_channel, live_calls
 from cpaas_daemon.calls.model import CallKind
-from cpaas_daemon.calls.otp import OtpCall
-from cpaas_daemon.calls.repository import CallNumbers
-from cpaas_daemon.calls.service import ModifyType, TwoPartyCall
+from cpaas_daemon.calls.otp import OtpCall, OtpService
+from cpaas_daemon.calls.repository import CallNumbers, CallRepository
+from cpaas_daemon.calls.service import CallService, ModifyType, TwoPartyCall
 from cpaas_daemon.calls.tracker import CallTracker, LiveChannel
-from cpaas_daemon.cdr.queries import cdr_json
+from cpaas_daemon.cdr.queries import CdrQueries, cdr_json
 from cpaas_daemon.errors import NotFound, ValidationFailed
+from cpaas_daemon.recordings.files import RecordingFiles
 from cpaas_daemon.timefmt import http_date, iso
+from cpaas_daemon.transcripts.service import TranscriptService
 from cpaas_daemon.tts import tts_options
 
 RECORDING_OPTIONS = {"both", "agent", "customer", "off", "on"}
@@ -54,36 +56,6 @@ class Click2Call(CpaasModel):
         return "both" if value == "on" else value  # seed example sends "on"
 
 
-async def _placed(
-    request: web.Request, account: str, place: Callable[[], Awaitable[str]]
-) -> web.Response:
-    """Place one call within the account's limits (429 past them; docs/security.md)."""
-    async with request.app[keys.CALL_LIMITER].slot(account) as slot:
-        slot.request_id = await place()
-    return ok(request_id=slot.request_id)
-
-
-async def click2call(request: web.Request) -> web.Response:
-    account = await account_of(request)
-    body = await parse_body(request, Click2Call)
-    request_id = new_request_id()
-    transcript = body.transcript == "on"
-    call = TwoPartyCall(
-        agent_number=body.agent_number,
-        destination_number=body.destination_number,
-        caller_id=body.caller_id,
-        recording_option=body.recording_option,
-        transcript=transcript,
-    )
-
-    async def place() -> str:
-        # The transcript job is written before the call (docs/transcripts.md).
-        async with request.app[keys.TRANSCRIPTS].expecting(request_id, transcript):
-            return await request.app[keys.CALLS].two_party(account, call, request_id=request_id)
-
-    return await _placed(request, account, place)
-
-
 class OutboundCall(CpaasModel):
     customer_number: Number
     otp: Text
@@ -95,22 +67,6 @@ class OutboundCall(CpaasModel):
     @classmethod
     def _otp(cls, value: str) -> str:
         return validate_otp(value)
-
-
-async def outbound_call(request: web.Request) -> web.Response:
-    """OTP voice call (seed: ``/api/outbound_call``)."""
-    account = await account_of(request)
-    body = await parse_body(request, OutboundCall)
-    raw = json.loads(await request.read())
-    call = OtpCall(
-        customer_number=body.customer_number,
-        otp=body.otp,
-        announce_template_id=body.announce_template_id,
-        repeat=body.repeat,
-        caller_id=body.caller_id,
-        speech=tts_options(raw),
-    )
-    return await _placed(request, account, lambda: request.app[keys.OTP].call(account, call))
 
 
 class ModifyCall(CpaasModel):
@@ -172,16 +128,6 @@ class ModifyCall(CpaasModel):
         return self
 
 
-async def modify_call(request: web.Request) -> web.Response:
-    account = await account_of(request)
-    body = await parse_body(request, ModifyCall)
-    channel = body.target(request.app[keys.TRACKER], account)
-    message = await request.app[keys.CALLS].modify(
-        account, channel, ModifyType(int(body.modify_type)), body.transfer_to
-    )
-    return ok(message=message)
-
-
 class CdrByDate(CpaasModel):
     start_call_date: date
     end_call_date: date
@@ -205,40 +151,6 @@ def found(rows: Sequence[sqlite3.Row], campaign: bool = False) -> web.Response:
     return ok(message="cdr found", result=[cdr_json(row, campaign) for row in rows])
 
 
-async def cdr_by_date(request: web.Request) -> web.Response:
-    account = await account_of(request)
-    body = await parse_body(request, CdrByDate)
-    rows = await request.app[keys.CDR_QUERIES].by_date(
-        account, body.start_call_date, body.end_call_date, body.record_count, body.offset
-    )
-    return found(rows)
-
-
-async def cdr_by_request_id(request: web.Request) -> web.Response:
-    account = await account_of(request)
-    body = await parse_body(request, ByRequestId)
-    return found(await request.app[keys.CDR_QUERIES].by_request_id(account, body.request_id))
-
-
-async def cdr_statistics(request: web.Request) -> web.Response:
-    account = await account_of(request)
-    counts = await request.app[keys.CDR_QUERIES].statistics(account)
-    return ok(result={key: [value] for key, value in counts.items()})
-
-
-async def live_call_statistics(request: web.Request) -> web.Response:
-    account = await account_of(request)
-    live = request.app[keys.TRACKER].live_calls(account)
-    return ok(
-        result={
-            "live_calls_c2c": live[CallKind.C2C] + live[CallKind.CALLBACK],
-            "live_calls_campaign": live[CallKind.CAMPAIGN],
-            "live_calls_inbound": live[CallKind.INBOUND],
-            "live_calls_otp": live[CallKind.OTP],
-        }
-    )
-
-
 def _live_call_json(call: LiveCall, numbers: CallNumbers | None) -> dict[str, str]:
     """One live call; every value a string as in the seed, ``""`` for a party not there."""
     body = {
@@ -258,31 +170,136 @@ def _live_call_json(call: LiveCall, numbers: CallNumbers | None) -> dict[str, st
     return body
 
 
-async def live_calls_list(request: web.Request) -> web.Response:
-    """``GET /api/live_calls``: the account's calls up now and their channels (not in the
-    seed; it is what modify_call needs). No call up is a 200 with an empty list."""
-    account = await account_of(request)
-    calls = live_calls(request.app[keys.TRACKER], account)
-    numbers = await request.app[keys.CALL_REPO].numbers(
-        account, [call.info.request_id for call in calls]
-    )
-    result = [_live_call_json(call, numbers.get(call.info.request_id)) for call in calls]
-    return ok(message="live calls found", result=result)
+class CallsApi:
+    """The call, CDR, live-call and recording endpoints, over the services they use."""
 
+    def __init__(
+        self,
+        *,
+        auth: AccountAuth,
+        limiter: CallLimiter,
+        calls: CallService,
+        otp: OtpService,
+        call_records: CallRepository,
+        tracker: CallTracker,
+        cdr: CdrQueries,
+        transcripts: TranscriptService,
+        recordings: RecordingFiles,
+    ) -> None:
+        self._auth = auth
+        self._limiter = limiter
+        self._calls = calls
+        self._otp = otp
+        self._call_records = call_records
+        self._tracker = tracker
+        self._cdr = cdr
+        self._transcripts = transcripts
+        self._recordings = recordings
 
-async def recording(request: web.Request) -> web.StreamResponse:
-    """``GET /api/recording/{request_id}``: the call's recording file (not in the seed).
+    async def _placed(self, account: str, place: Callable[[], Awaitable[str]]) -> web.Response:
+        """Place one call within the account's limits (429 past them; docs/security.md)."""
+        async with self._limiter.slot(account) as slot:
+            slot.request_id = await place()
+        return ok(request_id=slot.request_id)
 
-    aiohttp's FileResponse streams it from a thread and answers ``Range`` (206, 416),
-    ``If-Range``, ``If-Modified-Since`` and ``HEAD``.
-    """
-    account = await account_of(request)
-    request_id = dialstring.request_id(request.match_info["request_id"])
-    found = await request.app[keys.RECORDINGS].locate(account, request_id)
-    return web.FileResponse(
-        found.path,
-        headers={
-            "Content-Type": found.content_type,
-            "Content-Disposition": f'attachment; filename="{found.name}"',
-        },
-    )
+    async def click2call(self, request: web.Request) -> web.Response:
+        account = await self._auth.account_of(request)
+        body = await parse_body(request, Click2Call)
+        request_id = new_request_id()
+        transcript = body.transcript == "on"
+        call = TwoPartyCall(
+            agent_number=body.agent_number,
+            destination_number=body.destination_number,
+            caller_id=body.caller_id,
+            recording_option=body.recording_option,
+            transcript=transcript,
+        )
+
+        async def place() -> str:
+            # The transcript job is written before the call (docs/transcripts.md).
+            async with self._transcripts.expecting(request_id, transcript):
+                return await self._calls.two_party(account, call, request_id=request_id)
+
+        return await self._placed(account, place)
+
+    async def outbound_call(self, request: web.Request) -> web.Response:
+        """OTP voice call (seed: ``/api/outbound_call``)."""
+        account = await self._auth.account_of(request)
+        body = await parse_body(request, OutboundCall)
+        raw = json.loads(await request.read())
+        call = OtpCall(
+            customer_number=body.customer_number,
+            otp=body.otp,
+            announce_template_id=body.announce_template_id,
+            repeat=body.repeat,
+            caller_id=body.caller_id,
+            speech=tts_options(raw),
+        )
+        return await self._placed(account, lambda: self._otp.call(account, call))
+
+    async def modify_call(self, request: web.Request) -> web.Response:
+        account = await self._auth.account_of(request)
+        body = await parse_body(request, ModifyCall)
+        channel = body.target(self._tracker, account)
+        message = await self._calls.modify(
+            account, channel, ModifyType(int(body.modify_type)), body.transfer_to
+        )
+        return ok(message=message)
+
+    async def cdr_by_date(self, request: web.Request) -> web.Response:
+        account = await self._auth.account_of(request)
+        body = await parse_body(request, CdrByDate)
+        rows = await self._cdr.by_date(
+            account, body.start_call_date, body.end_call_date, body.record_count, body.offset
+        )
+        return found(rows)
+
+    async def cdr_by_request_id(self, request: web.Request) -> web.Response:
+        account = await self._auth.account_of(request)
+        body = await parse_body(request, ByRequestId)
+        return found(await self._cdr.by_request_id(account, body.request_id))
+
+    async def cdr_statistics(self, request: web.Request) -> web.Response:
+        account = await self._auth.account_of(request)
+        counts = await self._cdr.statistics(account)
+        return ok(result={key: [value] for key, value in counts.items()})
+
+    async def live_call_statistics(self, request: web.Request) -> web.Response:
+        account = await self._auth.account_of(request)
+        live = self._tracker.live_calls(account)
+        return ok(
+            result={
+                "live_calls_c2c": live[CallKind.C2C] + live[CallKind.CALLBACK],
+                "live_calls_campaign": live[CallKind.CAMPAIGN],
+                "live_calls_inbound": live[CallKind.INBOUND],
+                "live_calls_otp": live[CallKind.OTP],
+            }
+        )
+
+    async def live_calls_list(self, request: web.Request) -> web.Response:
+        """``GET /api/live_calls``: the account's calls up now and their channels (not in the
+        seed; it is what modify_call needs). No call up is a 200 with an empty list."""
+        account = await self._auth.account_of(request)
+        calls = live_calls(self._tracker, account)
+        numbers = await self._call_records.numbers(
+            account, [call.info.request_id for call in calls]
+        )
+        result = [_live_call_json(call, numbers.get(call.info.request_id)) for call in calls]
+        return ok(message="live calls found", result=result)
+
+    async def recording(self, request: web.Request) -> web.StreamResponse:
+        """``GET /api/recording/{request_id}``: the call's recording file (not in the seed).
+
+        aiohttp's FileResponse streams it from a thread and answers ``Range`` (206, 416),
+        ``If-Range``, ``If-Modified-Since`` and ``HEAD``.
+        """
+        account = await self._auth.account_of(request)
+        request_id = dialstring.request_id(request.match_info["request_id"])
+        found = await self._recordings.locate(account, request_id)
+        return web.FileResponse(
+            found.path,
+            headers={
+                "Content-Type": found.content_type,
+                "Content-Disposition": f'attachment; filename="{found.name}"',
+            },
+        )

@@ -8,12 +8,11 @@ from aiohttp import BodyPartReader, MultipartReader, web
 from aiohttp.multipart import BadContentDispositionHeader
 from pydantic import AfterValidator
 
-from cpaas_daemon import keys
-from cpaas_daemon.api.cpaas_base import CpaasModel, account_of, ok, parse_body
+from cpaas_daemon.api.cpaas_base import AccountAuth, CpaasModel, ok, parse_body
 from cpaas_daemon.campaigns.contacts import ContactInput, contact
 from cpaas_daemon.campaigns.lists import list_name
 from cpaas_daemon.campaigns.model import DND_PREFIX, LIST_PREFIX, parse_id
-from cpaas_daemon.campaigns.service import CSV_SUFFIXES, ImportResult
+from cpaas_daemon.campaigns.service import CSV_SUFFIXES, CampaignService, ImportResult
 from cpaas_daemon.campaigns.uploads import file_name
 from cpaas_daemon.errors import ValidationFailed
 
@@ -81,58 +80,6 @@ def _imported(result: ImportResult, noun: str) -> web.Response:
     return ok(**fields)
 
 
-async def create_campaign_list(request: web.Request) -> web.Response:
-    account = await account_of(request)
-    body = await parse_body(request, CreateList)
-    list_id = await request.app[keys.CAMPAIGNS].lists.create_list(account, body.list_name)
-    return ok(list_id=list_id)
-
-
-async def create_campaign_dnd_list(request: web.Request) -> web.Response:
-    account = await account_of(request)
-    body = await parse_body(request, CreateDndList)
-    dnd_list_id = await request.app[keys.CAMPAIGNS].lists.create_dnd_list(
-        account, body.dnd_list_name
-    )
-    return ok(dnd_list_id=dnd_list_id)
-
-
-async def add_contact_to_list(request: web.Request) -> web.Response:
-    account = await account_of(request)
-    body = await parse_body(request, AddContacts)
-    contacts = _contacts(body.contacts, "contacts")
-    added, batch_id = await request.app[keys.CAMPAIGNS].lists.add_contacts(
-        account, body.list_id, contacts
-    )
-    return _imported(ImportResult(added, batch_id, []), "contacts")
-
-
-async def add_dnd_contact_to_list(request: web.Request) -> web.Response:
-    account = await account_of(request)
-    body = await parse_body(request, AddDndContacts)
-    contacts = _contacts(body.dnd_contacts, "dnd_contacts", prefix="dnd_")
-    added = await request.app[keys.CAMPAIGNS].lists.add_dnd_contacts(
-        account, body.dnd_list_id, contacts
-    )
-    return _imported(ImportResult(added, None, []), "DND contacts")
-
-
-async def import_broadcast_contacts_csv(request: web.Request) -> web.Response:
-    account = await account_of(request)
-    body = await parse_body(request, ImportCsv)
-    result = await request.app[keys.CAMPAIGNS].import_csv(account, body.list_id, body.csv_name)
-    return _imported(result, "contacts")
-
-
-async def import_dnd_contacts_csv(request: web.Request) -> web.Response:
-    account = await account_of(request)
-    body = await parse_body(request, ImportDndCsv)
-    result = await request.app[keys.CAMPAIGNS].import_dnd_csv(
-        account, body.dnd_list_id, body.dnd_csv_name
-    )
-    return _imported(result, "DND contacts")
-
-
 async def _small_text(part: BodyPartReader, limit: int = 256) -> str:
     """A short text part (``csv_name``), read without ever holding more than ``limit``
     bytes: ``part.text()`` would buffer whatever the client sends."""
@@ -153,27 +100,72 @@ async def _next_part(reader: MultipartReader) -> Any:
         raise ValidationFailed("a part's Content-Disposition header is malformed") from exc
 
 
-async def upload_csv(request: web.Request) -> web.Response:
-    """``multipart/form-data`` with a ``file`` part (its filename, or a ``csv_name`` part
-    sent before it, names the stored file). Each account has its own uploads folder: the
-    name is only ever looked up in the caller's (docs/security.md)."""
-    account = await account_of(request)
-    if not request.content_type.startswith("multipart/"):
-        raise ValidationFailed("upload_csv expects multipart/form-data with a file part")
-    reader = await request.multipart()
-    name: str | None = None
-    while (part := await _next_part(reader)) is not None:
-        if not isinstance(part, BodyPartReader):
-            continue
-        if part.name == "csv_name":
-            name = file_name((await _small_text(part)).strip(), "csv_name")
-        elif part.name == "file":
-            name = file_name(name or part.filename, "csv_name")
+class CampaignListsApi:
+    """The contact and DND list endpoints, over the campaign service."""
 
-            async def chunks(source: BodyPartReader = part) -> Any:
-                while chunk := await source.read_chunk():
-                    yield chunk
+    def __init__(self, auth: AccountAuth, campaigns: CampaignService) -> None:
+        self._auth = auth
+        self._campaigns = campaigns
 
-            await request.app[keys.CAMPAIGNS].uploads.save(account, name, chunks())
-            return ok(csv_name=name, message="file uploaded successfully")
-    raise ValidationFailed("upload_csv needs a part named file")
+    async def create_campaign_list(self, request: web.Request) -> web.Response:
+        account = await self._auth.account_of(request)
+        body = await parse_body(request, CreateList)
+        list_id = await self._campaigns.lists.create_list(account, body.list_name)
+        return ok(list_id=list_id)
+
+    async def create_campaign_dnd_list(self, request: web.Request) -> web.Response:
+        account = await self._auth.account_of(request)
+        body = await parse_body(request, CreateDndList)
+        dnd_list_id = await self._campaigns.lists.create_dnd_list(account, body.dnd_list_name)
+        return ok(dnd_list_id=dnd_list_id)
+
+    async def add_contact_to_list(self, request: web.Request) -> web.Response:
+        account = await self._auth.account_of(request)
+        body = await parse_body(request, AddContacts)
+        contacts = _contacts(body.contacts, "contacts")
+        added, batch_id = await self._campaigns.lists.add_contacts(account, body.list_id, contacts)
+        return _imported(ImportResult(added, batch_id, []), "contacts")
+
+    async def add_dnd_contact_to_list(self, request: web.Request) -> web.Response:
+        account = await self._auth.account_of(request)
+        body = await parse_body(request, AddDndContacts)
+        contacts = _contacts(body.dnd_contacts, "dnd_contacts", prefix="dnd_")
+        added = await self._campaigns.lists.add_dnd_contacts(account, body.dnd_list_id, contacts)
+        return _imported(ImportResult(added, None, []), "DND contacts")
+
+    async def import_broadcast_contacts_csv(self, request: web.Request) -> web.Response:
+        account = await self._auth.account_of(request)
+        body = await parse_body(request, ImportCsv)
+        result = await self._campaigns.import_csv(account, body.list_id, body.csv_name)
+        return _imported(result, "contacts")
+
+    async def import_dnd_contacts_csv(self, request: web.Request) -> web.Response:
+        account = await self._auth.account_of(request)
+        body = await parse_body(request, ImportDndCsv)
+        result = await self._campaigns.import_dnd_csv(account, body.dnd_list_id, body.dnd_csv_name)
+        return _imported(result, "DND contacts")
+
+    async def upload_csv(self, request: web.Request) -> web.Response:
+        """``multipart/form-data`` with a ``file`` part (its filename, or a ``csv_name`` part
+        sent before it, names the stored file). Each account has its own uploads folder: the
+        name is only ever looked up in the caller's (docs/security.md)."""
+        account = await self._auth.account_of(request)
+        if not request.content_type.startswith("multipart/"):
+            raise ValidationFailed("upload_csv expects multipart/form-data with a file part")
+        reader = await request.multipart()
+        name: str | None = None
+        while (part := await _next_part(reader)) is not None:
+            if not isinstance(part, BodyPartReader):
+                continue
+            if part.name == "csv_name":
+                name = file_name((await _small_text(part)).strip(), "csv_name")
+            elif part.name == "file":
+                name = file_name(name or part.filename, "csv_name")
+
+                async def chunks(source: BodyPartReader = part) -> Any:
+                    while chunk := await source.read_chunk():
+                        yield chunk
+
+                await self._campaigns.uploads.save(account, name, chunks())
+                return ok(csv_name=name, message="file uploaded successfully")
+        raise ValidationFailed("upload_csv needs a part named file")

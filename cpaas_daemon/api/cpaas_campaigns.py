@@ -13,18 +13,15 @@ from typing import Any
 
 from aiohttp import web
 
-from cpaas_daemon import keys
 from cpaas_daemon.api.cpaas_base import (
+    AccountAuth,
     CpaasModel,
     Number,
     Text,
-    account_of,
     ok,
     parse_body,
-    render_error,
 )
 from cpaas_daemon.api.cpaas_calls import found
-from cpaas_daemon.api.errors import register_dialect
 from cpaas_daemon.campaigns.model import (
     CAMPAIGN_PREFIX,
     DEFAULT_RETRY_ON,
@@ -36,7 +33,9 @@ from cpaas_daemon.campaigns.model import (
     parse_id,
 )
 from cpaas_daemon.campaigns.prompts import PROMPT_SUFFIXES
+from cpaas_daemon.campaigns.service import CampaignService
 from cpaas_daemon.campaigns.uploads import file_name
+from cpaas_daemon.cdr.queries import CdrQueries
 from cpaas_daemon.errors import ValidationFailed
 from cpaas_daemon.parsing import whole_number
 from cpaas_daemon.timefmt import http_date, iso, utc_now, wall_to_utc, zone
@@ -49,7 +48,6 @@ _GLUED_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(\d{2}:\d{2}:\d{2})$")
 # Seed 003's stop_campaign "URL:" line has no /api prefix (its curl line has one): both are
 # served, and errors on this path are in the seed's dialect too.
 SEED_STOP_PATH = "/stop_campaign"
-register_dialect(SEED_STOP_PATH, render_error)
 
 
 def _int(value: str, field: str, low: int, high: int) -> int:
@@ -170,39 +168,50 @@ def details_json(campaign: Campaign, status: StatusCode) -> dict[str, Any]:
     }
 
 
-async def create_campaign(request: web.Request) -> web.Response:
-    account = await account_of(request)
-    body = await parse_body(request, CreateCampaign)
-    settings = body.settings(request.app[keys.CONFIG].campaigns.max_concurrent_calls)
-    campaign_id = await request.app[keys.CAMPAIGNS].create(account, settings)
-    return ok(campaign_id=campaign_id)
+class CampaignsApi:
+    """The campaign endpoints, over the campaign service and the CDR queries."""
 
+    def __init__(
+        self,
+        auth: AccountAuth,
+        campaigns: CampaignService,
+        cdr: CdrQueries,
+        max_concurrent_calls: int,
+    ) -> None:
+        self._auth = auth
+        self._campaigns = campaigns
+        self._cdr = cdr
+        self._max_concurrent_calls = max_concurrent_calls
 
-async def stop_campaign(request: web.Request) -> web.Response:
-    account = await account_of(request)
-    body = await parse_body(request, ByCampaign)
-    await request.app[keys.CAMPAIGNS].dialer.stop_campaign(account, body.id())
-    return ok(message="campaign stopped successfully")
+    async def create_campaign(self, request: web.Request) -> web.Response:
+        account = await self._auth.account_of(request)
+        body = await parse_body(request, CreateCampaign)
+        settings = body.settings(self._max_concurrent_calls)
+        campaign_id = await self._campaigns.create(account, settings)
+        return ok(campaign_id=campaign_id)
 
+    async def stop_campaign(self, request: web.Request) -> web.Response:
+        account = await self._auth.account_of(request)
+        body = await parse_body(request, ByCampaign)
+        await self._campaigns.dialer.stop_campaign(account, body.id())
+        return ok(message="campaign stopped successfully")
 
-async def get_campaign_details(request: web.Request) -> web.Response:
-    account = await account_of(request)
-    wanted = request.query.get("campaign_id")
-    campaign_id = parse_id(wanted, CAMPAIGN_PREFIX, "campaign_id") if wanted else None
-    entries = await request.app[keys.CAMPAIGNS].details(account, campaign_id)
-    return ok(message="campaign found", result=[details_json(c, s) for c, s in entries])
+    async def get_campaign_details(self, request: web.Request) -> web.Response:
+        account = await self._auth.account_of(request)
+        wanted = request.query.get("campaign_id")
+        campaign_id = parse_id(wanted, CAMPAIGN_PREFIX, "campaign_id") if wanted else None
+        entries = await self._campaigns.details(account, campaign_id)
+        return ok(message="campaign found", result=[details_json(c, s) for c, s in entries])
 
+    async def cdr_by_campaign_id(self, request: web.Request) -> web.Response:
+        account = await self._auth.account_of(request)
+        campaign_id = (await parse_body(request, ByCampaign)).id()
+        await self._campaigns.campaigns.get(account, campaign_id)
+        return found(await self._cdr.by_campaign(account, campaign_id), True)
 
-async def cdr_by_campaign_id(request: web.Request) -> web.Response:
-    account = await account_of(request)
-    campaign_id = (await parse_body(request, ByCampaign)).id()
-    await request.app[keys.CAMPAIGNS].campaigns.get(account, campaign_id)
-    return found(await request.app[keys.CDR_QUERIES].by_campaign(account, campaign_id), True)
-
-
-async def campaign_cdr_statistics(request: web.Request) -> web.Response:
-    account = await account_of(request)
-    campaign_id = (await parse_body(request, ByCampaign)).id()
-    await request.app[keys.CAMPAIGNS].campaigns.get(account, campaign_id)
-    counts = await request.app[keys.CDR_QUERIES].statistics(account, campaign_id)
-    return ok(result={key: [value] for key, value in counts.items()})
+    async def campaign_cdr_statistics(self, request: web.Request) -> web.Response:
+        account = await self._auth.account_of(request)
+        campaign_id = (await parse_body(request, ByCampaign)).id()
+        await self._campaigns.campaigns.get(account, campaign_id)
+        counts = await self._cdr.statistics(account, campaign_id)
+        return ok(result={key: [value] for key, value in counts.items()})

@@ -9,29 +9,36 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from cpaas_daemon import keys
-from cpaas_daemon.api.cpaas_base import account_of, ok
+from cpaas_daemon.api.cpaas_base import AccountAuth, ok
 from cpaas_daemon.calls import dialstring
 from cpaas_daemon.cdr.queries import transcript_fields
 from cpaas_daemon.errors import NotFound
+from cpaas_daemon.transcripts.service import TranscriptService
 
 NOT_REQUESTED = "the call was placed with transcript off"
 
 
-async def get_transcript(request: web.Request) -> web.Response:
-    account = await account_of(request)
-    request_id = dialstring.request_id(request.query.get("request_id"))
-    row = await request.app[keys.TRANSCRIPTS].of_call(account, request_id)
-    if row is None:
-        raise NotFound("call not found")
-    fields = transcript_fields(row["status"], row["text"])
-    return ok(
-        message="transcript found",
-        result={
-            "request_id": request_id,
-            "status": fields["transcript_status"],
-            "transcript": fields["transcript"],
-            "engine": row["engine"] or "",
-            "reason": NOT_REQUESTED if row["status"] is None else row["reason"],
-        },
-    )
+class TranscriptsApi:
+    """The transcript endpoint, over the transcript service."""
+
+    def __init__(self, auth: AccountAuth, transcripts: TranscriptService) -> None:
+        self._auth = auth
+        self._transcripts = transcripts
+
+    async def get_transcript(self, request: web.Request) -> web.Response:
+        account = await self._auth.account_of(request)
+        request_id = dialstring.request_id(request.query.get("request_id"))
+        row = await self._transcripts.of_call(account, request_id)
+        if row is None:
+            raise NotFound("call not found")
+        fields = transcript_fields(row["status"], row["text"])
+        return ok(
+            message="transcript found",
+            result={
+                "request_id": request_id,
+                "status": fields["transcript_status"],
+                "transcript": fields["transcript"],
+                "engine": row["engine"] or "",
+                "reason": NOT_REQUESTED if row["status"] is None else row["reason"],
+            },
+        )

@@ -13,9 +13,10 @@ from typing import Annotated
 from aiohttp import web
 from pydantic import AfterValidator, BeforeValidator, Field
 
-from cpaas_daemon import keys
-from cpaas_daemon.api.cpaas_base import CpaasModel, Text, account_of, ok, parse_body
+from cpaas_daemon.api.cpaas_base import AccountAuth, CpaasModel, Text, ok, parse_body
 from cpaas_daemon.errors import ValidationFailed
+from cpaas_daemon.webhooks.repository import WebhookRepository
+from cpaas_daemon.webhooks.worker import DeliveryWorker
 
 _WEBHOOK_ID = re.compile(r"^wh_[0-9a-f]{16}$")
 _DELIVERY_ID = re.compile(r"^[0-9]{1,18}$")  # ASCII only: str.isdigit() takes "²"
@@ -61,65 +62,69 @@ class Redelivery(CpaasModel):
     webhook_id: WebhookId | None = None
 
 
-async def create_webhook(request: web.Request) -> web.Response:
-    account = await account_of(request)
-    body = await parse_body(request, NewWebhook)
-    subscription, secret = await request.app[keys.WEBHOOKS].add(account, body.url, body.event_types)
-    return ok(message="webhook created", secret=secret, **subscription.as_json())
+class WebhooksApi:
+    """The webhook subscription endpoints, over the webhook domain."""
 
+    def __init__(
+        self, auth: AccountAuth, webhooks: WebhookRepository, worker: DeliveryWorker
+    ) -> None:
+        self._auth = auth
+        self._webhooks = webhooks
+        self._worker = worker
 
-async def list_webhooks(request: web.Request) -> web.Response:
-    account = await account_of(request)
-    found = await request.app[keys.WEBHOOKS].of_account(account)
-    return ok(message="webhooks found", result=[s.as_json() for s in found])
+    async def create_webhook(self, request: web.Request) -> web.Response:
+        account = await self._auth.account_of(request)
+        body = await parse_body(request, NewWebhook)
+        subscription, secret = await self._webhooks.add(account, body.url, body.event_types)
+        return ok(message="webhook created", secret=secret, **subscription.as_json())
 
+    async def list_webhooks(self, request: web.Request) -> web.Response:
+        account = await self._auth.account_of(request)
+        found = await self._webhooks.of_account(account)
+        return ok(message="webhooks found", result=[s.as_json() for s in found])
 
-async def modify_webhook(request: web.Request) -> web.Response:
-    account = await account_of(request)
-    body = await parse_body(request, WebhookChanges)
-    subscription = await request.app[keys.WEBHOOKS].update(
-        account, body.webhook_id, url=body.url, types=body.event_types, enabled=body.enabled
-    )
-    return ok(message="webhook modified", **subscription.as_json())
+    async def modify_webhook(self, request: web.Request) -> web.Response:
+        account = await self._auth.account_of(request)
+        body = await parse_body(request, WebhookChanges)
+        subscription = await self._webhooks.update(
+            account, body.webhook_id, url=body.url, types=body.event_types, enabled=body.enabled
+        )
+        return ok(message="webhook modified", **subscription.as_json())
 
+    async def delete_webhook(self, request: web.Request) -> web.Response:
+        account = await self._auth.account_of(request)
+        body = await parse_body(request, ByWebhookId)
+        await self._webhooks.remove(account, body.webhook_id)
+        return ok(message="webhook deleted", webhook_id=body.webhook_id)
 
-async def delete_webhook(request: web.Request) -> web.Response:
-    account = await account_of(request)
-    body = await parse_body(request, ByWebhookId)
-    await request.app[keys.WEBHOOKS].remove(account, body.webhook_id)
-    return ok(message="webhook deleted", webhook_id=body.webhook_id)
+    async def rotate_secret(self, request: web.Request) -> web.Response:
+        account = await self._auth.account_of(request)
+        body = await parse_body(request, ByWebhookId)
+        secret = await self._webhooks.rotate(account, body.webhook_id)
+        return ok(message="secret rotated", webhook_id=body.webhook_id, secret=secret)
 
+    async def dead_letters(self, request: web.Request) -> web.Response:
+        """``GET /api/webhooks/dead[?webhook_id=...]``: deliveries that exhausted retries."""
+        account = await self._auth.account_of(request)
+        webhook_id = request.query.get("webhook_id")
+        if webhook_id is not None and not _WEBHOOK_ID.match(webhook_id):
+            raise ValidationFailed("webhook_id must be wh_ followed by 16 hexadecimal characters")
+        dead = await self._webhooks.dead(account, webhook_id)
+        return ok(message="dead deliveries", result=dead)
 
-async def rotate_secret(request: web.Request) -> web.Response:
-    account = await account_of(request)
-    body = await parse_body(request, ByWebhookId)
-    secret = await request.app[keys.WEBHOOKS].rotate(account, body.webhook_id)
-    return ok(message="secret rotated", webhook_id=body.webhook_id, secret=secret)
-
-
-async def dead_letters(request: web.Request) -> web.Response:
-    """``GET /api/webhooks/dead[?webhook_id=...]``: deliveries that exhausted retries."""
-    account = await account_of(request)
-    webhook_id = request.query.get("webhook_id")
-    if webhook_id is not None and not _WEBHOOK_ID.match(webhook_id):
-        raise ValidationFailed("webhook_id must be wh_ followed by 16 hexadecimal characters")
-    dead = await request.app[keys.WEBHOOKS].dead(account, webhook_id)
-    return ok(message="dead deliveries", result=dead)
-
-
-async def redeliver(request: web.Request) -> web.Response:
-    """One dead delivery (``delivery_id``) or all of one endpoint (``webhook_id``)."""
-    account = await account_of(request)
-    body = await parse_body(request, Redelivery)
-    if (body.delivery_id is None) == (body.webhook_id is None):
-        raise ValidationFailed("give exactly one of delivery_id and webhook_id")
-    delivery_id = None
-    if body.delivery_id is not None:
-        if not _DELIVERY_ID.match(body.delivery_id):
-            raise ValidationFailed("delivery_id must be a positive integer")
-        delivery_id = int(body.delivery_id)
-    count = await request.app[keys.WEBHOOKS].redeliver(
-        account, delivery_id=delivery_id, webhook_id=body.webhook_id
-    )
-    request.app[keys.WEBHOOK_WORKER].wake()
-    return ok(message="redelivery queued", count=str(count))
+    async def redeliver(self, request: web.Request) -> web.Response:
+        """One dead delivery (``delivery_id``) or all of one endpoint (``webhook_id``)."""
+        account = await self._auth.account_of(request)
+        body = await parse_body(request, Redelivery)
+        if (body.delivery_id is None) == (body.webhook_id is None):
+            raise ValidationFailed("give exactly one of delivery_id and webhook_id")
+        delivery_id = None
+        if body.delivery_id is not None:
+            if not _DELIVERY_ID.match(body.delivery_id):
+                raise ValidationFailed("delivery_id must be a positive integer")
+            delivery_id = int(body.delivery_id)
+        count = await self._webhooks.redeliver(
+            account, delivery_id=delivery_id, webhook_id=body.webhook_id
+        )
+        self._worker.wake()
+        return ok(message="redelivery queued", count=str(count))

@@ -1,7 +1,9 @@
 """Render any failure in the dialect of the endpoint that was called.
 
-Each vendor document has its own error shape, so the middleware chooses a renderer by
-URL prefix. A handler only raises :class:`ApiError`; an unexpected exception is logged
+Each vendor document has its own error shape, so each dialect's sub-application gets its
+own :func:`error_middleware` built with its renderer (``api/routes.py``). A handler
+raises :class:`ApiError` or a plain exception of its domain; :func:`as_api_error` is the
+one place that gives the latter an HTTP status, and an unexpected exception is logged
 with its traceback and answered as a 500 in the same dialect, without internals.
 """
 
@@ -9,41 +11,84 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import structlog
 from aiohttp import web
 from aiohttp.http_exceptions import BadHttpMessage
+from aiohttp.typedefs import Middleware
 
 from cpaas_daemon.ami.errors import AmiRefused, AmiUnavailable
 from cpaas_daemon.api.json_body import json_response
 from cpaas_daemon.calls.placement import NotSent, PlacementFailed, Refused, Uncertain
-from cpaas_daemon.errors import ApiError, PbxUnavailable
+from cpaas_daemon.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+    Unavailable,
+    Unprocessable,
+    ValidationFailed,
+)
 from cpaas_daemon.store.errors import StoreUnavailable
 
 log = structlog.get_logger(__name__)
 
+
+class ApiError(Exception):
+    """A failure as the client sees it: an HTTP status, a stable ``error_id``, a message
+    and extra fields; each dialect renders it in its own shape."""
+
+    status = 400
+    error_id = "bad_request"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        error_id: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if status is not None:
+            self.status = status
+        if error_id is not None:
+            self.error_id = error_id
+        self.details = details or {}
+
+
+class PbxUnavailable(ApiError):
+    """What the client sees when AMI is not connected or dropped mid-action."""
+
+    status = 503
+    error_id = "pbx_unavailable"
+
+
+# The status of each domain failure (its nearest class here decides).
+STATUSES: dict[type[DomainError], int] = {
+    DomainError: 400,
+    ValidationFailed: 400,
+    Unauthorized: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    Unprocessable: 422,
+    TooManyRequests: 429,
+    Unavailable: 503,
+}
+
 Renderer = Callable[[ApiError], web.Response]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-_RENDERERS: list[tuple[str, Renderer]] = []
-
-
-def register_dialect(prefix: str, renderer: Renderer) -> None:
-    """Longest prefix wins, so ``/api/v2/`` can differ from ``/api/``."""
-    _RENDERERS.append((prefix, renderer))
-    _RENDERERS.sort(key=lambda item: len(item[0]), reverse=True)
-
 
 def generic_renderer(error: ApiError) -> web.Response:
+    """The shape of the endpoints no vendor specifies (``/health`` ...) and unknown URLs."""
     body = {"error": {"id": error.error_id, "message": error.message, **error.details}}
     return json_response(body, status=error.status)
-
-
-def render(path: str, error: ApiError) -> web.Response:
-    for prefix, renderer in _RENDERERS:
-        if path.startswith(prefix):
-            return renderer(error)
-    return generic_renderer(error)
 
 
 def _http_error_as_api_error(exc: web.HTTPException) -> ApiError:
@@ -68,6 +113,9 @@ def as_api_error(exc: Exception) -> ApiError | None:
     match exc:
         case ApiError():
             return exc
+        case DomainError():
+            status = next(STATUSES[c] for c in type(exc).__mro__ if c in STATUSES)
+            return ApiError(exc.message, status=status, error_id=exc.error_id, details=exc.details)
         case AmiRefused() | Refused():
             return _pbx_refused(exc.message)
         case AmiUnavailable() | NotSent():
@@ -80,27 +128,39 @@ def as_api_error(exc: Exception) -> ApiError | None:
 
 
 # What :func:`as_api_error` knows: every other exception is a 500.
-DOMAIN_FAILURES = (ApiError, AmiRefused, AmiUnavailable, PlacementFailed, StoreUnavailable)
+DOMAIN_FAILURES = (
+    ApiError,
+    DomainError,
+    AmiRefused,
+    AmiUnavailable,
+    PlacementFailed,
+    StoreUnavailable,
+)
 
 
-@web.middleware
-async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    try:
-        return await handler(request)
-    except DOMAIN_FAILURES as failure:
-        exc = as_api_error(failure)
-        assert exc is not None
-        log.info("request.rejected", status=exc.status, error=exc.error_id, reason=exc.message)
-        return render(request.path, exc)
-    except web.HTTPException as exc:
-        if exc.status < 400:
-            raise
-        return render(request.path, _http_error_as_api_error(exc))
-    except json.JSONDecodeError:
-        return render(request.path, ApiError("request body is not valid JSON"))
-    except BadHttpMessage as exc:  # e.g. a multipart part whose headers hold control bytes
-        log.info("request.malformed", reason=exc.message)
-        return render(request.path, ApiError("malformed request body", error_id="malformed"))
-    except Exception:
-        log.exception("request.failed")
-        return render(request.path, ApiError("internal error", status=500, error_id="internal"))
+def error_middleware(render: Renderer) -> Middleware:
+    """The error middleware of one dialect: every failure rendered by ``render``."""
+
+    @web.middleware
+    async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except DOMAIN_FAILURES as failure:
+            exc = as_api_error(failure)
+            assert exc is not None
+            log.info("request.rejected", status=exc.status, error=exc.error_id, reason=exc.message)
+            return render(exc)
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            return render(_http_error_as_api_error(exc))
+        except json.JSONDecodeError:
+            return render(ApiError("request body is not valid JSON"))
+        except BadHttpMessage as exc:  # e.g. a multipart part whose headers hold control bytes
+            log.info("request.malformed", reason=exc.message)
+            return render(ApiError("malformed request body", error_id="malformed"))
+        except Exception:
+            log.exception("request.failed")
+            return render(ApiError("internal error", status=500, error_id="internal"))
+
+    return errors

@@ -19,12 +19,12 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from cpaas_daemon import keys
-from cpaas_daemon.api.cpaas_base import checked_account
-from cpaas_daemon.api.errors import register_dialect
+from cpaas_daemon.api.cpaas_base import AccountAuth
+from cpaas_daemon.api.errors import ApiError
 from cpaas_daemon.api.json_body import json_response
 from cpaas_daemon.campaigns.model import CAMPAIGN_PREFIX, parse_id
-from cpaas_daemon.errors import ApiError, NotFound, TooManyRequests, Unauthorized, ValidationFailed
+from cpaas_daemon.campaigns.service import CampaignService
+from cpaas_daemon.errors import NotFound, TooManyRequests, Unauthorized, ValidationFailed
 from cpaas_daemon.parsing import whole_number
 
 LIMIT, WINDOW = 100, 300.0
@@ -37,9 +37,6 @@ _GENERIC_CODES = {400: "0200001", 401: "401", 403: "403", 404: "404", 429: "429"
 def render_error(error: ApiError) -> web.Response:
     code = error.details.get("resultCode") or _GENERIC_CODES.get(error.status, str(error.status))
     return json_response({"resultCode": code, "resultDesc": error.message}, status=error.status)
-
-
-register_dialect("/rest/isales/", render_error)
 
 
 def param_error(code: str, message: str) -> ValidationFailed:
@@ -68,18 +65,6 @@ class FlowControl:
         self._windows[client] = (started, count + 1)
 
 
-async def _account(request: web.Request) -> str:
-    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
-    try:
-        decoded = base64.b64decode(credentials, validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
-        decoded = ""
-    account_id, _, secret = decoded.partition(":")
-    if scheme.lower() != "basic" or not account_id or not secret:
-        raise Unauthorized("Authorization: Basic base64(account_id:auth) is required")
-    return await checked_account(request, account_id, secret)
-
-
 def _text_param(request: web.Request, name: str) -> str | None:
     value = request.query.get(name, "").strip()
     if not value:
@@ -100,26 +85,45 @@ def _vdn(raw: str) -> int:
     return vdn
 
 
-async def campaign_statistics(request: web.Request) -> web.Response:
-    account = await _account(request)
-    request.app[keys.ISALES_FLOW].check(account)
-    if len(request.query) > 2:
-        raise param_error("02000011", "only campaignId and batchId are accepted")
-    _vdn(request.match_info["vdnId"])  # one VDN per account here: validated, not used
-    campaign_id, batch_id = _text_param(request, "campaignId"), _text_param(request, "batchId")
-    if batch_id is not None and campaign_id is None:
-        raise param_error("02000009", "batchId requires campaignId")
-    service = request.app[keys.CAMPAIGNS]
-    if campaign_id is None:
-        campaigns = await service.campaigns.of_account(account)
-    else:
+class IsalesApi:
+    """Seed 002's endpoint, over the campaigns and the dialect's flow control."""
+
+    def __init__(self, auth: AccountAuth, flow: FlowControl, campaigns: CampaignService) -> None:
+        self._auth = auth
+        self._flow = flow
+        self._campaigns = campaigns
+
+    async def _account(self, request: web.Request) -> str:
+        scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
         try:
-            campaigns = [
-                await service.campaigns.get(
-                    account, parse_id(campaign_id, CAMPAIGN_PREFIX, "campaignId")
-                )
-            ]
-        except (ValidationFailed, NotFound):
-            raise param_error("02000007", f"campaignId {campaign_id} does not exist") from None
-    details = [await service.progress.campaign_detail(c, batch_id) for c in campaigns]
-    return json_response({"countDetail": details})
+            decoded = base64.b64decode(credentials, validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            decoded = ""
+        account_id, _, secret = decoded.partition(":")
+        if scheme.lower() != "basic" or not account_id or not secret:
+            raise Unauthorized("Authorization: Basic base64(account_id:auth) is required")
+        return await self._auth.checked_account(request, account_id, secret)
+
+    async def campaign_statistics(self, request: web.Request) -> web.Response:
+        account = await self._account(request)
+        self._flow.check(account)
+        if len(request.query) > 2:
+            raise param_error("02000011", "only campaignId and batchId are accepted")
+        _vdn(request.match_info["vdnId"])  # one VDN per account here: validated, not used
+        campaign_id, batch_id = _text_param(request, "campaignId"), _text_param(request, "batchId")
+        if batch_id is not None and campaign_id is None:
+            raise param_error("02000009", "batchId requires campaignId")
+        service = self._campaigns
+        if campaign_id is None:
+            campaigns = await service.campaigns.of_account(account)
+        else:
+            try:
+                campaigns = [
+                    await service.campaigns.get(
+                        account, parse_id(campaign_id, CAMPAIGN_PREFIX, "campaignId")
+                    )
+                ]
+            except (ValidationFailed, NotFound):
+                raise param_error("02000007", f"campaignId {campaign_id} does not exist") from None
+        details = [await service.progress.campaign_detail(c, batch_id) for c in campaigns]
+        return json_response({"countDetail": details})

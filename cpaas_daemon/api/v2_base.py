@@ -14,10 +14,10 @@ from typing import Any
 import structlog
 from aiohttp import web
 
-from cpaas_daemon import keys
-from cpaas_daemon.api.errors import register_dialect
+from cpaas_daemon.accounts.limits import AuthThrottle
+from cpaas_daemon.api.errors import ApiError, Renderer
 from cpaas_daemon.api.json_body import json_response
-from cpaas_daemon.errors import ApiError
+from cpaas_daemon.stats.access import StatsAccess
 from cpaas_daemon.stats.errors import InvalidParameter, InvalidType
 
 MAX_BODY = 1 << 16
@@ -58,7 +58,7 @@ def error_code(error: ApiError, internal: int = 1032) -> int:
     return CODES.get(error.error_id, internal if error.status >= 500 else 1000)
 
 
-def _renderer(internal: int) -> Any:
+def _renderer(internal: int) -> Renderer:
     def render(error: ApiError) -> web.Response:
         code = error_code(error, internal)
         body = {"status": "error", "code": code, "message": MESSAGES[code], "error": error.message}
@@ -67,8 +67,9 @@ def _renderer(internal: int) -> Any:
     return render
 
 
-register_dialect("/api/v2/", _renderer(1032))
-register_dialect("/api/v2/agentDashboard/", _renderer(1501))
+# The two endpoints differ only in the code of an internal error.
+render_error = _renderer(1032)
+render_agent_error = _renderer(1501)
 
 
 @dataclass(frozen=True)
@@ -87,25 +88,32 @@ def _optional_string(body: dict[str, Any], name: str) -> str | None:
     return value
 
 
-async def authenticated(request: web.Request) -> V2Request:
-    """Parse the JSON body and check ``userId`` + ``token`` (our account id + auth secret)."""
-    if request.content_length is not None and request.content_length > MAX_BODY:
-        raise InvalidParameter("request body too large")
-    raw = await request.read()
-    try:
-        body = json.loads(raw or b"{}")
-    except (ValueError, UnicodeDecodeError, RecursionError):  # too deeply nested: also junk
-        raise InvalidParameter("request body is not valid JSON") from None
-    if not isinstance(body, dict):
-        raise InvalidType("request body must be a JSON object")
-    user_id = _optional_string(body, "userId") or ""
-    token = _optional_string(body, "token") or ""
-    ssid = _optional_string(body, "ssid")
-    with request.app[keys.AUTH_THROTTLE].attempt(request.remote, user_id.strip()):
-        account_id = await request.app[keys.STATS_ACCESS].account(user_id.strip(), token)
-    structlog.contextvars.bind_contextvars(account=account_id)
-    return V2Request(account_id, ssid or None, body)
-
-
 def success(message: Any, **extra: Any) -> web.Response:
     return json_response({"message": message, "status": "success", **extra})
+
+
+class V2Auth:
+    """``userId`` + ``token`` (our account id + auth secret), throttled like every login."""
+
+    def __init__(self, throttle: AuthThrottle, access: StatsAccess) -> None:
+        self._throttle = throttle
+        self._access = access
+
+    async def authenticated(self, request: web.Request) -> V2Request:
+        """Parse the JSON body and check ``userId`` + ``token`` (our account id + auth secret)."""
+        if request.content_length is not None and request.content_length > MAX_BODY:
+            raise InvalidParameter("request body too large")
+        raw = await request.read()
+        try:
+            body = json.loads(raw or b"{}")
+        except (ValueError, UnicodeDecodeError, RecursionError):  # too deeply nested: also junk
+            raise InvalidParameter("request body is not valid JSON") from None
+        if not isinstance(body, dict):
+            raise InvalidType("request body must be a JSON object")
+        user_id = _optional_string(body, "userId") or ""
+        token = _optional_string(body, "token") or ""
+        ssid = _optional_string(body, "ssid")
+        with self._throttle.attempt(request.remote, user_id.strip()):
+            account_id = await self._access.account(user_id.strip(), token)
+        structlog.contextvars.bind_contextvars(account=account_id)
+        return V2Request(account_id, ssid or None, body)

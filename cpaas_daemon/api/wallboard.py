@@ -14,13 +14,10 @@ from typing import Any
 
 from aiohttp import web
 
-from cpaas_daemon import keys
-from cpaas_daemon.api.asternic import _scope as stats_user_scope
-from cpaas_daemon.api.asternic import render_error
-from cpaas_daemon.api.errors import register_dialect
+from cpaas_daemon.api.asternic import StatsUserAuth
 from cpaas_daemon.api.json_body import json_response
-from cpaas_daemon.queue_log.filters import Scope
 from cpaas_daemon.wallboard import page as wallboard_page
+from cpaas_daemon.wallboard.hub import WallboardHub
 
 PATH = "/wallboard"
 HEARTBEAT_SECONDS = 15.0  # keeps proxies and NAT from closing a quiet stream
@@ -30,53 +27,51 @@ STATIC_DIR = wallboard_page.STATIC_DIR
 _NO_STORE = {"Cache-Control": "no-store"}
 
 
-async def _scope(request: web.Request) -> Scope:
-    return await stats_user_scope(request, request.app[keys.QUEUE_STATS])
-
-
 def sse_event(name: str, data: dict[str, Any]) -> bytes:
     """One SSE message; compact JSON never contains a newline, so one ``data:`` line."""
     return f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
 
 
-async def page(request: web.Request) -> web.Response:
-    scope = await _scope(request)
-    board = await request.app[keys.WALLBOARD].fresh()
-    html = wallboard_page.render(board.visible_to(scope))
-    return web.Response(text=html, content_type="text/html", headers=_NO_STORE)
+class WallboardApi:
+    """The wallboard's page, snapshot and event stream, over its hub."""
 
+    def __init__(self, auth: StatsUserAuth, hub: WallboardHub) -> None:
+        self._auth = auth
+        self._hub = hub
 
-async def snapshot(request: web.Request) -> web.Response:
-    scope = await _scope(request)
-    board = await request.app[keys.WALLBOARD].fresh()
-    return json_response(board.visible_to(scope), headers=_NO_STORE)
+    async def page(self, request: web.Request) -> web.Response:
+        scope = await self._auth.scope(request)
+        board = await self._hub.fresh()
+        html = wallboard_page.render(board.visible_to(scope))
+        return web.Response(text=html, content_type="text/html", headers=_NO_STORE)
 
+    async def snapshot(self, request: web.Request) -> web.Response:
+        scope = await self._auth.scope(request)
+        board = await self._hub.fresh()
+        return json_response(board.visible_to(scope), headers=_NO_STORE)
 
-async def events(request: web.Request) -> web.StreamResponse:
-    """A ``board`` event on connect and after each change; comments as heartbeats."""
-    scope = await _scope(request)
-    hub = request.app[keys.WALLBOARD]
-    response = web.StreamResponse(
-        headers={
-            "Content-Type": "text/event-stream",
-            "X-Accel-Buffering": "no",  # nginx: pass events through as they come
-            **_NO_STORE,
-        }
-    )
-    await response.prepare(request)
-    try:
-        await response.write(f"retry: {RECONNECT_MS}\n\n".encode())
-        with hub.watch(scope) as viewer:
-            async for board in viewer.updates(HEARTBEAT_SECONDS):
-                message = (
-                    b": keep-alive\n\n"
-                    if board is None
-                    else sse_event("board", board.visible_to(scope))
-                )
-                await response.write(message)
-    except ConnectionResetError:
-        pass  # the screen went away; watch() has already forgotten it
-    return response
-
-
-register_dialect(PATH, render_error)
+    async def events(self, request: web.Request) -> web.StreamResponse:
+        """A ``board`` event on connect and after each change; comments as heartbeats."""
+        scope = await self._auth.scope(request)
+        hub = self._hub
+        response = web.StreamResponse(
+            headers={
+                "Content-Type": "text/event-stream",
+                "X-Accel-Buffering": "no",  # nginx: pass events through as they come
+                **_NO_STORE,
+            }
+        )
+        await response.prepare(request)
+        try:
+            await response.write(f"retry: {RECONNECT_MS}\n\n".encode())
+            with hub.watch(scope) as viewer:
+                async for board in viewer.updates(HEARTBEAT_SECONDS):
+                    message = (
+                        b": keep-alive\n\n"
+                        if board is None
+                        else sse_event("board", board.visible_to(scope))
+                    )
+                    await response.write(message)
+        except ConnectionResetError:
+            pass  # the screen went away; watch() has already forgotten it
+        return response

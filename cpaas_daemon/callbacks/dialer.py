@@ -38,7 +38,7 @@ from cpaas_daemon.callbacks.scheduler import DueTimer
 from cpaas_daemon.calls.model import CallKind
 from cpaas_daemon.calls.placement import NotSent, Refused, Uncertain
 from cpaas_daemon.calls.service import CallService
-from cpaas_daemon.errors import ApiError
+from cpaas_daemon.errors import DomainError
 from cpaas_daemon.store.errors import StoreUnavailable
 from cpaas_daemon.timefmt import iso, utc_now
 
@@ -156,7 +156,7 @@ class CallbackDialer:
                 [CallbackState.DIALING],
                 reason="link to the PBX was lost while placing the call; awaiting its CDR",
             )
-        except (StoreUnavailable, ApiError) as exc:  # the calls row was refused: nothing sent
+        except (StoreUnavailable, DomainError) as exc:  # the calls row was refused: nothing sent
             await self._fail(callback.request_id, f"could not place the call: {exc.message}")
 
     async def _retry_or_fail(self, callback: Callback, reason: str) -> None:

@@ -18,6 +18,7 @@ import aiosqlite
 from cpaas_daemon.calls.model import CallKind, CallRequest, CallState, DialStatus
 from cpaas_daemon.cdr.summary import CdrSummary
 from cpaas_daemon.store.db import Database
+from cpaas_daemon.store.group_insert import GroupInsert
 from cpaas_daemon.timefmt import iso, utc_now
 
 
@@ -86,6 +87,12 @@ _RECORD_COLUMNS = (
 )
 
 
+_INSERT_COLUMNS = (
+    "request_id", "account_id", "kind", "direction", "agent_number", "customer_number",
+    "dialed_number", "caller_id", "channel_id", "destination_context", "recording_name",
+    "campaign_id", "list_id", "contact_id", "state", "created_at", "pbx_id",
+)  # fmt: skip
+
 # A call whose CDR already arrived stays completed, whatever AMI says after it.
 _ADVANCE = f"UPDATE calls SET state = ? WHERE request_id = ? AND state != '{CallState.COMPLETED}'"
 
@@ -93,14 +100,15 @@ _ADVANCE = f"UPDATE calls SET state = ? WHERE request_id = ? AND state != '{Call
 class CallRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._inserts = GroupInsert(db, "calls", _INSERT_COLUMNS)
 
     async def insert(self, call: CallRequest, state: CallState = CallState.QUEUED) -> None:
-        """Written before the Originate goes out, so a crash can never hide a dialled call."""
-        await self._db.execute(
-            "INSERT INTO calls (request_id, account_id, kind, direction, agent_number,"
-            " customer_number, dialed_number, caller_id, channel_id, destination_context,"
-            " recording_name, campaign_id, list_id, contact_id, state, created_at, pbx_id)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        """Written before the Originate goes out, so a crash can never hide a dialled call.
+
+        Returns once the row is committed; calls placed at the same moment share that
+        commit (:class:`~cpaas_daemon.store.group_insert.GroupInsert`).
+        """
+        await self._inserts.insert(
             (
                 call.request_id,
                 call.account_id,
@@ -119,7 +127,7 @@ class CallRepository:
                 state.value,
                 iso(utc_now()),
                 call.pbx_id,
-            ),
+            )
         )
 
     async def set_state(self, request_id: str, state: CallState) -> None:

@@ -29,7 +29,7 @@ from cpaas_daemon.campaigns.inflight import InFlight
 from cpaas_daemon.campaigns.model import CAMPAIGN_CONTEXT, NOT_DIALED, Campaign, Target
 from cpaas_daemon.campaigns.prompts import Prompts
 from cpaas_daemon.campaigns.targets import TargetStore
-from cpaas_daemon.errors import ApiError
+from cpaas_daemon.errors import DomainError
 from cpaas_daemon.store.errors import StoreUnavailable
 
 log = structlog.get_logger(__name__)
@@ -83,7 +83,7 @@ class AttemptPlacer:
         await self._targets.begin_attempt(target, request_id)
         try:
             prompt = await self._prompts.for_contact(campaign, target.fields)
-        except (ApiError, StoreUnavailable) as exc:
+        except (DomainError, StoreUnavailable) as exc:
             await self._give_up(request_id, campaign.campaign_id, exc.message)
             return None
         return self.request(campaign, target, request_id, prompt)

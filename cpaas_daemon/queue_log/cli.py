@@ -22,7 +22,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 async def run(db: Database, args: argparse.Namespace) -> int:
-    """Carry out the parsed sub-command; returns the exit status (errors raise ApiError)."""
+    """Carry out the parsed sub-command; returns the exit status (errors raise DomainError)."""
     password = await StatsUsers(db).add(args.name, args.queues, args.password)
     print(f"stats user {args.name} created")
     if args.password is None:

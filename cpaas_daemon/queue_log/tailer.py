@@ -26,7 +26,7 @@ from pathlib import Path
 
 import structlog
 
-from cpaas_daemon.errors import ApiError
+from cpaas_daemon.errors import DomainError
 from cpaas_daemon.queue_log.parser import QueueLogLine, parse_line
 from cpaas_daemon.queue_log.repository import FileState, QueueLogRepository
 from cpaas_daemon.store.errors import StoreUnavailable
@@ -146,7 +146,7 @@ class QueueLogTailer:
         while True:
             try:
                 await self.poll_once()
-            except (OSError, ApiError, StoreUnavailable) as exc:
+            except (OSError, DomainError, StoreUnavailable) as exc:
                 log.warning("queue_log.poll_failed", path=self._key, error=str(exc))
             await asyncio.sleep(self._interval)
 

@@ -12,7 +12,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from cpaas_daemon.sim import originate
+from cpaas_daemon.sim import atxfer, originate
 from cpaas_daemon.sim.apps import start_mixmonitor, stop_mixmonitor
 from cpaas_daemon.sim.commands import run_command
 from cpaas_daemon.sim.events import channel_fields
@@ -151,18 +151,14 @@ def _transferer(sim: SimulatedAsterisk, action: Action) -> tuple[Channel, Channe
 
 
 @handler("Atxfer")
-async def atxfer(sim: SimulatedAsterisk, session: Session, action: Action) -> Fields | None:
-    """Attended transfer, simplified: the consultation call is taken as answered and
-    completed at once, so the transferer's bridge peer runs Exten@Context (the result a
-    real attended transfer reaches when the transferer hangs up on the target)."""
+async def atxfer_action(sim: SimulatedAsterisk, session: Session, action: Action) -> Fields | None:
+    """Queue the attended transfer (see ``sim.atxfer``); Asterisk answers before it runs."""
     found = _transferer(sim, action)
     if not isinstance(found, tuple):
         return found
-    chan, peer = found
+    chan, _ = found
     session.send(response(action, "Success", "Atxfer successfully queued"))
-    if peer is not None:
-        peer.redirect_to = (header(action, "Context") or chan.context, header(action, "Exten"), 1)
-        peer.wake("redirect")
+    atxfer.start(chan, header(action, "Context") or chan.context, header(action, "Exten"))
     return None
 
 

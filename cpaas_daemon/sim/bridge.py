@@ -27,6 +27,10 @@ class Bridge:
         self.members: list[Channel] = []
         self.changed = asyncio.Event()
         self.destroyed = False
+        # Set while an attended transfer or a Local optimisation has taken the parties from
+        # the Dial/Queue that made the bridge; resolves True when they are gone for good,
+        # False when they are handed back (a consultation that failed).
+        self.handover: asyncio.Future[bool] | None = None
         core.bus.emit("BridgeCreate", "call", self.fields())
 
     def fields(self) -> Fields:
@@ -68,7 +72,24 @@ class Bridge:
         return next((other for other in self.members if other is not chan), None)
 
     async def hold(self) -> None:
-        """Return once a member must leave (hang-up request, redirect) or has left."""
-        while len(self.members) == 2 and not any(m.stopped for m in self.members):
+        """Return once a member must leave (hang-up request, redirect) or has left, or the
+        parties were taken over (``handover``)."""
+        while self.handover is None and self.intact():
             self.changed.clear()
             await self.changed.wait()
+
+    async def hold_taken_over(self) -> None:
+        """``hold`` for the new owner of a bridge that was handed over."""
+        while self.intact():
+            self.changed.clear()
+            await self.changed.wait()
+
+    def intact(self) -> bool:
+        """Two parties, neither asked to leave."""
+        return len(self.members) == 2 and not any(m.stopped for m in self.members)
+
+    def take_over(self) -> asyncio.Future[bool]:
+        """Take the parties from the bridge's creator (see ``handover``)."""
+        self.handover = asyncio.get_running_loop().create_future()
+        self.changed.set()
+        return self.handover

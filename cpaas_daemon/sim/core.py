@@ -13,7 +13,7 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
-from cpaas_daemon.sim.cdr import CdrRecord, append_csv, final_records
+from cpaas_daemon.sim.cdr import CdrConf, CdrRecord, append_csv, final_records
 from cpaas_daemon.sim.channel import Channel
 from cpaas_daemon.sim.dialplan import Dialplan
 from cpaas_daemon.sim.events import EventBus
@@ -33,6 +33,7 @@ class Core:
         scale: float,
         queue_log: QueueLog,
         cdr_csv_path: Path | None,
+        cdr_conf: CdrConf,
     ) -> None:
         self.bus = bus
         self.dialplan = dialplan
@@ -40,6 +41,7 @@ class Core:
         self.scale = scale
         self.queue_log = queue_log
         self.cdr_csv_path = cdr_csv_path
+        self.cdr_conf = cdr_conf
         self.started = time.time()
         self.channels: dict[str, Channel] = {}
         self.tasks: set[asyncio.Task[Any]] = set()
@@ -48,6 +50,7 @@ class Core:
         self._chan_counter = itertools.count()
         self._uid_counter = itertools.count()
         self._bridge_counter = itertools.count()
+        self._optimization_counter = itertools.count()
 
     # -- identifiers ----------------------------------------------------------------------
     def next_suffix(self) -> str:
@@ -62,6 +65,10 @@ class Core:
         """A UUID-shaped bridge id (Asterisk uses a random UUID)."""
         value = next(self._bridge_counter)
         return f"{int(self.started):08x}-{value:04x}-4000-8000-{value:012x}"
+
+    def next_optimization_id(self) -> str:
+        """The Id of LocalOptimizationBegin/End, counting from 0 per process."""
+        return str(next(self._optimization_counter))
 
     # -- channels -------------------------------------------------------------------------
     def new_channel(
@@ -89,7 +96,7 @@ class Core:
     def channel_gone(self, chan: Channel) -> None:
         """Called by Channel.hangup: unregister, publish its CDRs, maybe become idle."""
         self.channels.pop(chan.name, None)
-        records = final_records(chan)
+        records = self.cdr_conf.published(final_records(chan))
         for record in records:
             self.bus.emit("Cdr", "cdr", record)
         if self.cdr_csv_path is not None and records:

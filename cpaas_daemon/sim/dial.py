@@ -57,7 +57,9 @@ def place_call(
 
 
 def dial_begin(caller: Channel, callee: Channel, dialstring: str) -> None:
-    """DialBegin with both parties."""
+    """DialBegin with both parties; a new attempt after a failed one reopens the record."""
+    if caller.cdr is not None:
+        caller.cdr.reopen()
     caller.core.bus.emit(
         "DialBegin",
         "call",
@@ -91,6 +93,11 @@ async def bridge_call(caller: Channel, callee: Channel, app: str = "AppDial") ->
     bridge.enter(callee)
     bridge.enter(caller)
     await bridge.hold()
+    while bridge.handover is not None:
+        if await bridge.handover:  # the parties went elsewhere (attended transfer)
+            return False
+        bridge.handover = None  # handed back
+        await bridge.hold()
     first = callee if callee.stopped and not caller.stopped else caller
     bridge.leave(first)
     if first is callee:

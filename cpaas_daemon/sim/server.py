@@ -17,6 +17,7 @@ from types import MappingProxyType
 # Importing these modules registers their dialplan applications and AMI actions.
 from cpaas_daemon.sim import agi, apps, dial, queue_actions, queue_app  # noqa: F401
 from cpaas_daemon.sim.actions import HANDLERS, error, response
+from cpaas_daemon.sim.cdr import CdrConf
 from cpaas_daemon.sim.channel import Channel
 from cpaas_daemon.sim.core import Core
 from cpaas_daemon.sim.dialplan import Dialplan
@@ -45,7 +46,13 @@ class SimConfig:
     globals: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     queue_log_path: Path | None = None
     cdr_csv_path: Path | None = None
+    # cdr.conf: the project ships none, so a deployment has Asterisk's defaults.
+    cdr: CdrConf = field(default_factory=CdrConf)
     queues_file: Path | None = SIM_DIR / "queues.conf"
+    # The AMI user's manager.conf read= classes (events of other classes are not sent); None
+    # is read=all, the reference rig's user. The shipped asterisk/manager.conf has no
+    # "security", so a daemon on a real Asterisk never sees SuccessfulAuth.
+    read: frozenset[str] | None = None
 
 
 class SimulatedAsterisk:
@@ -73,6 +80,7 @@ class SimulatedAsterisk:
             scale=self.config.time_scale,
             queue_log=self.queue_log,
             cdr_csv_path=self.config.cdr_csv_path,
+            cdr_conf=self.config.cdr,
         )
 
     # -- life cycle -----------------------------------------------------------------------
@@ -177,7 +185,7 @@ class SimulatedAsterisk:
         task = asyncio.current_task()
         assert task is not None
         self._session_tasks.add(task)
-        session = Session(reader, writer)
+        session = Session(reader, writer, self.config.read)
         self.sessions.add(session)
         self.bus.listeners.append(session.on_event)
         session.greet()

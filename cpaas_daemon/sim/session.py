@@ -24,8 +24,14 @@ def event_tv(epoch: float | None = None) -> str:
 class Session:
     """A connected AMI client."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def __init__(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        read: frozenset[str] | None = None,
+    ) -> None:
         self.reader = reader
+        self.read = read  # manager.conf read= classes; None is read=all
         self.writer = writer
         self.authenticated = False
         self.username = ""
@@ -49,12 +55,19 @@ class Session:
 
     def on_event(self, frame: Fields) -> None:
         """Bus listener: only logged-in sessions get events; a blocked one queues them."""
-        if not self.authenticated:
+        if not self.authenticated or not self.reads(frame):
             return
         if self.blocked:
             self.pending.append(frame)
         else:
             self.send(frame)
+
+    def reads(self, frame: Fields) -> bool:
+        """Whether the user's read= classes cover the event's Privilege, as manager.c checks."""
+        privilege = next((value for key, value in frame if key == "Privilege"), None)
+        if self.read is None or privilege is None:
+            return True
+        return bool(set(privilege.split(",")) - {"all"} & self.read)
 
     def unblock(self) -> None:
         """Flush the events held back during a synchronous action."""

@@ -2,13 +2,15 @@
 
 Asterisk names an agent two ways: ADDMEMBER/REMOVEMEMBER carry the member *interface*
 (``Local/203@agents/n``) while PAUSE and call events carry the member *name*
-(``Agent 203``). :func:`agent_key` reduces both to the extension (``203``) so the lines
-of one agent meet; docs/counters.md states this rule.
+(``Agent 203``). Where AMI paired the interface with its name
+(:mod:`cpaas_daemon.stats.member_names`) the interface becomes that name; otherwise
+:func:`agent_key` reduces both to the extension (``203``) so the lines of one agent meet;
+docs/counters.md states this rule.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 LOGIN_EVENTS = {"ADDMEMBER": "Web", "AGENTLOGIN": "Phone"}
@@ -81,11 +83,14 @@ class LoginState:
             self.session_start, self.session_type = None, ""
 
 
-def replay(lines: Iterable[MemberLine], keys: set[str]) -> dict[str, LoginState]:
-    """Each agent's state after ``lines`` (in log order), for the agents in ``keys``."""
+def replay(
+    lines: Iterable[MemberLine], keys: set[str], name_of: Callable[[str], str] = str
+) -> dict[str, LoginState]:
+    """Each agent's state after ``lines`` (in log order), for the agents in ``keys``;
+    ``name_of`` turns an interface into its member name where that is known."""
     states = {key: LoginState() for key in keys}
     for line in lines:
-        state = states.get(agent_key(line.agent))
+        state = states.get(agent_key(name_of(line.agent)))
         if state is not None:
             state.apply(line)
     return states

@@ -25,6 +25,7 @@ from cpaas_daemon.stats.agent_login import (
 )
 from cpaas_daemon.stats.codes import LIVE_TYPE
 from cpaas_daemon.stats.errors import AgentNotFound, AgentNotLoggedIn
+from cpaas_daemon.stats.member_names import MemberNames
 from cpaas_daemon.stats.scope import account_queues, placeholders
 from cpaas_daemon.stats.window import Window
 from cpaas_daemon.store.db import Database
@@ -51,9 +52,10 @@ class Agent:
 
 
 class AgentDashboard:
-    def __init__(self, db: Database, zone: ZoneInfo) -> None:
+    def __init__(self, db: Database, zone: ZoneInfo, members: MemberNames | None = None) -> None:
         self._db = db
         self.zone = zone
+        self.members = members or MemberNames()
 
     async def agents(self, account_id: str) -> tuple[list[Agent], tuple[str, ...]]:
         """The account's agents (by id) and queues."""
@@ -80,7 +82,8 @@ class AgentDashboard:
             queues,
         )
         lines = (MemberLine(row[0], row[1], row[2], row[3]) for row in rows)
-        return replay(lines, {agent_key(agent.name) for agent in agents})
+        keys = {agent_key(agent.name) for agent in agents}
+        return replay(lines, keys, self.members.name_of)
 
     async def _calls(self, queues: tuple[str, ...], window: Window) -> dict[str, dict[str, Any]]:
         """Agent name -> its counters over the window, summed over queues."""

@@ -6,7 +6,7 @@ so these classes say what went wrong, not how a particular API spells it.
 
 from __future__ import annotations
 
-from cpaas_daemon.errors import ApiError, Conflict, Forbidden, NotFound, ValidationFailed
+from cpaas_daemon.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 
 
 class InvalidParameter(ValidationFailed):
@@ -25,15 +25,13 @@ class UserIdMissing(ValidationFailed):
     error_id = "user_id_missing"
 
 
-class TokenMissing(ApiError):
-    status = 401
+class TokenMissing(Unauthorized):
     error_id = "token_missing"
 
 
-class InvalidToken(ApiError):
+class InvalidToken(Unauthorized):
     """Unknown userId or wrong token: the two are not told apart, so ids cannot be probed."""
 
-    status = 401
     error_id = "invalid_token"
 
 

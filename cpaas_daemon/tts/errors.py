@@ -1,19 +1,18 @@
 """Why speech could not be produced, so callers can fall back to ``SayDigits``.
 
-These subclass :class:`~cpaas_daemon.errors.ApiError` (503) because a campaign that
+These are :class:`~cpaas_daemon.errors.Unavailable` (503 in the API) because a campaign that
 needs dynamic speech cannot proceed without it; the OTP path catches :class:`TtsError`
 and plays the digits instead.
 """
 
 from __future__ import annotations
 
-from cpaas_daemon.errors import ApiError
+from cpaas_daemon.errors import Unavailable
 
 
-class TtsError(ApiError):
+class TtsError(Unavailable):
     """Speech synthesis failed; nothing was cached."""
 
-    status = 503
     error_id = "tts_failed"
 
 

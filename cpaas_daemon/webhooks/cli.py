@@ -33,7 +33,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 async def run(db: Database, args: argparse.Namespace) -> int:
-    """Carry out the parsed sub-command; returns the exit status (errors raise ApiError)."""
+    """Carry out the parsed sub-command; returns the exit status (errors raise DomainError)."""
     repo = WebhookRepository(db)
     command = args.webhooks_command
     if command == "add":

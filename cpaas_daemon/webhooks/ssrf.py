@@ -25,6 +25,9 @@ METADATA = frozenset(
 )
 
 
+MAX_LITERALS = 4096  # URL hosts whose verdict is remembered
+
+
 class BlockedAddress(Exception):
     """The endpoint's host is (or resolves to) an address the policy refuses."""
 
@@ -37,6 +40,7 @@ class AddressPolicy:
         self._allowed: tuple[IpNetwork, ...] = tuple(
             ipaddress.ip_network(net, strict=False) for net in allowed
         )
+        self._literals: dict[str, bool] = {}  # URL host -> passes check_literal
 
     def allows(self, address: IpAddress) -> bool:
         address = _embedded_ipv4(address)
@@ -55,12 +59,20 @@ class AddressPolicy:
 
     def check_literal(self, host: str) -> None:
         """Refuse a URL whose host is a forbidden IP literal (names are left to the
-        resolver, which checks what they resolve to at connect time)."""
-        try:
-            address = ipaddress.ip_address(host.strip("[]"))
-        except ValueError:
-            return
-        if not self.allows(address):
+        resolver, which checks what they resolve to at connect time). The verdict on a
+        literal never changes, so it is remembered: every POST asks."""
+        allowed = self._literals.get(host)
+        if allowed is None:
+            try:
+                address = ipaddress.ip_address(host.strip("[]"))
+            except ValueError:
+                allowed = True
+            else:
+                allowed = self.allows(address)
+            if len(self._literals) >= MAX_LITERALS:
+                self._literals.clear()
+            self._literals[host] = allowed
+        if not allowed:
             raise BlockedAddress(f"{host} is not an allowed destination")
 
 

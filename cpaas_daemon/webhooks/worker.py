@@ -2,11 +2,13 @@
 
 One loop owns the store. Only the oldest pending delivery of an (endpoint, stream) is
 due; the fan-out trigger parks the ones behind it. Each round (woken by new events or a
-finished POST, at most every ``MIN_ROUND``, else every ``poll_interval``) it (1) writes
-the outcomes of finished POSTs in one transaction, which makes the next delivery of
-each stream whose head was delivered (or died) due, (2) reads the due deliveries in id
-order through the partial index and (3) queues them per endpoint. Between rounds POSTs start
-from the queues as slots free: an endpoint never has more than
+finished POST, at most every ``MIN_ROUND``, else every ``poll_interval``) it (1) reads
+the due deliveries in id order through the partial index, (2) queues them per endpoint
+and starts what the free slots allow, then (3) writes the outcomes of finished POSTs in
+one transaction, which makes the next delivery of each stream whose head was delivered
+(or died) due, for the next round, which it asks for. Reading before writing means a
+new event (a ``call.completed``) is not kept waiting for that transaction. Between
+rounds POSTs start from the queues as slots free: an endpoint never has more than
 ``concurrency_per_endpoint`` in flight, so one slow CRM holds its own slots only. A
 failed POST's stream waits for its retry (``next_at``), its successors stay parked.
 
@@ -42,7 +44,7 @@ log = structlog.get_logger(__name__)
 
 PRUNE_EVERY = 600.0  # seconds between deletions of old delivered events
 REFRESH_EVERY = 1.0  # seconds between re-reads of who subscribes to what
-MIN_ROUND = 0.01  # seconds between rounds: completions in a burst are written together
+MIN_ROUND = 0.01  # seconds between round starts: completions in a burst are written together
 DEFER_LANDS = 0.02  # seconds until a deferred write has usually been committed
 PLAN_PER_SLOT = 8  # due deliveries read per endpoint per round, per concurrency slot
 MAX_ANSWER = 1 << 16  # bytes of a receiver's answer read (and ignored)
@@ -111,10 +113,10 @@ class DeliveryWorker:
         self._policy = AddressPolicy(config.allowed_networks)
         self._wake = asyncio.Event()
         self._outcomes: list[Outcome] = []
-        self._inflight: dict[int, asyncio.Task[None]] = {}
+        self._slots: set[asyncio.Task[None]] = set()  # POSTing, one delivery at a time each
         self._running: dict[int, Key] = {}  # sent, outcome not yet written: blocks its key
         self._done: set[int] = set()  # answered 2xx, not yet written: blocks nothing
-        self._busy: Counter[str] = Counter()  # POSTs in flight per endpoint
+        self._busy: Counter[str] = Counter()  # slots (so POSTs in flight) per endpoint
         self._ready: dict[str, deque[sqlite3.Row]] = defaultdict(deque)
         self._behind: dict[Key, deque[sqlite3.Row]] = defaultdict(deque)
         self._session: aiohttp.ClientSession | None = None
@@ -148,9 +150,9 @@ class DeliveryWorker:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        for task in self._inflight.values():
+        for task in self._slots:
             task.cancel()
-        await asyncio.gather(*self._inflight.values(), return_exceptions=True)
+        await asyncio.gather(*self._slots, return_exceptions=True)
         with contextlib.suppress(Exception):
             await self._record()
         if self._session is not None:
@@ -175,8 +177,8 @@ class DeliveryWorker:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._config.poll_interval)
             self._wake.clear()
+            started = time.monotonic()
             try:
-                await self._record()  # first: it makes the streams' next deliveries due
                 await self._refresh()
                 self._plan(
                     await self._db.fetchall(
@@ -185,11 +187,15 @@ class DeliveryWorker:
                 )
                 for webhook_id in list(self._ready):
                     self._pump(webhook_id)
+                if await self._record():  # streams' next deliveries are due: read them
+                    self.wake()
                 await self._prune()
             except Exception:
                 log.exception("webhook.round_failed")
                 await asyncio.sleep(1.0)
-            await asyncio.sleep(MIN_ROUND)
+            # rounds start MIN_ROUND apart at most: one that took longer (a busy store)
+            # is followed at once by the next, if something woke it meanwhile
+            await asyncio.sleep(max(0.0, started + MIN_ROUND - time.monotonic()))
 
     def _plan(self, rows: list[sqlite3.Row]) -> None:
         """Rebuild the queues from the store's due deliveries (id order): per stream the
@@ -210,15 +216,26 @@ class DeliveryWorker:
         self._ready, self._behind = ready, behind
 
     def _pump(self, webhook_id: str) -> None:
-        """Start ready deliveries of this endpoint while it has free slots."""
-        queue = self._ready.get(webhook_id)
-        while queue and self._busy[webhook_id] < self._config.concurrency_per_endpoint:
-            row = queue.popleft()
+        """Open slots for this endpoint's ready deliveries, as many as it may have."""
+        free = self._config.concurrency_per_endpoint - self._busy[webhook_id]
+        for _ in range(min(free, len(self._ready.get(webhook_id) or ()))):
             self._busy[webhook_id] += 1
-            self._running[row["id"]] = (webhook_id, row["stream"])
-            self._inflight[row["id"]] = asyncio.create_task(
-                self._deliver(row), name=f"webhook-{row['id']}"
-            )
+            task = asyncio.create_task(self._slot(webhook_id), name=f"webhook-{webhook_id}")
+            self._slots.add(task)
+            task.add_done_callback(self._slots.discard)
+
+    async def _slot(self, webhook_id: str) -> None:
+        """One of an endpoint's slots: POST its ready deliveries one after the other until
+        none is left, the next one in the same turn of the loop the previous one ended
+        in (a task per POST would cost a turn, and an endpoint's rate is its slots over
+        the time each is held)."""
+        try:
+            while queue := self._ready.get(webhook_id):  # re-read: each round replaces it
+                row = queue.popleft()
+                self._running[row["id"]] = (webhook_id, row["stream"])
+                await self._deliver(row)
+        finally:
+            self._busy[webhook_id] -= 1
 
     async def _deliver(self, row: sqlite3.Row) -> None:
         status, error, retry_after = await self._post(row)
@@ -232,8 +249,6 @@ class DeliveryWorker:
             retry_after,
         )
         self._outcomes.append(outcome)
-        del self._inflight[row["id"]]
-        self._busy[row["webhook_id"]] -= 1
         if outcome.delivered:
             key = self._running.pop(row["id"])
             self._done.add(row["id"])
@@ -249,7 +264,6 @@ class DeliveryWorker:
                 error=error,
             )
         self.wake()  # the next round writes this and releases the stream's next delivery
-        self._pump(row["webhook_id"])
 
     async def _post(self, row: sqlite3.Row) -> tuple[int | None, str, float | None]:
         """One signed POST: (status or None, error text, Retry-After seconds or None).
@@ -281,11 +295,12 @@ class DeliveryWorker:
             log.exception("webhook.post_failed", webhook_id=row["webhook_id"])
             return None, f"{type(exc).__name__}: {exc}", None
 
-    async def _record(self) -> None:
+    async def _record(self) -> bool:
         """Write finished attempts in one transaction; a failed one's stream is free to
-        be planned again (its retry is in the store now)."""
+        be planned again (its retry is in the store now). True when that made a
+        stream's next delivery due."""
         if not self._outcomes:
-            return
+            return False
         outcomes, self._outcomes = self._outcomes, []
         now = utc_now()
         done, retry_rows, dead, gone, unpark = [], [], [], set(), []
@@ -307,13 +322,15 @@ class DeliveryWorker:
             (_RETRY, retry_rows),
             (_DEAD, dead),
             (_DISABLE, [(f"endpoint answered 410 Gone at {iso(now)}", w) for w in gone]),
-            (_UNPARK, unpark),
         ]
+        unparked = 0
         try:
             async with self._db.transaction() as conn:
                 for sql, params in writes:
                     if params:  # each statement is a thread hop: skip the empty ones
                         await conn.executemany(sql, params)
+                if unpark:
+                    unparked = (await conn.executemany(_UNPARK, unpark)).rowcount
         except BaseException:
             self._outcomes[:0] = outcomes  # kept: written with the next round
             raise
@@ -325,6 +342,7 @@ class DeliveryWorker:
             self._running.pop(o.delivery_id, None)
         for webhook_id in gone:
             log.warning("webhook.disabled", webhook_id=webhook_id, reason="410 Gone")
+        return unparked > 0
 
     async def _refresh(self) -> None:
         """Who subscribes to what, re-read once a second: the CLI changes it from another

@@ -104,7 +104,7 @@ async def test_attended_transfer_consults_then_completes(
         Event="DialEnd",
         DialStatus="ANSWER",
     )
-    assert real_daemon.app[keys.AMI].connected
+    assert real_daemon.app[keys.DOMAINS].pbx.pool.connected
     # The agent hangs up: the customer is now with 109.
     status, _ = await modify(real_daemon, channel=agent, modify_type="2")
     assert status == 200
@@ -128,7 +128,7 @@ async def test_recording_options_write_the_file_the_cdr_names(
         real_daemon, destination_number="918000680020", recording_option=option
     )
     [cdr] = await real_daemon.cdr(request_id)
-    directory = real_daemon.app[keys.CONFIG].dial.recordings_dir
+    directory = real_daemon.app[keys.DOMAINS].core.config.dial.recordings_dir
     expected = [name.format(id=request_id) for name in files]
     assert cdr["recording_name"] == expected[0]
     assert sorted(p.name for p in directory.glob(f"{request_id}*")) == expected
@@ -152,6 +152,8 @@ async def test_recording_started_on_a_live_call(real_daemon: Daemon, watch: AmiW
     status, body = await modify(real_daemon, channel=customer, modify_type="3")
     assert (status, body["response"]["message"]) == (200, "call recording started successfully")
     [cdr] = await real_daemon.cdr(request_id)
-    recording: Path = real_daemon.app[keys.CONFIG].dial.recordings_dir / cdr["recording_name"]
+    recording: Path = (
+        real_daemon.app[keys.DOMAINS].core.config.dial.recordings_dir / cdr["recording_name"]
+    )
     await watch.wait(Event="Hangup", Channel=customer)
     assert os.path.getsize(recording) > 44  # noqa: ASYNC240

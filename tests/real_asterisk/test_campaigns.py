@@ -41,7 +41,7 @@ async def cdrs(daemon: Daemon, campaign_id: str) -> dict[str, dict[str, str]]:
 async def test_announcement_campaign_with_dnd_and_busy_retry(
     real_daemon: Daemon, asterisk: object, tmp_path: Path
 ) -> None:
-    upload_prompt(real_daemon.app[keys.CONFIG].campaigns.uploads_dir)
+    upload_prompt(real_daemon.app[keys.DOMAINS].core.config.campaigns.uploads_dir)
     answer, busy, unavailable, dnd = "919900000010", "919900000014", "919900000018", "919900000011"
     async with AmiWatch(asterisk.ami_port) as watch:  # type: ignore[attr-defined]
         list_id = await new_list(real_daemon, [answer, busy, unavailable, dnd])
@@ -61,7 +61,7 @@ async def test_announcement_campaign_with_dnd_and_busy_retry(
 async def test_ivr_campaign_stores_the_key_the_customer_pressed(
     real_daemon: Daemon, asterisk: object
 ) -> None:
-    upload_prompt(real_daemon.app[keys.CONFIG].campaigns.uploads_dir)
+    upload_prompt(real_daemon.app[keys.DOMAINS].core.config.campaigns.uploads_dir)
     presses, silent = "919900000017", "919900000010"  # 7 sends DTMF 1234#
     list_id = await new_list(real_daemon, [presses, silent])
     campaign_id = await create_campaign(real_daemon, campaign_body(list_id, campaign_type="1"))
@@ -82,7 +82,7 @@ async def test_asterisk_restarted_mid_campaign_dials_nobody_twice(
         own_asterisk(asterisk_binary) as rig,
         running_daemon(real_config(rig, tmp_path)) as daemon,
     ):
-        upload_prompt(daemon.app[keys.CONFIG].campaigns.uploads_dir)
+        upload_prompt(daemon.app[keys.DOMAINS].core.config.campaigns.uploads_dir)
         list_id = await new_list(daemon, numbers)
         async with AmiWatch(rig.ami_port) as watch:
             campaign_id = await create_campaign(
@@ -103,4 +103,4 @@ async def test_asterisk_restarted_mid_campaign_dials_nobody_twice(
         assert all(row["dial_status"] for row in rows.values()), rows
         assert max((before + after).values()) == 1  # nobody dialled twice
         assert set(before) | set(after) <= set(numbers)
-        assert daemon.app[keys.AMI].connected
+        assert daemon.app[keys.DOMAINS].pbx.pool.connected

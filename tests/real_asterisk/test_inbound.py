@@ -16,6 +16,9 @@ pytestmark = REAL_ASTERISK
 
 DID = "5550100"
 CALLERS = ("0612345609", "0612345619")  # stay on the line; the agents (20x) talk 1 s
+# A dynamic member whose name says nothing of its interface (the queue's static members
+# 201/202 are paused, so it takes both calls).
+ALICE, ALICE_AT = "Alice", "Local/203@agents/n"
 
 
 def basic(user: str, password: str) -> dict[str, str]:
@@ -30,8 +33,13 @@ async def test_did_calls_queue_and_the_stats_agree_with_queue_log(
         running_daemon(real_config(rig, tmp_path)) as daemon,
         AmiWatch(rig.ami_port) as watch,
     ):
-        await daemon.app[keys.DIDS].add(DID, "account_1", "sales")
-        await daemon.app[keys.QUEUE_STATS].users.add("admin", "*", "admin-password")
+        await daemon.app[keys.DOMAINS].calls.dids.add(DID, "account_1", "sales")
+        await daemon.app[keys.DOMAINS].queue_log.stats.users.add("admin", "*", "admin-password")
+        # The operator adds Alice on the PBX's console (the daemon's AMI user may not).
+        await rig.cli(f"queue add member {ALICE_AT} to sales penalty 0 as {ALICE}")
+        for static in ("Local/201@agents/n", "Local/202@agents/n"):
+            await rig.cli(f"queue pause member {static} queue sales")
+        await watch.wait(Event="QueueMemberAdded", MemberName=ALICE)
         for caller in CALLERS:
             watch.send(
                 Action="Originate", Channel=f"Local/{DID}@cpaas-inbound", Application="Wait",
@@ -86,3 +94,15 @@ async def test_did_calls_queue_and_the_stats_agree_with_queue_log(
         body = {"userId": "account_1", "token": daemon.accounts["account_1"], "ssid": "s"}
         _, counters = await daemon.post("/api/v2/overallCount/Ecounters", body, account=None)
         assert counters["message"]["DID"] == {DID: len(CALLERS)}
+
+        # queue_log names Alice by interface when she was added and by name on her calls;
+        # the agent dashboard (seed 001) shows her logged in from the web with both calls.
+        added = [f for f in lines if f[4] == "ADDMEMBER"]
+        assert [(f[2], f[3]) for f in added] == [("sales", ALICE_AT)]
+        assert {f[3] for f in connects} == {ALICE}
+        _, dashboard = await daemon.post(
+            "/api/v2/agentDashboard/counters", {**body, "ssid": ALICE}, account=None
+        )
+        [agent] = dashboard["message"]
+        assert (agent["C"], agent["tC"], agent["cmpId"]) == (2, 2, {"sales": 2}), agent
+        assert (agent["l"]["type"], agent["ATT"], agent["ml"]) == ("Web", True, "No"), agent

@@ -52,7 +52,7 @@ async def test_the_real_recording_of_a_call_is_transcribed_when_it_ends(
 
         [cdr] = await daemon.cdr(request_id)
         assert cdr["dial_status"] == "ANSWER"
-        recording = daemon.app[keys.CONFIG].dial.recordings_dir / cdr["recording_name"]
+        recording = daemon.app[keys.DOMAINS].core.config.dial.recordings_dir / cdr["recording_name"]
         assert recording.stat().st_size > 44_000  # ~5 s of 8 kHz speech, not a bare header
 
         async def finished() -> dict[str, Any] | None:

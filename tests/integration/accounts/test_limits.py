@@ -26,7 +26,7 @@ def originates(sim: SimulatedAsterisk, account: str) -> int:
 
 
 def rejections(daemon: Daemon, limit: str) -> float:
-    value = daemon.app[keys.METRICS].registry.get_sample_value(
+    value = daemon.app[keys.DOMAINS].core.metrics.registry.get_sample_value(
         "cpaas_limit_rejections_total", {"limit": limit}
     )
     return value or 0.0
@@ -43,7 +43,7 @@ async def click2call(daemon: Daemon, n: int, account: str = "account_1", agent: 
 async def test_a_burst_past_the_accounts_calls_per_second_is_429_and_never_dialled(
     daemon: Daemon, sim: SimulatedAsterisk
 ) -> None:
-    await daemon.app[keys.ACCOUNTS].set_limits("account_1", 2.0, None)
+    await daemon.app[keys.DOMAINS].core.accounts.set_limits("account_1", 2.0, None)
     answers = await click2call(daemon, 30)
     ok = [body for status, body in answers if status == 200]
     refused = [body for status, body in answers if status == 429]
@@ -64,7 +64,7 @@ async def test_a_burst_past_the_accounts_calls_per_second_is_429_and_never_diall
 async def test_concurrent_calls_past_the_accounts_limit_are_429_until_one_ends(
     daemon: Daemon, sim: SimulatedAsterisk
 ) -> None:
-    await daemon.app[keys.ACCOUNTS].set_limits("account_1", 100.0, 2)
+    await daemon.app[keys.DOMAINS].core.accounts.set_limits("account_1", 100.0, 2)
     first = await click2call(daemon, 2, agent="9")  # agents ending in 9 stay up
     assert [status for status, _ in first] == [200, 200]
     status, body = await daemon.post(
@@ -74,7 +74,7 @@ async def test_concurrent_calls_past_the_accounts_limit_are_429_until_one_ends(
     assert originates(sim, "account_1") == 2
     for _, answer in first:
         await daemon.cdr(answer["response"]["request_id"])  # both calls have ended
-    limiter = daemon.app[keys.CALL_LIMITER]
+    limiter = daemon.app[keys.DOMAINS].core.call_limiter
     limiter._clock = lambda: time.monotonic() + limiter.GRACE_SECONDS  # past the grace
     status, _ = await daemon.post("/api/click2call", {**CALL, "destination_number": "918000680020"})
     assert status == 200
@@ -83,7 +83,7 @@ async def test_concurrent_calls_past_the_accounts_limit_are_429_until_one_ends(
 async def test_repeated_wrong_secrets_are_throttled_in_every_dialect(
     daemon: Daemon, sim: SimulatedAsterisk
 ) -> None:
-    config = daemon.app[keys.CONFIG].limits
+    config = daemon.app[keys.DOMAINS].core.config.limits
     bad = {"account": "account_1", "auth": "not-the-secret-at-all"}
     for _ in range(config.auth_failures_per_peer):
         async with daemon.session.post(
@@ -123,7 +123,7 @@ async def test_metrics_record_requests_by_route_and_status_latency_and_rejection
     daemon: Daemon,
 ) -> None:
     """Issue 10.8: what an operator alerts on is on /metrics."""
-    await daemon.app[keys.ACCOUNTS].set_limits("account_1", 1.0, None)
+    await daemon.app[keys.DOMAINS].core.accounts.set_limits("account_1", 1.0, None)
     await click2call(daemon, 3)
     await daemon.get("/api/no/such/path/1234")
     async with daemon.session.get(daemon.url + "/metrics") as response:

@@ -60,7 +60,7 @@ async def victims_call(daemon: Daemon) -> tuple[str, str, str]:
     """account_2's live click2call: (request_id, agent channel, its Uniqueid)."""
     _, reply = await daemon.post("/api/click2call", LONG_CALL, "account_2")
     request_id = reply["response"]["request_id"]
-    tracker = daemon.app[keys.TRACKER]
+    tracker = daemon.app[keys.DOMAINS].core.tracker
 
     async def agent_leg() -> tuple[str, str] | None:
         for c in tracker.live_channels():
@@ -73,7 +73,7 @@ async def victims_call(daemon: Daemon) -> tuple[str, str, str]:
 
 
 def rejections(daemon: Daemon, limit: str) -> float:
-    registry = daemon.app[keys.METRICS].registry
+    registry = daemon.app[keys.DOMAINS].core.metrics.registry
     return registry.get_sample_value("cpaas_limit_rejections_total", {"limit": limit}) or 0.0
 
 
@@ -86,12 +86,12 @@ async def secret_of(daemon: Daemon, sim: SimulatedAsterisk) -> str:
 
 async def assert_untouched(daemon: Daemon, sim: SimulatedAsterisk, channel: str) -> None:
     """The victim's call is still account_2's: account_1 cannot hang it up."""
-    assert daemon.app[keys.TRACKER].owner(channel) == "account_2"
+    assert daemon.app[keys.DOMAINS].core.tracker.owner(channel) == "account_2"
     status, _ = await daemon.post("/api/modify_call", {"channel": channel, "modify_type": "2"})
     assert status == 404
     assert not [a for a in sim.actions if a["Action"] == "Hangup"]
     assert (
-        await daemon.app[keys.DB].fetchval(
+        await daemon.app[keys.DOMAINS].core.db.fetchval(
             "SELECT COUNT(*) FROM calls WHERE account_id = 'account_1'"
         )
         == 0
@@ -102,9 +102,9 @@ async def assert_untouched(daemon: Daemon, sim: SimulatedAsterisk, channel: str)
 async def test_a_session_without_the_secret_is_refused_before_any_command(
     daemon: Daemon, sim: SimulatedAsterisk, agi_port: int, secret: str | None
 ) -> None:
-    await daemon.app[keys.DIDS].add(DID, "account_1", "sales")
+    await daemon.app[keys.DOMAINS].calls.dids.add(DID, "account_1", "sales")
     _, channel, uniqueid = await victims_call(daemon)
-    victim_linkedid = daemon.app[keys.TRACKER].channel(channel).linkedid  # type: ignore[union-attr]
+    victim_linkedid = daemon.app[keys.DOMAINS].core.tracker.channel(channel).linkedid  # type: ignore[union-attr]
     assert await session(agi_port, env(uniqueid, channel, secret), victim_linkedid) == []
     await assert_untouched(daemon, sim, channel)
     assert rejections(daemon, "agi_auth") == 1
@@ -114,18 +114,18 @@ async def test_a_session_for_a_channel_the_pbx_does_not_have_writes_nothing(
     daemon: Daemon, sim: SimulatedAsterisk, agi_port: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(agi_server, "LIVE_WAIT", 0.2)
-    await daemon.app[keys.DIDS].add(DID, "account_1", "sales")
+    await daemon.app[keys.DOMAINS].calls.dids.add(DID, "account_1", "sales")
     secret = await secret_of(daemon, sim)
     fake = env("1733000000.999", "PJSIP/fake-00000001", secret)
     assert await session(agi_port, fake) == []
-    assert await daemon.app[keys.DB].fetchval("SELECT COUNT(*) FROM calls") == 0
+    assert await daemon.app[keys.DOMAINS].core.db.fetchval("SELECT COUNT(*) FROM calls") == 0
     assert rejections(daemon, "agi_channel") == 1
 
 
 async def test_an_owned_call_is_never_relinked_even_with_the_secret(
     daemon: Daemon, sim: SimulatedAsterisk, agi_port: int
 ) -> None:
-    await daemon.app[keys.DIDS].add(DID, "account_1", "sales")
+    await daemon.app[keys.DOMAINS].calls.dids.add(DID, "account_1", "sales")
     secret = await secret_of(daemon, sim)
     _, channel, uniqueid = await victims_call(daemon)
     assert await session(agi_port, env(uniqueid, channel, secret)) == []

@@ -32,11 +32,11 @@ async def reconnected(daemon: Daemon, times: int = 1) -> bool:
 
 
 async def connected(daemon: Daemon) -> bool:
-    return daemon.app[keys.AMI].connected
+    return daemon.app[keys.DOMAINS].pbx.pool.connected
 
 
 async def disconnected(daemon: Daemon) -> bool:
-    return not daemon.app[keys.AMI].connected
+    return not daemon.app[keys.DOMAINS].pbx.pool.connected
 
 
 async def test_asterisk_restart_shutdown_eof_refusal_then_reconnect(
@@ -88,7 +88,7 @@ async def test_replies_panoramisk_took_for_lists_resolve_and_keep_the_link(
     """'Atxfer successfully queued' raised KeyError('async') inside panoramisk's protocol
     (the link dropped) and QueueAdd's 'Added interface to queue' waited for a list that
     never comes; the caller now says which actions answer with lists."""
-    ami = daemon.app[keys.AMI].first.client
+    ami = daemon.app[keys.DOMAINS].pbx.pool.first.client
     _, reply = await daemon.post("/api/click2call", LONG_CALL)
     request_id = reply["response"]["request_id"]
 
@@ -96,7 +96,7 @@ async def test_replies_panoramisk_took_for_lists_resolve_and_keep_the_link(
         return next(
             (
                 c.name
-                for c in daemon.app[keys.TRACKER].live_channels()
+                for c in daemon.app[keys.DOMAINS].core.tracker.live_channels()
                 if is_originated_leg(c.uniqueid)
                 and request_id_from_uniqueid(c.uniqueid) == request_id
                 and c.state == "Up"
@@ -112,7 +112,7 @@ async def test_replies_panoramisk_took_for_lists_resolve_and_keep_the_link(
     added = await ami.send_one(queue_add)
     assert added.get("Message") == "Added interface to queue"
     assert ami.connected
-    registry = daemon.app[keys.METRICS].registry
+    registry = daemon.app[keys.DOMAINS].core.metrics.registry
     assert registry.get_sample_value("cpaas_ami_reconnects_total") == 0
 
 

@@ -36,8 +36,8 @@ async def client(aiohttp_client, tmp_path):
     shutil.copy(ASTERISK / "queue_log.txt", tmp_path / "queue_log")
     app = create_app(config)
     test_client = await aiohttp_client(app)
-    await app[keys.AMI].get(DEFAULT_PBX_ID).queue_log.poll_once()
-    users = app[keys.QUEUE_STATS].users
+    await app[keys.DOMAINS].pbx.pool.get(DEFAULT_PBX_ID).queue_log.poll_once()
+    users = app[keys.DOMAINS].queue_log.stats.users
     await users.add("admin", "*", "admin-password")
     await users.add("sally", "sales", "sales-password")
     return test_client

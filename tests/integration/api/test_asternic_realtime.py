@@ -24,7 +24,7 @@ async def test_realtime_shows_the_waiting_caller_to_permitted_users_only(tmp_pat
         running_sim(tmp_path, agi_port) as sim,
         running_daemon(daemon_config(tmp_path, sim.port, agi_port)) as daemon,
     ):
-        users = daemon.app[keys.QUEUE_STATS].users
+        users = daemon.app[keys.DOMAINS].queue_log.stats.users
         await users.add("admin", "*", "admin-password")
         await users.add("sally", "sales", "sales-password")
         admin, sally = basic("admin", "admin-password"), basic("sally", "sales-password")
@@ -35,7 +35,7 @@ async def test_realtime_shows_the_waiting_caller_to_permitted_users_only(tmp_pat
             "CallerID": '"Waiting" <0622222222>',
             "Async": "true",
         }  # not an Originate the daemon sends (into an application): built by hand
-        await daemon.app[keys.AMI].first.client.send(
+        await daemon.app[keys.DOMAINS].pbx.pool.first.client.send(
             AmiAction("Originate", wait_in_queue, as_list=False)
         )
 

@@ -14,7 +14,7 @@ NOT_FOUND = {"response": {"success": "false", "message": "callback request not f
 
 
 async def stored_callbacks(daemon: Daemon) -> int:
-    return int(await daemon.app[keys.DB].fetchval("SELECT COUNT(*) FROM callbacks"))
+    return int(await daemon.app[keys.DOMAINS].core.db.fetchval("SELECT COUNT(*) FROM callbacks"))
 
 
 async def test_seed_create_answer_and_lookup_in_zone_and_utc(daemon: Daemon) -> None:

@@ -111,7 +111,7 @@ async def test_claimed_callback_is_reconciled_not_redialled_after_a_crash(
     config = daemon_config(tmp_path, sim.port, agi_port)
     async with running_daemon(config) as first:
         request_id = await create(first, new_callback(3600))
-        await first.app[keys.DB].execute(
+        await first.app[keys.DOMAINS].core.db.execute(
             "UPDATE callbacks SET state='dialing', attempts=1 WHERE request_id=?", (request_id,)
         )
 

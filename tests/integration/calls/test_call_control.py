@@ -21,7 +21,7 @@ LONG_CALL = {**SEED_BODY, "agent_number": "919979270019", "destination_number": 
 
 
 async def live_channels(daemon: Daemon, request_id: str) -> list[str]:
-    tracker = daemon.app[keys.TRACKER]
+    tracker = daemon.app[keys.DOMAINS].core.tracker
     return [
         channel.name
         for channel in tracker.live_channels()
@@ -70,7 +70,7 @@ async def test_link_cut_mid_originate_never_places_a_second_call(
 
 
 async def _connected(daemon: Daemon) -> bool:
-    return daemon.app[keys.AMI].connected
+    return daemon.app[keys.DOMAINS].pbx.pool.connected
 
 
 async def test_pbx_down_answers_503_and_dials_nothing(tmp_path: Path, agi_port: int) -> None:
@@ -83,7 +83,7 @@ async def test_pbx_down_answers_503_and_dials_nothing(tmp_path: Path, agi_port: 
         }
         _, stats = await daemon.get("/api/get_cdr_statistics")
         assert stats["response"]["result"]["total_calls"] == [0]
-        rows = await daemon.app[keys.DB].fetchval("SELECT COUNT(*) FROM calls")
+        rows = await daemon.app[keys.DOMAINS].core.db.fetchval("SELECT COUNT(*) FROM calls")
         assert rows == 0
         status, health = await daemon.get("/health", account=None)
         assert (status, health["ami"], health["db"]) == (503, False, True)
@@ -119,7 +119,7 @@ async def test_live_statistics_and_hangup(daemon: Daemon, sim: SimulatedAsterisk
 
     agent_channel = next(
         c.name
-        for c in daemon.app[keys.TRACKER].live_channels()
+        for c in daemon.app[keys.DOMAINS].core.tracker.live_channels()
         if request_id_from_uniqueid(c.uniqueid) == request_id and c.name.endswith(";1")
     )
     # Another account cannot touch it, and learns nothing about it.

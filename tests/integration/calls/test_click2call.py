@@ -7,6 +7,7 @@ import re
 import pytest
 
 from cpaas_daemon.calls.model import request_id_from_uniqueid
+from cpaas_daemon.sim.cdr import CdrConf
 from cpaas_daemon.sim.server import SimulatedAsterisk
 from tests.click2call_matrix import MATRIX, cdr_of, place_all
 from tests.harness import Daemon
@@ -175,8 +176,16 @@ async def test_malformed_json_is_a_400_in_the_dialect(daemon: Daemon) -> None:
         }
 
 
+@pytest.mark.parametrize(
+    "sim_options",
+    [{"cdr": CdrConf(unanswered=True, congestion=True)}, {"cdr": CdrConf()}],
+    ids=["cdr-all", "cdr-defaults"],
+)
 async def test_outcome_matrix_matches_the_real_asterisks(daemon: Daemon) -> None:
-    """tests/real_asterisk/test_click2call.py runs the same matrix on Asterisk 22."""
+    """tests/real_asterisk/test_click2call.py runs the same matrix on Asterisk 22, under
+    both cdr.conf settings; cdr-defaults (Asterisk's own, and the simulator's default)
+    writes no CDR for a first leg that did not answer and FAILED for congestion, so the
+    daemon's AMI-built CDR must give the same answer."""
     request_ids = await place_all(daemon)
     seen = {}
     for pair, request_id in request_ids.items():

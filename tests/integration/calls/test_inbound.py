@@ -23,7 +23,7 @@ async def inbound_cdrs(daemon: Daemon, account: str = "account_1") -> list[dict[
 async def test_did_call_is_the_accounts_inbound_call(
     daemon: Daemon, sim: SimulatedAsterisk
 ) -> None:
-    await daemon.app[keys.DIDS].add(DID, "account_1", "sales")
+    await daemon.app[keys.DOMAINS].calls.dids.add(DID, "account_1", "sales")
     # The agent talks 200 simulated seconds (4 s here), long enough to be seen live.
     await sim.inbound_call(DID, CALLER, variables={"__AGENT_WAIT": "200"})
 
@@ -46,11 +46,11 @@ async def test_did_call_is_the_accounts_inbound_call(
 async def test_unknown_did_is_queued_by_the_dialplan_and_seen_by_no_account(
     daemon: Daemon, sim: SimulatedAsterisk
 ) -> None:
-    await daemon.app[keys.DIDS].add(DID, "account_1", "sales")
+    await daemon.app[keys.DOMAINS].calls.dids.add(DID, "account_1", "sales")
     await sim.inbound_call("5550999", CALLER)
     await sim.wait_idle()
     assert await inbound_cdrs(daemon) == []
-    assert await daemon.app[keys.DB].fetchval("SELECT COUNT(*) FROM calls") == 0
+    assert await daemon.app[keys.DOMAINS].core.db.fetchval("SELECT COUNT(*) FROM calls") == 0
 
 
 async def test_the_daemon_points_the_dialplan_at_its_agi_port_after_every_login(

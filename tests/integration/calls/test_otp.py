@@ -16,7 +16,9 @@ from tests.integration.calls.test_click2call import originates
 
 
 async def template_for(daemon: Daemon, account: str = "account_1") -> str:
-    return await daemon.app[keys.ANNOUNCEMENTS].add(account, "Your one time password is {otp}")
+    return await daemon.app[keys.DOMAINS].calls.announcements.add(
+        account, "Your one time password is {otp}"
+    )
 
 
 def seed_body(template_id: str) -> dict[str, str]:

@@ -148,7 +148,7 @@ async def test_a_campaign_cannot_play_another_accounts_recording(
     status, body = await daemon.post("/api/create_campaign", campaign_body(list_id), "account_2")
     assert (status, body["response"]["success"]) == (404, "false")
     assert "recorded_filename" in body["response"]["message"]
-    assert await daemon.app[keys.DB].fetchall("SELECT 1 FROM campaigns") == []
+    assert await daemon.app[keys.DOMAINS].core.db.fetchall("SELECT 1 FROM campaigns") == []
     assert originates(sim.actions) == {}
 
 

@@ -156,7 +156,7 @@ async def test_authentication_is_required(daemon: Daemon, headers: dict[str, str
 
 
 async def test_flow_control_answers_429(daemon: Daemon) -> None:
-    daemon.app[keys.ISALES_FLOW].limit = 3
+    daemon.app[keys.API].isales_flow.limit = 3
     for _ in range(3):
         assert (await stats(daemon))[0] == 200
     status, body = await stats(daemon)

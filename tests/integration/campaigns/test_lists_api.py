@@ -183,7 +183,7 @@ async def test_another_accounts_lists_are_not_found(daemon: Daemon) -> None:
 
 
 async def contacts_of(daemon: Daemon, list_id: str) -> list[tuple[str, str]]:
-    rows = await daemon.app[keys.DB].fetchall(
+    rows = await daemon.app[keys.DOMAINS].core.db.fetchall(
         "SELECT contact_number, contact_name FROM campaign_contacts WHERE list_id = ?"
         " ORDER BY contact_number",
         (list_id,),

@@ -23,8 +23,8 @@ async def test_a_leg_seen_on_ami_and_in_master_csv_is_stored_once(
     request_id = reply["response"]["request_id"]
     await daemon.cdr(request_id)
     await sim.wait_idle()
-    await daemon.app[keys.AMI].get(DEFAULT_PBX_ID).cdr_csv.poll()
-    stored = await daemon.app[keys.DB].fetchval("SELECT COUNT(*) FROM cdr_legs")
+    await daemon.app[keys.DOMAINS].pbx.pool.get(DEFAULT_PBX_ID).cdr_csv.poll()
+    stored = await daemon.app[keys.DOMAINS].core.db.fetchval("SELECT COUNT(*) FROM cdr_legs")
     assert stored == csv_lines(tmp_path) >= 2
     [cdr] = await daemon.cdr(request_id)
     assert cdr["call_status"] == "ANSWERED"
@@ -45,5 +45,5 @@ async def test_cdr_written_while_the_daemon_was_down_is_recovered(
         async with running_daemon(config) as second:
             [cdr] = await second.cdr(request_id)
             assert (cdr["call_status"], cdr["dial_status"]) == ("ANSWERED", "ANSWER")
-            legs = await second.app[keys.DB].fetchval("SELECT COUNT(*) FROM cdr_legs")
+            legs = await second.app[keys.DOMAINS].core.db.fetchval("SELECT COUNT(*) FROM cdr_legs")
             assert legs == csv_lines(tmp_path)

@@ -46,7 +46,7 @@ def probes() -> list[fuzz.Probe]:
 
 
 async def row_counts(daemon: Daemon) -> dict[str, int]:
-    db = daemon.app[keys.DB]
+    db = daemon.app[keys.DOMAINS].core.db
     tables = await db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")
     return {
         row["name"]: await db.fetchval(f'SELECT COUNT(*) FROM "{row["name"]}"') for row in tables
@@ -122,10 +122,12 @@ async def test_ten_thousand_invalid_requests_are_refused_in_dialect_and_change_n
     unthrottled = {"auth_failures_per_peer": 10**9, "auth_failures_per_account": 10**9}
     config = daemon_config(tmp_path, sim.port, agi_port, limits=unthrottled)
     async with running_daemon(config) as daemon:
-        await daemon.app[keys.QUEUE_STATS].users.add(fuzz.STATS_USER, "*", fuzz.STATS_PASSWORD)
+        await daemon.app[keys.DOMAINS].queue_log.stats.users.add(
+            fuzz.STATS_USER, "*", fuzz.STATS_PASSWORD
+        )
         # iSales flow control (100 per account per 5 min) would answer most of its probes
         # 429 before validating them; lift it so every probe reaches the validation.
-        daemon.app[keys.ISALES_FLOW].limit = fuzz.TOTAL
+        daemon.app[keys.API].isales_flow.limit = fuzz.TOTAL
         before = await row_counts(daemon)
         started = time.perf_counter()
         failures = await send_all(daemon, probes)

@@ -67,7 +67,7 @@ async def test_multipart_part_with_a_broken_content_disposition_is_a_400(
         **daemon.headers(), **{"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
     )  # fmt: skip
     assert_in_dialect("upload_csv", status, answer)
-    uploads = daemon.app[keys.CONFIG].campaigns.uploads_dir
+    uploads = daemon.app[keys.DOMAINS].core.config.campaigns.uploads_dir
     assert not any(uploads.rglob("*.csv"))
 
 
@@ -112,7 +112,7 @@ async def test_isales_vdn_id_that_isdigit_accepts_but_int_refuses_is_a_400(
 async def test_asternic_paging_and_seconds_with_a_superscript_digit_are_a_400(
     daemon: Daemon, param: str
 ) -> None:
-    await daemon.app[keys.QUEUE_STATS].users.add(STATS_USER, "*", STATS_PASSWORD)
+    await daemon.app[keys.DOMAINS].queue_log.stats.users.add(STATS_USER, "*", STATS_PASSWORD)
     async with daemon.session.get(
         f"{daemon.url}/stats/rest/index.php?entity=search&{param}=%C2%B2",
         headers={"Authorization": basic(STATS_USER, STATS_PASSWORD)},

@@ -92,7 +92,7 @@ async def test_asterisk_restart_mid_campaign_finishes_without_double_dials(
     status, body = await daemon.post("/api/get_cdr_by_campaign_id", {"campaign_id": campaign_id})
     assert status == 200
     with_cdr = {row["dialed_number"] for row in body["response"]["result"]}
-    db = daemon.app[keys.DB]
+    db = daemon.app[keys.DOMAINS].core.db
     unknown = {
         row[0]
         for row in await db.fetchall(

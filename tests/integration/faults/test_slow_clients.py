@@ -47,7 +47,7 @@ async def closed_within(reader: asyncio.StreamReader, seconds: float) -> bytes:
 
 
 def rejections(daemon: Daemon, limit: str) -> float:
-    registry = daemon.app[keys.METRICS].registry
+    registry = daemon.app[keys.DOMAINS].core.metrics.registry
     return registry.get_sample_value("cpaas_limit_rejections_total", {"limit": limit}) or 0.0
 
 

@@ -42,12 +42,12 @@ def originates(sim: SimulatedAsterisk) -> list[dict[str, Any]]:
 
 
 async def count(daemon: Daemon, sql: str, *params: object) -> int:
-    return int(await daemon.app[keys.DB].fetchval(sql, params))
+    return int(await daemon.app[keys.DOMAINS].core.db.fetchval(sql, params))
 
 
 async def _fill(daemon: Daemon, sql: str, row: Callable[[], tuple[str]]) -> None:
     """Insert filler until 30 writes in a row are refused: no free page, no room left."""
-    db, refused = daemon.app[keys.DB], 0
+    db, refused = daemon.app[keys.DOMAINS].core.db, 0
     while refused < 30:
         try:
             await db.execute(sql, row())
@@ -59,7 +59,7 @@ async def _fill(daemon: Daemon, sql: str, row: Callable[[], tuple[str]]) -> None
 @asynccontextmanager
 async def disk_full(daemon: Daemon) -> AsyncIterator[None]:
     """The database may not grow until the block ends; then space "returns"."""
-    db = daemon.app[keys.DB]
+    db = daemon.app[keys.DOMAINS].core.db
     pages = await db.fetchval("PRAGMA page_count")
     await db.fetchval(f"PRAGMA max_page_count = {int(pages)}")
     await _fill(
@@ -117,7 +117,7 @@ async def test_click2call_while_another_process_holds_the_database_is_a_503_then
 ) -> None:
     """Another connection holds BEGIN EXCLUSIVE past busy_timeout (5 s): 503, no row,
     no Originate. Once it lets go the same request succeeds and dials once."""
-    path = daemon.app[keys.CONFIG].store.path
+    path = daemon.app[keys.DOMAINS].core.config.store.path
     blocker = sqlite3.connect(path, isolation_level=None, timeout=0)
     try:
         blocker.execute("BEGIN EXCLUSIVE")
@@ -149,7 +149,7 @@ async def test_cdr_events_arriving_while_the_disk_is_full_are_stored_once_space_
         running_daemon(daemon_config(tmp_path, sim.port, agi_port)) as daemon,
     ):
         received: list[Event] = []
-        daemon.app[keys.BUS].subscribe(received.append, "Cdr")
+        daemon.app[keys.DOMAINS].core.bus.subscribe(received.append, "Cdr")
         long_call = {**CLICK2CALL, "agent_number": "919979270019",
                      "destination_number": "918000680029"}  # fmt: skip
         status, body = await daemon.post("/api/click2call", long_call)

@@ -30,7 +30,9 @@ class TwoPbx:
     dirs: dict[str, Path]
 
     async def calls_on(self) -> dict[str, str]:
-        rows = await self.daemon.app[keys.DB].fetchall("SELECT request_id, pbx_id FROM calls")
+        rows = await self.daemon.app[keys.DOMAINS].core.db.fetchall(
+            "SELECT request_id, pbx_id FROM calls"
+        )
         return {row["request_id"]: row["pbx_id"] for row in rows}
 
     async def healthy(self, **expected: bool) -> bool:
@@ -173,7 +175,7 @@ async def test_cdrs_queue_log_lines_and_read_positions_name_their_pbx(two: TwoPb
     assert sorted(on.values()) == ["pbx1", "pbx2"]
     for sim in two.sims.values():
         await sim.wait_idle()
-    db = two.daemon.app[keys.DB]
+    db = two.daemon.app[keys.DOMAINS].core.db
 
     async def all_csv_read() -> bool:
         """Each PBX's Master.csv is read to its end, each from its own position."""
@@ -230,7 +232,7 @@ async def test_inbound_calls_on_both_pbxs_are_each_their_own_pbxs_call(two: TwoP
     """The FastAGI hook is told its PBX (&pbx=): the two simulators mint the same
     Uniqueids, and each call is still linked to the channel on its own PBX (looked up
     on any PBX, the second session found the first PBX's channel, already linked)."""
-    await two.daemon.app[keys.DIDS].add(DID, "account_1", "sales")
+    await two.daemon.app[keys.DOMAINS].calls.dids.add(DID, "account_1", "sales")
     for sim in two.sims.values():  # both usually '<this second>.1'
         await sim.inbound_call(DID, CALLER, variables={"__AGENT_WAIT": "20"})
 
@@ -239,7 +241,7 @@ async def test_inbound_calls_on_both_pbxs_are_each_their_own_pbxs_call(two: TwoP
         return bool(body["response"]["result"]["live_calls_inbound"] == 2)
 
     await two.daemon.wait_for(both_live)
-    rows = await two.daemon.app[keys.DB].fetchall(
+    rows = await two.daemon.app[keys.DOMAINS].core.db.fetchall(
         "SELECT pbx_id FROM calls WHERE kind = 'inbound' ORDER BY pbx_id"
     )
     assert [row["pbx_id"] for row in rows] == ["pbx1", "pbx2"]

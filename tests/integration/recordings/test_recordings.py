@@ -41,7 +41,7 @@ AUDIO = wav_bytes()
 
 
 def recordings_dir(daemon: Daemon) -> Path:
-    directory: Path = daemon.app[keys.CONFIG].dial.recordings_dir
+    directory: Path = daemon.app[keys.DOMAINS].core.config.dial.recordings_dir
     directory.mkdir(parents=True, exist_ok=True)
     return directory
 
@@ -152,8 +152,10 @@ async def test_a_stored_name_outside_the_directory_is_never_served(
     """Defence in depth: even a recording_name written by a bug cannot reach another file
     (a relative or absolute path, a dot file, or a symlink out of the directory)."""
     request_id = await recorded_call(daemon)
-    (recordings_dir(daemon) / "link.wav").symlink_to(daemon.app[keys.CONFIG].store.path)
-    await daemon.app[keys.DB].execute(
+    (recordings_dir(daemon) / "link.wav").symlink_to(
+        daemon.app[keys.DOMAINS].core.config.store.path
+    )
+    await daemon.app[keys.DOMAINS].core.db.execute(
         "UPDATE calls SET recording_name = ? WHERE request_id = ?", (name, request_id)
     )
     assert await answer(daemon, request_id) == (
@@ -180,17 +182,17 @@ async def test_a_live_calls_recording_is_409(daemon: Daemon, sim: SimulatedAster
     )
     # ... and the retention sweep leaves it alone, however old it looks.
     await age(daemon, request_id, days=30)
-    await daemon.app[keys.RECORDING_RETENTION].sweep()
+    await daemon.app[keys.DOMAINS].recordings.retention.sweep()
     assert (recordings_dir(daemon) / f"{request_id}.wav").exists()
 
 
 async def _is_live(daemon: Daemon, request_id: str) -> bool:
-    return request_id in daemon.app[keys.TRACKER].live_requests()
+    return request_id in daemon.app[keys.DOMAINS].core.tracker.live_requests()
 
 
 async def age(daemon: Daemon, request_id: str, days: int) -> None:
     """Make a call look ``days`` old (a test cannot wait for the retention period)."""
-    await daemon.app[keys.DB].execute(
+    await daemon.app[keys.DOMAINS].core.db.execute(
         "UPDATE calls SET created_at = ? WHERE request_id = ?",
         (iso(utc_now() - timedelta(days=days)), request_id),
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from cpaas_daemon.sim import SimConfig, SimulatedAsterisk
+from cpaas_daemon.sim.cdr import CdrConf
 
 SCALE = 0.03
 
@@ -20,6 +21,7 @@ async def sim(tmp_path: Path) -> AsyncIterator[SimulatedAsterisk]:
             time_scale=SCALE,
             queue_log_path=tmp_path / "queue_log",
             cdr_csv_path=tmp_path / "Master.csv",
+            cdr=CdrConf(unanswered=True, congestion=True),  # the reference rig's cdr.conf
         )
     )
     await server.start()

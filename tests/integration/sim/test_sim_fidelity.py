@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
-from cpaas_daemon.sim import SimulatedAsterisk
+from cpaas_daemon.sim import SimConfig, SimulatedAsterisk
+from cpaas_daemon.sim.cdr import CdrConf
 from tests.integration.sim.conftest import SCALE
 from tests.integration.sim.sim_ami_client import Frame, get
 from tests.integration.sim.sim_trace import (
@@ -20,6 +23,7 @@ from tests.integration.sim.sim_trace import (
     replay,
     responses,
 )
+from tests.real_asterisk.rig import AMI_SECRET, REPO
 
 SCENARIOS = [
     "login_success",
@@ -107,5 +111,50 @@ async def test_scenario_matches_trace(scenario: str, sim: SimulatedAsterisk) -> 
         PRIOR_STATE[scenario](sim)
     sim.core.scale = SLOW_SCALE.get(scenario, SCALE)
     got = await replay(sim.port, scenario, sim.core.scale, sim.core.idle)
+    problems = mismatches(got, received(load(scenario)))
+    assert not problems, "\n".join(problems)
+
+
+# Scenarios recorded on the project's rig (tests/real_asterisk/record_trace.py), with the
+# rig's cdr.conf for each: its AMI user's secret and read= classes and its [globals] (phones
+# and agents talk 1 s) instead of the reference rig's.
+RIG_SCENARIOS = {
+    "atxfer_click2call": CdrConf(unanswered=True, congestion=True),
+    "click2call_cdr_defaults": CdrConf(),  # Asterisk's own defaults
+}
+
+
+# click2call_cdr_defaults sends each Originate as soon as the call before it has ended
+# (tens of ms after its last event): a slower clock keeps that order on a loaded machine.
+RIG_SCALE = {"click2call_cdr_defaults": 0.1}
+
+
+def shipped_read_classes() -> frozenset[str]:
+    """The read= classes of the AMI user asterisk/manager.conf ships (the rig's user)."""
+    text = (REPO / "asterisk" / "manager.conf").read_text()
+    found = re.search(r"^read\s*=\s*(\S+)", text, re.MULTILINE)
+    assert found is not None
+    return frozenset(found[1].split(","))
+
+
+@pytest.mark.parametrize("scenario", RIG_SCENARIOS)
+async def test_rig_scenario_matches_trace(scenario: str, tmp_path: Path) -> None:
+    """The same comparison for the traces recorded on the project's rig, against a
+    simulator configured like tests/real_asterisk/rig.py's Asterisk."""
+    sim = SimulatedAsterisk(
+        SimConfig(
+            secret=AMI_SECRET,
+            read=shipped_read_classes(),
+            time_scale=RIG_SCALE.get(scenario, SCALE),
+            globals={"SIM_WAIT": "1", "AGENT_WAIT": "1"},
+            cdr_csv_path=tmp_path / "Master.csv",
+            cdr=RIG_SCENARIOS[scenario],
+        )
+    )
+    await sim.start()
+    try:
+        got = await replay(sim.port, scenario, sim.core.scale, sim.core.idle)
+    finally:
+        await sim.stop()
     problems = mismatches(got, received(load(scenario)))
     assert not problems, "\n".join(problems)

@@ -65,7 +65,7 @@ async def test_ecounters_answers_in_the_seed_examples_shape(daemon: Daemon) -> N
 
 
 async def test_agent_dashboard_answers_in_the_seed_examples_shape(daemon: Daemon) -> None:
-    db = daemon.app[keys.DB]
+    db = daemon.app[keys.DOMAINS].core.db
     await db.execute(
         "INSERT INTO dids (did, account_id, queue) VALUES ('5550100', 'account_1', 'sales')"
     )
@@ -134,7 +134,7 @@ async def test_requested_fields_follow_the_seed_keys(daemon: Daemon) -> None:
 
 
 async def test_a_suspended_account_with_the_right_token_gets_1039(daemon: Daemon) -> None:
-    await daemon.app[keys.DB].execute(
+    await daemon.app[keys.DOMAINS].core.db.execute(
         "UPDATE accounts SET disabled = 1 WHERE account_id = 'account_2'"
     )
     _, right = await post(daemon, DASHBOARD, auth(daemon, "account_2"))
@@ -144,7 +144,7 @@ async def test_a_suspended_account_with_the_right_token_gets_1039(daemon: Daemon
 
 async def test_agent_errors_unknown_agent_and_agent_session(daemon: Daemon) -> None:
     """An unknown ssid agent is 1003; an agent's session may not read Ecounters (1015)."""
-    db = daemon.app[keys.DB]
+    db = daemon.app[keys.DOMAINS].core.db
     await db.execute(
         "INSERT INTO dids (did, account_id, queue) VALUES ('5550100', 'account_1', 'sales')"
     )
@@ -157,7 +157,7 @@ async def test_agent_errors_unknown_agent_and_agent_session(daemon: Daemon) -> N
 
 
 async def test_each_account_counts_only_its_own_calls(daemon: Daemon) -> None:
-    await daemon.app[keys.DB].execute(
+    await daemon.app[keys.DOMAINS].core.db.execute(
         "INSERT INTO calls (request_id, account_id, kind, direction, state, created_at)"
         " VALUES ('00000000aa', 'account_2', 'c2c', 'outbound-api', 'originated', ?)",
         (iso(utc_now()),),

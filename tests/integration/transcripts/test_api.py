@@ -41,7 +41,7 @@ async def settled(daemon: Daemon, request_id: str) -> dict[str, Any]:
 async def hang_up(daemon: Daemon, request_id: str) -> None:
     agent = next(
         c.name
-        for c in daemon.app[keys.TRACKER].live_channels()
+        for c in daemon.app[keys.DOMAINS].core.tracker.live_channels()
         if request_id_from_uniqueid(c.uniqueid) == request_id and c.name.endswith(";1")
     )
     status, _ = await daemon.post("/api/modify_call", {"channel": agent, "modify_type": "2"})
@@ -220,4 +220,6 @@ async def test_a_call_refused_before_it_is_written_leaves_no_transcript_row(
     async with running_daemon(config, connect=False) as daemon:
         status, body = await daemon.post("/api/click2call", SEED_BODY)
         assert status == 503, body
-        assert await daemon.app[keys.DB].fetchval("SELECT COUNT(*) FROM transcripts") == 0
+        assert (
+            await daemon.app[keys.DOMAINS].core.db.fetchval("SELECT COUNT(*) FROM transcripts") == 0
+        )

@@ -43,7 +43,7 @@ async def sim(tmp_path: Path) -> AsyncIterator[SimulatedAsterisk]:
 async def daemon(tmp_path: Path, sim: SimulatedAsterisk) -> AsyncIterator[Daemon]:
     config = daemon_config(tmp_path, sim.port, free_port())
     async with running_daemon(config) as running:
-        users = running.app[keys.QUEUE_STATS].users
+        users = running.app[keys.DOMAINS].queue_log.stats.users
         await users.add(BOSS.login, "*", BOSS.password)
         await users.add(SALES_LEAD.login, "sales", SALES_LEAD.password)
         yield running

@@ -87,7 +87,9 @@ async def test_stream_coalesces_a_burst_of_calls_into_few_updates(
     daemon: Daemon, sim: SimulatedAsterisk
 ) -> None:
     events: list[str] = []
-    daemon.app[keys.BUS].subscribe(lambda event: events.append(event["Event"]), *RELEVANT_EVENTS)
+    daemon.app[keys.DOMAINS].core.bus.subscribe(
+        lambda event: events.append(event["Event"]), *RELEVANT_EVENTS
+    )
     url = f"{daemon.url}/wallboard/events"
     async with daemon.session.get(url, headers=BOSS.auth) as response:
         stream = EventStream(response)
@@ -149,7 +151,9 @@ async def test_shutdown_ends_open_streams_promptly(tmp_path: Any, sim: Simulated
     config = daemon_config(tmp_path, sim.port, free_port())
     async with aiohttp.ClientSession() as viewer:
         async with running_daemon(config) as running:
-            await running.app[keys.QUEUE_STATS].users.add(BOSS.login, "*", BOSS.password)
+            await running.app[keys.DOMAINS].queue_log.stats.users.add(
+                BOSS.login, "*", BOSS.password
+            )
             response = await viewer.get(f"{running.url}/wallboard/events", headers=BOSS.auth)
             stream = EventStream(response)
             await stream.board()

@@ -19,7 +19,11 @@ URL = "https://crm.example.com/hooks?token=x"
 
 
 async def rows(daemon: Daemon) -> int:
-    return int(await daemon.app[keys.DB].fetchval("SELECT COUNT(*) FROM webhook_subscriptions"))
+    return int(
+        await daemon.app[keys.DOMAINS].core.db.fetchval(
+            "SELECT COUNT(*) FROM webhook_subscriptions"
+        )
+    )
 
 
 async def test_create_list_modify_delete(daemon: Daemon) -> None:
@@ -113,7 +117,7 @@ def test_cli_add_list_dead_redeliver_remove(tmp_path: Path, capsys: Any) -> None
 async def test_an_endpoint_added_by_the_cli_is_used_by_the_running_daemon(
     daemon: Daemon, receiver: Receiver, capsys: Any
 ) -> None:
-    db = str(daemon.app[keys.CONFIG].store.path)
+    db = str(daemon.app[keys.DOMAINS].core.config.store.path)
     added = await asyncio.to_thread(
         main, ["--db", db, "webhooks", "add", "account_1", receiver.url("/cli")]
     )

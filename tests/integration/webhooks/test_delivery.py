@@ -113,7 +113,9 @@ async def test_an_account_without_endpoints_writes_no_event_rows(
 ) -> None:
     request_id = await click2call(daemon)
     await daemon.cdr(request_id)
-    assert await daemon.app[keys.DB].fetchval("SELECT COUNT(*) FROM webhook_events") == 0
+    assert (
+        await daemon.app[keys.DOMAINS].core.db.fetchval("SELECT COUNT(*) FROM webhook_events") == 0
+    )
 
 
 async def test_rotation_signs_with_both_secrets_until_the_old_one_expires(

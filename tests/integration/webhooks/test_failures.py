@@ -17,7 +17,9 @@ from tests.integration.webhooks.receiver import Receiver, running_receiver, veri
 
 
 async def delivery_rows(daemon: Daemon) -> list[Any]:
-    return await daemon.app[keys.DB].fetchall("SELECT * FROM webhook_deliveries ORDER BY id")
+    return await daemon.app[keys.DOMAINS].core.db.fetchall(
+        "SELECT * FROM webhook_deliveries ORDER BY id"
+    )
 
 
 async def test_500s_are_retried_with_the_same_id_until_accepted(
@@ -127,12 +129,14 @@ async def test_a_slow_endpoint_holds_its_own_slots_only(daemon: Daemon, receiver
     receiver.delays["/slow"] = 3.0  # beyond the 1 s timeout: every attempt times out
     await subscribe(daemon, receiver.url("/slow"), events="call.initiated")
     await subscribe(daemon, receiver.url("/fast"), events="call.initiated")
-    await daemon.app[keys.ACCOUNTS].set_limits("account_1", 100.0, None)  # 8 calls at once
+    await daemon.app[keys.DOMAINS].core.accounts.set_limits(
+        "account_1", 100.0, None
+    )  # 8 calls at once
     calls = [await click2call(daemon) for _ in range(8)]
     await receiver.wait(
         lambda: all(has(receiver, "/fast", rid, "call.initiated") for rid in calls), within=3
     )
-    per_endpoint = daemon.app[keys.CONFIG].webhooks.concurrency_per_endpoint
+    per_endpoint = daemon.app[keys.DOMAINS].core.config.webhooks.concurrency_per_endpoint
     assert receiver.peak["/slow"] == per_endpoint
 
     async def timed_out() -> bool:

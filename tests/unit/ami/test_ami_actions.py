@@ -12,7 +12,7 @@ from cpaas_daemon.ami import actions
 from cpaas_daemon.ami.actions import ACTIONS, AmiAction, UnsafeValue
 from cpaas_daemon.ami.errors import AmiRefused, AmiUnavailable
 from cpaas_daemon.calls.placement import NotSent, Refused, Uncertain
-from cpaas_daemon.errors import ApiError
+from cpaas_daemon.errors import DomainError
 from cpaas_daemon.store.errors import StoreUnavailable
 
 
@@ -89,4 +89,4 @@ def test_outcomes_are_siblings_not_api_errors() -> None:
         for one, other in itertools.permutations(family, 2):
             assert not issubclass(one, other)
     for domain in (AmiRefused, AmiUnavailable, Refused, NotSent, Uncertain, StoreUnavailable):
-        assert not issubclass(domain, ApiError)
+        assert not issubclass(domain, DomainError)

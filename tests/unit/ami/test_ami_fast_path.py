@@ -13,7 +13,7 @@ from panoramisk.message import Message
 from cpaas_daemon.ami import actions
 from cpaas_daemon.ami.bus import PBX_KEY, EventBus
 from cpaas_daemon.ami.client import AmiClient
-from cpaas_daemon.ami.protocol import as_event, parse_event
+from cpaas_daemon.ami.protocol import as_event, parse_event, parse_frame
 from cpaas_daemon.config import DEFAULT_PBX_ID, AmiConfig
 from cpaas_daemon.metrics import Metrics
 from tests.fixtures import ASTERISK, ami_frames
@@ -182,9 +182,12 @@ def test_parse_event_equals_panoramisk_on_every_recorded_event() -> None:
     ]
     assert len(frames) > 1000
     for raw in frames:
+        expected = list(as_event(Message.from_line(raw)).items())
         parsed = parse_event(raw)
-        assert parsed is not None
-        assert list(parsed.items()) == list(as_event(Message.from_line(raw)).items())
+        # It declines a Result header (AttendedTransfer, BlindTransfer): panoramisk
+        # un-quotes it, so parse_frame takes panoramisk's path and still agrees.
+        assert parsed is not None or "\r\nResult: " in raw, raw
+        assert list((parsed or parse_frame(raw) or {}).items()) == expected
 
 
 @pytest.mark.parametrize(

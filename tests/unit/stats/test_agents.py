@@ -13,6 +13,7 @@ import pytest
 from cpaas_daemon.stats.agent_login import MemberLine, agent_key, duration, replay
 from cpaas_daemon.stats.agents import AgentDashboard
 from cpaas_daemon.stats.errors import AgentNotFound, AgentNotLoggedIn
+from cpaas_daemon.stats.member_names import MemberNames
 from cpaas_daemon.store.db import Database
 from tests.unit.stats.conftest import UTC_DAY, LineWriter, at
 
@@ -129,3 +130,21 @@ def test_login_state_counts_queues_pool_and_pause_all() -> None:
 
 def test_duration_is_hours_minutes_seconds_as_strings() -> None:
     assert duration(3 * 3600 + 61) == ["3", "1", "1"]
+
+
+def test_an_interface_meets_the_member_name_ami_paired_it_with() -> None:
+    """queue_log's ADDMEMBER names PJSIP/101, PAUSE names Alice: the AMI pairing joins them
+    (QueueMemberAdded spells it Interface/MemberName, the QueueStatus list Location/Name)."""
+    members = MemberNames()
+    lines = [
+        MemberLine(100, "sales", "PJSIP/101", "ADDMEMBER"),
+        MemberLine(110, "sales", "Alice", "PAUSE"),
+        MemberLine(120, "support", "PJSIP/102", "ADDMEMBER"),
+    ]
+    assert not replay(lines, {"Alice"}, members.name_of)["Alice"].logged_in
+    members.learn({"Event": "QueueMemberAdded", "Interface": "PJSIP/101", "MemberName": "Alice"})
+    members.learn({"Event": "QueueMember", "Location": "PJSIP/102", "Name": "Bob"})
+    states = replay(lines, {"Alice", "Bob"}, members.name_of)
+    assert (states["Alice"].logged_in, states["Alice"].available) == (True, False)
+    assert (states["Bob"].logged_in, states["Bob"].session_type) == (True, "Web")
+    assert members.name_of("PJSIP/999") == "PJSIP/999"

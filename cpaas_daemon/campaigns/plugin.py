@@ -1,16 +1,14 @@
-"""How the campaign domain plugs into the app, so ``create_app`` needs two lines.
+"""The campaign domain: lists, campaigns, their dialer and the campaign IVR's FastAGI route.
 
-The dialer is started by ``running(keys.CAMPAIGN_DIALER)`` after the AMI client: it
-reconciles attempts left by a previous process and then dials as soon as the PBX is
-connected (until then its campaigns show as paused).
+The dialer starts after the AMI link: it reconciles attempts left by a previous process
+and then dials as soon as the PBX is connected (until then its campaigns show as paused).
 """
 
 from __future__ import annotations
 
-from aiohttp import web
+from dataclasses import dataclass
 
-from cpaas_daemon import keys
-from cpaas_daemon.api.isales import FlowControl
+from cpaas_daemon.calls.plugin import CallsPlugin
 from cpaas_daemon.campaigns.attempts import AttemptPlacer
 from cpaas_daemon.campaigns.dialer import CampaignDialer
 from cpaas_daemon.campaigns.inflight import InFlight
@@ -22,27 +20,36 @@ from cpaas_daemon.campaigns.repository import CampaignRepository
 from cpaas_daemon.campaigns.service import CampaignService
 from cpaas_daemon.campaigns.targets import TargetStore
 from cpaas_daemon.campaigns.uploads import Uploads
+from cpaas_daemon.cdr.plugin import CdrPlugin
+from cpaas_daemon.core import Core
+from cpaas_daemon.lifecycle import Context, running
+from cpaas_daemon.pbx.plugin import PbxPlugin
 
 
-def setup_campaigns(app: web.Application) -> None:
-    """Needs DB, AMI, TRACKER, ORIGINATOR, CDR_INGEST, AGI and TTS to be set already."""
-    config, db = app[keys.CONFIG], app[keys.DB]
+@dataclass(frozen=True)
+class CampaignsPlugin:
+    service: CampaignService
+    contexts: tuple[Context, ...]
+
+
+def build(core: Core, calls: CallsPlugin, cdr: CdrPlugin, pbx: PbxPlugin) -> CampaignsPlugin:
+    config, db = core.config, core.db
     campaigns, targets, inflight = CampaignRepository(db), TargetStore(db), InFlight()
     uploads = Uploads(config.campaigns.uploads_dir)
-    prompts = Prompts(uploads, app[keys.TTS])
-    placer = AttemptPlacer(targets, app[keys.ORIGINATOR], prompts, inflight)
-    app[keys.CAMPAIGN_DIALER] = dialer = CampaignDialer(
+    prompts = Prompts(uploads, core.tts)
+    placer = AttemptPlacer(targets, calls.originator, prompts, inflight)
+    dialer = CampaignDialer(
         campaigns=campaigns,
         targets=targets,
         placer=placer,
         inflight=inflight,
-        ami=app[keys.AMI],
-        tracker=app[keys.TRACKER],
-        cdr=app[keys.CDR_INGEST],
+        ami=pbx.pool,
+        tracker=core.tracker,
+        cdr=cdr.ingest,
         config=config.campaigns,
         dial=config.dial,
     )
-    app[keys.CAMPAIGNS] = CampaignService(
+    service = CampaignService(
         lists=ListRepository(db),
         campaigns=campaigns,
         dialer=dialer,
@@ -50,5 +57,5 @@ def setup_campaigns(app: web.Application) -> None:
         prompts=prompts,
         progress=CampaignProgress(db),
     )
-    app[keys.ISALES_FLOW] = FlowControl()
-    app[keys.AGI].route(ROUTE, CampaignIvr(db))
+    core.agi.route(ROUTE, CampaignIvr(db))
+    return CampaignsPlugin(service=service, contexts=(running(dialer),))
