@@ -102,7 +102,7 @@ async def _ready(app: web.Application, args: argparse.Namespace, port: int, read
         await app[keys.DOMAINS].core.accounts.add(ACCOUNT, SECRET)
     if not args.no_ami:
         async with asyncio.timeout(20):
-            await app[keys.DOMAINS].core.ami.wait_connected()
+            await app[keys.DOMAINS].pbx.pool.wait_connected()
     print(json.dumps({"http_port": port}), file=ready, flush=True)
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)

@@ -80,6 +80,16 @@ class StoreConfig(_Section):
         return value
 
 
+def dial_template(value: str) -> str:
+    """A dial template's check (``dial.*`` and each ``[[pbx]]``'s own)."""
+    if value.count("{number}") != 1 or "/" not in value:
+        raise ValueError("must look like TECH/...{number}... with {number} exactly once")
+    if not re.fullmatch(r"[A-Za-z0-9_.@/+:=\-]+", value.replace("{number}", "")):
+        # It reaches Asterisk (Originate, Setvar of the transfer globals) as it is.
+        raise ValueError("may only hold letters, digits and _ . @ / + : = -")
+    return value
+
+
 class DialConfig(_Section):
     """How numbers become Asterisk channels. ``{number}`` is the only placeholder."""
 
@@ -96,12 +106,7 @@ class DialConfig(_Section):
     @field_validator("outbound_template", "extension_template")
     @classmethod
     def _one_placeholder(cls, value: str) -> str:
-        if value.count("{number}") != 1 or "/" not in value:
-            raise ValueError("must look like TECH/...{number}... with {number} exactly once")
-        if not re.fullmatch(r"[A-Za-z0-9_.@/+:=\-]+", value.replace("{number}", "")):
-            # It reaches Asterisk (Originate, Setvar of the transfer globals) as it is.
-            raise ValueError("may only hold letters, digits and _ . @ / + : = -")
-        return value
+        return dial_template(value)
 
 
 class AgiConfig(_Section):
@@ -210,6 +215,35 @@ class LimitsConfig(_Section):
     auth_window_seconds: float = Field(60.0, gt=0)
 
 
+PBX_ID_PATTERN = r"^[a-z][a-z0-9_-]{0,31}$"
+DEFAULT_PBX_ID = "default"
+
+
+class PbxConfig(_Section):
+    """One Asterisk of a ``[[pbx]]`` list: its AMI endpoint, how numbers become its
+    channels, how many calls it may carry and the files its CDRs and queue_log land in.
+
+    The id is stored in every row the PBX produces (calls, CDR legs, queue_log lines, read
+    positions), so it is a short identifier that never changes for that Asterisk."""
+
+    id: str = Field(pattern=PBX_ID_PATTERN)
+    ami: AmiConfig = AmiConfig()
+    outbound_template: str | None = None
+    """None: ``dial.outbound_template``."""
+    extension_template: str | None = None
+    """None: ``dial.extension_template``."""
+    max_channels: int | None = Field(None, ge=1)
+    """Calls (not channels) this PBX may carry at once: originates go elsewhere past it
+    (None: no limit)."""
+    cdr_csv_path: Path | None = None
+    queue_log_path: Path | None = None
+
+    @field_validator("outbound_template", "extension_template")
+    @classmethod
+    def _template(cls, value: str | None) -> str | None:
+        return None if value is None else dial_template(value)
+
+
 class LogConfig(_Section):
     format: Literal["auto", "json", "console"] = "auto"
     level: Literal["debug", "info", "warning", "error"] = "info"
@@ -232,6 +266,33 @@ class Config(_Section):
     webhooks: WebhooksConfig = WebhooksConfig()
     limits: LimitsConfig = LimitsConfig()
     log: LogConfig = LogConfig()
+    pbx: tuple[PbxConfig, ...] = ()
+    """``[[pbx]]`` entries; empty: one PBX, ``default``, from ``[ami]``, ``dial``,
+    ``cdr.csv_path`` and ``queue_log.path`` (:meth:`pbxes`)."""
+
+    @field_validator("pbx")
+    @classmethod
+    def _distinct_ids(cls, value: tuple[PbxConfig, ...]) -> tuple[PbxConfig, ...]:
+        ids = [pbx.id for pbx in value]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"pbx ids must be distinct: {ids}")
+        return value
+
+    def pbxes(self) -> tuple[PbxConfig, ...]:
+        """Every PBX the daemon drives. Without ``[[pbx]]`` it is the
+        single-PBX configuration's one (``default``), so that configuration keeps working
+        as it is; with ``--simulate`` its files are the simulator's."""
+        if self.pbx:
+            return self.pbx
+        sim = self.simulate
+        return (
+            PbxConfig(
+                id=DEFAULT_PBX_ID,
+                ami=self.ami,
+                cdr_csv_path=self.cdr.csv_path or (self.sim.cdr_csv_path if sim else None),
+                queue_log_path=self.queue_log.path or (self.sim.queue_log_path if sim else None),
+            ),
+        )
 
 
 class ConfigError(Exception):

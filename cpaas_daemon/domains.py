@@ -18,6 +18,8 @@ from cpaas_daemon.cdr.plugin import CdrPlugin
 from cpaas_daemon.config import Config
 from cpaas_daemon.core import Core
 from cpaas_daemon.lifecycle import Context
+from cpaas_daemon.pbx import plugin as pbx_plugin
+from cpaas_daemon.pbx.plugin import PbxPlugin
 from cpaas_daemon.queue_log import plugin as queue_log_plugin
 from cpaas_daemon.queue_log.plugin import QueueLogPlugin
 from cpaas_daemon.recordings import plugin as recordings_plugin
@@ -35,6 +37,7 @@ from cpaas_daemon.webhooks.plugin import WebhooksPlugin
 @dataclass(frozen=True)
 class Domains:
     core: Core
+    pbx: PbxPlugin
     calls: CallsPlugin
     cdr: CdrPlugin
     callbacks: CallbacksPlugin
@@ -47,21 +50,21 @@ class Domains:
     wallboard: WallboardPlugin
 
     def contexts(self) -> list[Context]:
-        """Start order (stopped in reverse): the store, FastAGI, TTS and the simulator;
-        the webhook worker before anything emits; the CDR ingest (and CSV catch-up) and
-        the transcripts that wait on it; then the AMI link; then what dials or sweeps
-        once connected (callbacks, campaigns reconcile with the recovered CDRs first;
-        retention keeps a live call's file); the queue_log tailer; the wallboard hub."""
+        """Start order (stopped in reverse): the store, FastAGI and TTS; the webhook
+        worker before anything emits; the CDR ingest and the transcripts that wait on it;
+        then the simulator and each PBX (its Master.csv caught up, its AMI link, its
+        queue_log tailer); then what dials or sweeps once connected (callbacks, campaigns
+        reconcile with the recovered CDRs first; retention keeps a live call's file);
+        the wallboard hub."""
         return [
             *self.core.contexts,
             *self.webhooks.contexts,
             *self.cdr.contexts,
             *self.transcripts.contexts,
-            self.core.link,
+            *self.pbx.contexts,
             *self.callbacks.contexts,
             *self.campaigns.contexts,
             *self.recordings.contexts,
-            *self.queue_log.contexts,
             *self.wallboard.contexts,
         ]
 
@@ -70,20 +73,22 @@ def build(config: Config) -> Domains:
     """Build every component (nothing started). CDR summary hooks run in the order they
     were added: callbacks, transcripts, then the webhook worker's wake-up."""
     core = core_plugin.build(config)
-    calls = calls_plugin.build(core)
     cdr = cdr_plugin.build(core)
+    pbx = pbx_plugin.build(core, cdr)
+    calls = calls_plugin.build(core, pbx)
     callbacks = callbacks_plugin.build(core, calls, cdr)
     transcripts = transcripts_plugin.build(core, cdr)
-    queue_log = queue_log_plugin.build(core)
+    queue_log = queue_log_plugin.build(core, pbx)
     return Domains(
         core=core,
+        pbx=pbx,
         calls=calls,
         cdr=cdr,
         callbacks=callbacks,
         transcripts=transcripts,
         recordings=recordings_plugin.build(core, calls),
         stats=stats_plugin.build(core),
-        campaigns=campaigns_plugin.build(core, calls, cdr),
+        campaigns=campaigns_plugin.build(core, calls, cdr, pbx),
         webhooks=webhooks_plugin.build(core, calls, cdr),
         queue_log=queue_log,
         wallboard=wallboard_plugin.build(core, queue_log),

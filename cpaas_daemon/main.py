@@ -168,6 +168,10 @@ async def _limits(repo: AccountRepository, config: Config, args: argparse.Namesp
     return EXIT_OK
 
 
+SECRETS: Any = {"ami": {"secret"}, "agi": {"secret"}, "pbx": {"__all__": {"ami": {"secret"}}}}
+"""What ``check-config`` never prints."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse(argv)
     try:
@@ -177,13 +181,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG
     setup_logging(config.log.format, config.log.level)
     if args.command == "check-config":
-        print(config.model_dump_json(indent=2, exclude={"ami": {"secret"}, "agi": {"secret"}}))
+        print(config.model_dump_json(indent=2, exclude=SECRETS))
         return EXIT_OK
-    if args.command == "run" and not config.simulate and config.ami.secret == DEFAULT_AMI_SECRET:
+    default_secret = [pbx.id for pbx in config.pbxes() if pbx.ami.secret == DEFAULT_AMI_SECRET]
+    if args.command == "run" and not config.simulate and default_secret:
         # A secret everyone can read in this repository must never open a real PBX.
         print(
-            "cpaas-daemon: ami.secret is the built-in default; set ami.secret "
-            "(or CPAAS_AMI__SECRET) to the secret of manager.conf's user",
+            "cpaas-daemon: ami.secret is the built-in default (PBX "
+            f"{', '.join(default_secret)}); set ami.secret (or CPAAS_AMI__SECRET, or the "
+            "[[pbx]] entry's ami.secret) to the secret of manager.conf's user",
             file=sys.stderr,
         )
         return EXIT_CONFIG

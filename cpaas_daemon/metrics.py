@@ -24,7 +24,9 @@ class Metrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
             registry=r,
         )
-        self.ami_connected = Gauge("cpaas_ami_connected", "1 when logged in to AMI", registry=r)
+        self.ami_connected = Gauge(
+            "cpaas_ami_connected", "1 when logged in to the PBX's AMI", ["pbx"], registry=r
+        )
         self.ami_reconnects = Counter("cpaas_ami_reconnects", "AMI reconnects", registry=r)
         self.ami_events = Counter("cpaas_ami_events", "AMI events received", registry=r)
         self.originates = Counter(

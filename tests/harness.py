@@ -135,7 +135,7 @@ async def _client(app: web.Application, port: int, connect: bool) -> AsyncIterat
             daemon.accounts[account] = secret
         if connect:
             async with asyncio.timeout(10):
-                await app[keys.DOMAINS].core.ami.wait_connected()
+                await app[keys.DOMAINS].pbx.pool.wait_connected()
         yield daemon
     finally:
         await session.close()

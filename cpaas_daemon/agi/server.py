@@ -64,13 +64,22 @@ class AgiRequest:
 
     @property
     def secret(self) -> str:
-        """The ``secret`` query parameter of the AGI URL (res_agi sends the URL as
-        ``agi_request``; the part after the host is also in ``agi_network_script``)."""
+        return self._query("secret")
+
+    @property
+    def pbx_id(self) -> str:
+        """Which PBX the session comes from (the ``CPAAS_PBX_ID`` global its dialplan
+        sends as ``&pbx=``); empty from a dialplan that sends none."""
+        return self._query("pbx")
+
+    def _query(self, name: str) -> str:
+        """A query parameter of the AGI URL (res_agi sends the URL as ``agi_request``;
+        the part after the host is also in ``agi_network_script``)."""
         for source in (
             self.headers.get("agi_request", ""),
             self.headers.get("agi_network_script", ""),
         ):
-            values = parse_qs(urlsplit(source).query or source.partition("?")[2]).get("secret")
+            values = parse_qs(urlsplit(source).query or source.partition("?")[2]).get(name)
             if values:
                 return values[0]
         return ""
@@ -111,7 +120,8 @@ class AgiRequest:
 
 
 AgiHandler = Callable[[AgiRequest], Awaitable[None]]
-LiveLookup = Callable[[str, float], Awaitable["LiveChannel | None"]]
+LiveLookup = Callable[[str, float, str | None], Awaitable["LiveChannel | None"]]
+"""``(uniqueid, within, pbx_id or None for any PBX)`` -> the live channel."""
 
 
 class FastAgiServer:
@@ -194,7 +204,7 @@ class FastAgiServer:
         if handler is None:
             bound.warning("agi.no_route")
             return
-        request.live = await self._live(request.uniqueid, LIVE_WAIT)
+        request.live = await self._live(request.uniqueid, LIVE_WAIT, request.pbx_id or None)
         if request.live is None:
             self._refused("agi_channel", bound)
             return

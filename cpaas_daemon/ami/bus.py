@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Mapping
+from typing import Protocol
 
 import structlog
 
@@ -18,6 +19,18 @@ Event = Mapping[str, str]
 EventHandler = Callable[[Event], None]
 
 ANY = "*"
+
+PBX_KEY = "CpaasPbx"
+"""Added to every event by :class:`PbxEvents`: the id of the PBX it came from (Asterisk
+sends no header of that name). Consumers that store or key what they see (the tracker,
+the CDR ingest) read it; Uniqueids and channel names are unique per PBX only."""
+
+
+class EventSink(Protocol):
+    """What an AMI connection publishes its events to."""
+
+    def wants(self, name: str) -> bool: ...
+    def publish(self, event: dict[str, str]) -> None: ...
 
 
 class EventBus:
@@ -57,3 +70,18 @@ class EventBus:
                 handler(event)
             except Exception:
                 log.exception("ami.handler_failed", ami_event=name, handler=repr(handler))
+
+
+class PbxEvents:
+    """One PBX's door to the shared bus: each event it publishes names its PBX
+    (:data:`PBX_KEY`). The AMI reader builds a fresh dict per event, so adding the key
+    costs one store."""
+
+    def __init__(self, bus: EventBus, pbx_id: str) -> None:
+        self._bus = bus
+        self.pbx_id = pbx_id
+        self.wants = bus.wants
+
+    def publish(self, event: dict[str, str]) -> None:
+        event[PBX_KEY] = self.pbx_id
+        self._bus.publish(event)

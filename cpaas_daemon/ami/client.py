@@ -32,10 +32,10 @@ import structlog
 
 from cpaas_daemon.ami import actions
 from cpaas_daemon.ami.actions import AmiAction
-from cpaas_daemon.ami.bus import EventBus
+from cpaas_daemon.ami.bus import EventBus, PbxEvents
 from cpaas_daemon.ami.errors import AmiRefused, AmiUnavailable
 from cpaas_daemon.ami.protocol import AmiProtocol, Answer, Event
-from cpaas_daemon.config import AmiConfig
+from cpaas_daemon.config import DEFAULT_PBX_ID, AmiConfig
 from cpaas_daemon.metrics import Metrics
 
 log = structlog.get_logger(__name__)
@@ -44,9 +44,14 @@ log = structlog.get_logger(__name__)
 class AmiClient:
     """Keeps one logged-in AMI session alive and exposes :meth:`send`."""
 
-    def __init__(self, config: AmiConfig, bus: EventBus, metrics: Metrics) -> None:
+    def __init__(
+        self, config: AmiConfig, bus: EventBus, metrics: Metrics, pbx_id: str = DEFAULT_PBX_ID
+    ) -> None:
         self.config = config
+        self.pbx_id = pbx_id
         self.bus = bus
+        self._events = PbxEvents(bus, pbx_id)  # every event names this PBX
+        self._connected_gauge = metrics.ami_connected.labels(pbx_id)
         self.metrics = metrics
         self._protocol: AmiProtocol | None = None
         self._lost = asyncio.Event()
@@ -77,7 +82,9 @@ class AmiClient:
 
     async def start(self) -> None:
         self._stopping = False
-        self._supervisor = asyncio.create_task(self._supervise(), name="ami-supervisor")
+        self._supervisor = asyncio.create_task(
+            self._supervise(), name=f"ami-supervisor-{self.pbx_id}"
+        )
 
     async def stop(self) -> None:
         if self._supervisor is not None:
@@ -133,10 +140,12 @@ class AmiClient:
 
     def _on_lost(self, exc: BaseException | None) -> None:
         if self._logged_in.is_set():
-            log.warning("ami.disconnected", reason="shutdown" if exc is None else repr(exc))
+            log.warning(
+                "ami.disconnected", pbx=self.pbx_id, reason="shutdown" if exc is None else repr(exc)
+            )
         self._logged_in.clear()
         self._ready.clear()
-        self.metrics.ami_connected.set(0)
+        self._connected_gauge.set(0)
         self._lost.set()
 
     def _close_protocol(self) -> None:
@@ -145,7 +154,7 @@ class AmiClient:
             self._protocol = None
         self._logged_in.clear()
         self._ready.clear()
-        self.metrics.ami_connected.set(0)
+        self._connected_gauge.set(0)
 
     async def _supervise(self) -> None:
         delay = self.config.reconnect_min
@@ -153,7 +162,12 @@ class AmiClient:
             try:
                 await self._connect_and_login()
             except (OSError, AmiUnavailable, AmiRefused, TimeoutError) as exc:
-                log.warning("ami.connect_failed", error=str(exc) or repr(exc), retry_in=delay)
+                log.warning(
+                    "ami.connect_failed",
+                    pbx=self.pbx_id,
+                    error=str(exc) or repr(exc),
+                    retry_in=delay,
+                )
                 self._close_protocol()
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.config.reconnect_max)
@@ -177,7 +191,7 @@ class AmiClient:
         self._lost.clear()
         _, protocol = await asyncio.wait_for(
             loop.create_connection(
-                lambda: AmiProtocol(self.bus, self.metrics, self._on_lost),
+                lambda: AmiProtocol(self._events, self.metrics, self._on_lost),
                 self.config.host,
                 self.config.port,
             ),
@@ -202,7 +216,7 @@ class AmiClient:
         if response.get("Response") != "Success":
             raise AmiRefused(f"login refused: {response.get('Message', '')}")
         self._logged_in.set()
-        log.info("ami.connected", host=self.config.host, port=self.config.port)
+        log.info("ami.connected", pbx=self.pbx_id, host=self.config.host, port=self.config.port)
 
     async def _after_login(self) -> None:
         """The login hooks, then ready; a hook that fails on a live link is logged and
@@ -219,7 +233,7 @@ class AmiClient:
             except Exception:
                 log.exception("ami.login_hook_failed", hook=repr(hook))
         self._ready.set()
-        self.metrics.ami_connected.set(1)
+        self._connected_gauge.set(1)
 
     async def _watch(self) -> None:
         """Ping every interval; a missed Pong means a dead peer, so drop the link."""

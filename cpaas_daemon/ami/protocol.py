@@ -36,7 +36,7 @@ import structlog
 from panoramisk.message import Message
 
 from cpaas_daemon.ami.actions import AmiAction, Header
-from cpaas_daemon.ami.bus import EventBus
+from cpaas_daemon.ami.bus import EventSink
 from cpaas_daemon.ami.errors import AmiUnavailable
 from cpaas_daemon.metrics import Metrics
 
@@ -131,7 +131,7 @@ class AmiProtocol(asyncio.Protocol):
     or Asterisk's ``Shutdown`` event)."""
 
     def __init__(
-        self, bus: EventBus, metrics: Metrics, on_lost: Callable[[BaseException | None], None]
+        self, bus: EventSink, metrics: Metrics, on_lost: Callable[[BaseException | None], None]
     ) -> None:
         self.bus = bus
         self.metrics = metrics

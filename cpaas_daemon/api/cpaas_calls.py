@@ -28,7 +28,7 @@ from cpaas_daemon.calls.model import CallKind
 from cpaas_daemon.calls.otp import OtpCall, OtpService
 from cpaas_daemon.calls.repository import CallNumbers, CallRepository
 from cpaas_daemon.calls.service import CallService, ModifyType, TwoPartyCall
-from cpaas_daemon.calls.tracker import CallTracker
+from cpaas_daemon.calls.tracker import CallTracker, LiveChannel
 from cpaas_daemon.cdr.queries import CdrQueries, cdr_json
 from cpaas_daemon.errors import NotFound, ValidationFailed
 from cpaas_daemon.recordings.files import RecordingFiles
@@ -100,8 +100,9 @@ class ModifyCall(CpaasModel):
                 raise ValidationFailed("leg (agent or customer) is required with request_id")
         return self
 
-    def target(self, tracker: CallTracker, account_id: str) -> str:
-        """The channel to act on: as given, or the named party of a live call."""
+    def target(self, tracker: CallTracker, account_id: str) -> str | LiveChannel:
+        """The channel to act on: its name as given, or the named party of a live call
+        (the channel itself, on its PBX)."""
         if self.channel is not None:
             return self.channel
         if self.request_id is None or self.leg is None:  # _one_target refused this already

@@ -38,7 +38,7 @@ class InboundHook:
         # The Linkedid AMI told us (the server checked the channel is live), never what
         # the session says; a call that is already some request's is not moved to
         # another account (issue 10.1).
-        if agi.live is None or not self._tracker.link(agi.live.linkedid, info):
+        if agi.live is None or not self._tracker.link(agi.live.linkedid, info, agi.live.pbx_id):
             log.warning("inbound.already_owned", did=did, channel=agi.channel)
             return
         await self._calls.insert(
@@ -52,6 +52,7 @@ class InboundHook:
                 caller_id=caller if DID.match(caller) else "",
                 customer_number=caller if DID.match(caller) else "",
                 dialed_number=did,
+                pbx_id=agi.live.pbx_id,
             ),
             CallState.ORIGINATED,
         )

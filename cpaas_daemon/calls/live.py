@@ -83,7 +83,7 @@ def live_calls(tracker: CallTracker, account_id: str) -> list[LiveCall]:
     return sorted(calls, key=lambda call: call.since)
 
 
-def leg_channel(tracker: CallTracker, account_id: str, request_id: str, leg: Leg) -> str:
+def leg_channel(tracker: CallTracker, account_id: str, request_id: str, leg: Leg) -> LiveChannel:
     """The live channel of one party of an account's call, for ``modify_call``.
 
     Not live, another account's, or without that party yet: one answer for all three,
@@ -93,4 +93,4 @@ def leg_channel(tracker: CallTracker, account_id: str, request_id: str, leg: Leg
     channel = live_call(*found).leg(leg) if found is not None else None
     if channel is None:
         raise NotFound(f"no live {leg} channel for request_id {request_id}")
-    return channel.name
+    return channel  # not its name: two PBXs may each have a channel of that name

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+from cpaas_daemon.config import DEFAULT_PBX_ID
 
 
 class CallKind(StrEnum):
@@ -129,6 +132,13 @@ class CallRequest:
     contact_id: int | None = None
     recording_name: str = ""
     channel_id: str = ""  # minted from request_id and the time when left empty
+    outbound_number: str = ""
+    """Dialled through the outbound template of the PBX the call is placed on, which
+    becomes ``channel`` (empty: ``channel`` is used as given)."""
+    outbound_variables: Mapping[str, str] = field(default_factory=dict)
+    """Channel variables holding a number dialled the same way (``CPAAS_DEST_DIAL``)."""
+    pbx_id: str = DEFAULT_PBX_ID
+    """The PBX it is placed on (set by the pool's choice)."""
 
     def __post_init__(self) -> None:
         if not self.channel_id:

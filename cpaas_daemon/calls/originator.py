@@ -4,6 +4,10 @@ The order matters for "never dial twice": the ``calls`` row exists before the ac
 on the wire, and a lost link after sending marks the call ``uncertain`` instead of
 retrying. Whoever placed it (API, callback, campaign) decides what to do next from the
 CDR that arrives -- or does not.
+
+The PBX is chosen here, at the last moment (:meth:`PbxPool.route`): the call's numbers
+go through that PBX's outbound template, its row names the PBX, and the call counts in
+that PBX's load from before its Originate is sent.
 """
 
 from __future__ import annotations
@@ -12,16 +16,16 @@ import structlog
 
 from cpaas_daemon.ami import actions
 from cpaas_daemon.ami.actions import AmiAction, UnsafeValue
-from cpaas_daemon.ami.client import AmiClient
 from cpaas_daemon.ami.errors import AmiRefused, AmiUnavailable
 from cpaas_daemon.calls.model import CallRequest, CallState, other_channel_id
-from cpaas_daemon.calls.placement import NotSent, Refused, Uncertain
+from cpaas_daemon.calls.placement import Refused, Uncertain
 from cpaas_daemon.calls.repository import CallRepository
 from cpaas_daemon.calls.tracker import CallTracker, RequestInfo
 from cpaas_daemon.cdr.ami_outcome import originate_action_id
 from cpaas_daemon.config import DialConfig
 from cpaas_daemon.log import add_to_request_line
 from cpaas_daemon.metrics import Metrics
+from cpaas_daemon.pbx.pool import Pbx, PbxPool
 
 log = structlog.get_logger(__name__)
 
@@ -29,25 +33,25 @@ log = structlog.get_logger(__name__)
 class Originator:
     def __init__(
         self,
-        ami: AmiClient,
+        pbxes: PbxPool,
         calls: CallRepository,
         tracker: CallTracker,
         dial: DialConfig,
         metrics: Metrics,
     ) -> None:
-        self._ami = ami
+        self._pbxes = pbxes
         self._calls = calls
         self._tracker = tracker
         self._dial = dial
         self._metrics = metrics
 
-    def action(self, call: CallRequest) -> tuple[str, AmiAction]:
-        """The call's ActionID and Originate (raises :class:`UnsafeValue`)."""
+    def action(self, call: CallRequest, pbx: Pbx) -> tuple[str, AmiAction]:
+        """The call's ActionID and Originate on ``pbx`` (raises :class:`UnsafeValue`)."""
         # Inherited (``__``) by every channel the call creates, so a transferred leg's
         # CDR still names its request (the dialplan's [cpaas-transfer] reads it).
         variables = {"__CPAAS_REQUEST_ID": call.request_id, **call.variables}
         # The OriginateResponse of a failed call names its request by this ActionID.
-        action_id = originate_action_id(self._ami.next_action_id(), call.request_id)
+        action_id = originate_action_id(pbx.client.next_action_id(), call.request_id)
         return action_id, actions.originate(
             dial=call.channel,
             context=call.context,
@@ -68,17 +72,25 @@ class Originator:
         Error; the row says ``refused``) or :class:`Uncertain` (sent, link lost: the row
         says ``uncertain`` and only the CDR decides).
         """
-        if not self._ami.connected:
-            raise NotSent("PBX is not connected; no call was placed", call.request_id)
+        pbx = self._pbxes.route(call.request_id)  # NotSent: no PBX connected with room
+        call = pbx.routed(call)
         try:
-            action_id, originate = self.action(call)
+            action_id, originate = self.action(call, pbx)
         except UnsafeValue as exc:
             raise Refused(str(exc), call.request_id) from exc
-        await self._calls.insert(call)
-        self._tracker.register(RequestInfo(call.request_id, call.account_id, call.kind))
-        bound = log.bind(request_id=call.request_id, account=call.account_id, kind=call.kind)
+        # Counted in the PBX's load before the first await: calls placed at the same
+        # moment see each other, so a burst spreads and stops at max_channels.
+        self._tracker.register(RequestInfo(call.request_id, call.account_id, call.kind), pbx.id)
         try:
-            await self._ami.send(originate, action_id=action_id)
+            await self._calls.insert(call)
+        except BaseException:
+            self._tracker.forget(call.request_id)
+            raise
+        bound = log.bind(
+            request_id=call.request_id, account=call.account_id, kind=call.kind, pbx=pbx.id
+        )
+        try:
+            await pbx.client.send(originate, action_id=action_id)
         except AmiRefused as exc:
             await self._calls.set_state(call.request_id, CallState.REFUSED)
             self._tracker.forget(call.request_id)
@@ -89,6 +101,7 @@ class Originator:
             # Even "not connected" (the link dropped while the row was written) stays
             # uncertain: the row exists, so the request can not be placed again anyway.
             await self._calls.set_state(call.request_id, CallState.UNCERTAIN)
+            self._tracker.placed(call.request_id)
             self._metrics.originates.labels(call.kind.value, "uncertain").inc()
             bound.warning("call.uncertain", reason=exc.message)
             raise Uncertain(
@@ -98,6 +111,6 @@ class Originator:
         self._calls.mark_originated(call.request_id)  # written behind, batched
         self._metrics.originates.labels(call.kind.value, "queued").inc()
         if not add_to_request_line(
-            request_id=call.request_id, kind=call.kind, channel=call.channel
+            request_id=call.request_id, kind=call.kind, channel=call.channel, pbx=pbx.id
         ):  # placed by a campaign or a callback: no HTTP request line to ride on
             bound.info("call.originated", channel=call.channel)

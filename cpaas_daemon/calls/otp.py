@@ -13,10 +13,9 @@ import structlog
 
 from cpaas_daemon.announcements.repository import AnnounceTemplateRepository
 from cpaas_daemon.announcements.templates import render
-from cpaas_daemon.calls.dialstring import dial_string, new_request_id
+from cpaas_daemon.calls.dialstring import new_request_id
 from cpaas_daemon.calls.model import CallKind, CallRequest
 from cpaas_daemon.calls.originator import Originator
-from cpaas_daemon.config import DialConfig
 from cpaas_daemon.tts import TtsError, TtsOptions, TtsRenderer
 
 log = structlog.get_logger(__name__)
@@ -38,12 +37,10 @@ class OtpService:
         originator: Originator,
         templates: AnnounceTemplateRepository,
         tts: TtsRenderer,
-        dial: DialConfig,
     ) -> None:
         self._originator = originator
         self._templates = templates
         self._tts = tts
-        self._dial = dial
 
     async def call(self, account_id: str, otp: OtpCall) -> str:
         template = await self._templates.get(account_id, otp.announce_template_id)
@@ -58,7 +55,8 @@ class OtpService:
                 request_id=request_id,
                 account_id=account_id,
                 kind=CallKind.OTP,
-                channel=dial_string(self._dial.outbound_template, otp.customer_number),
+                channel="",
+                outbound_number=otp.customer_number,
                 context="cpaas-otp",
                 exten="s",
                 caller_id=otp.caller_id,

@@ -13,6 +13,7 @@ from cpaas_daemon.calls.otp import OtpService
 from cpaas_daemon.calls.repository import CallRepository
 from cpaas_daemon.calls.service import CallService
 from cpaas_daemon.core import Core
+from cpaas_daemon.pbx.plugin import PbxPlugin
 
 
 @dataclass(frozen=True)
@@ -25,18 +26,18 @@ class CallsPlugin:
     otp: OtpService
 
 
-def build(core: Core) -> CallsPlugin:
+def build(core: Core, pbx: PbxPlugin) -> CallsPlugin:
     config = core.config
     repository = CallRepository(core.db)
-    originator = Originator(core.ami, repository, core.tracker, config.dial, core.metrics)
+    originator = Originator(pbx.pool, repository, core.tracker, config.dial, core.metrics)
     dids = DidRepository(core.db)
     core.agi.route("inbound", InboundHook(dids, repository, core.tracker))
     announcements = AnnounceTemplateRepository(core.db)
     return CallsPlugin(
         repository=repository,
         originator=originator,
-        service=CallService(core.ami, originator, repository, core.tracker, config.dial),
+        service=CallService(pbx.pool, originator, repository, core.tracker, config.dial),
         dids=dids,
         announcements=announcements,
-        otp=OtpService(originator, announcements, core.tts, config.dial),
+        otp=OtpService(originator, announcements, core.tts),
     )

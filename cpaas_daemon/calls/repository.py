@@ -87,7 +87,7 @@ _RECORD_COLUMNS = (
 _INSERT_COLUMNS = (
     "request_id", "account_id", "kind", "direction", "agent_number", "customer_number",
     "dialed_number", "caller_id", "channel_id", "destination_context", "recording_name",
-    "campaign_id", "list_id", "contact_id", "state", "created_at",
+    "campaign_id", "list_id", "contact_id", "state", "created_at", "pbx_id",
 )  # fmt: skip
 
 # A call whose CDR already arrived stays completed, whatever AMI says after it.
@@ -123,6 +123,7 @@ class CallRepository:
                 call.contact_id,
                 state.value,
                 iso(utc_now()),
+                call.pbx_id,
             )
         )
 

@@ -14,14 +14,15 @@ from pathlib import Path
 import structlog
 
 from cpaas_daemon.ami import actions
-from cpaas_daemon.ami.client import AmiClient
-from cpaas_daemon.calls.dialstring import dial_string, new_request_id
+from cpaas_daemon.ami.actions import AmiAction
+from cpaas_daemon.calls.dialstring import new_request_id
 from cpaas_daemon.calls.model import CallKind, CallRequest
 from cpaas_daemon.calls.originator import Originator
 from cpaas_daemon.calls.repository import CallRepository
-from cpaas_daemon.calls.tracker import CallTracker, RequestInfo
+from cpaas_daemon.calls.tracker import CallTracker, LiveChannel, RequestInfo
 from cpaas_daemon.config import DialConfig
 from cpaas_daemon.errors import NotFound, ValidationFailed
+from cpaas_daemon.pbx.pool import PbxPool
 
 log = structlog.get_logger(__name__)
 
@@ -61,13 +62,13 @@ class TwoPartyCall:
 class CallService:
     def __init__(
         self,
-        ami: AmiClient,
+        pbxes: PbxPool,
         originator: Originator,
         calls: CallRepository,
         tracker: CallTracker,
         dial: DialConfig,
     ) -> None:
-        self._ami = ami
+        self._pbxes = pbxes
         self._originator = originator
         self._calls = calls
         self._tracker = tracker
@@ -107,7 +108,6 @@ class CallService:
         request_id = request_id or new_request_id()
         recording_name, variables = self._recording(request_id, call.recording_option)
         variables |= {
-            "CPAAS_DEST_DIAL": dial_string(self._dial.outbound_template, call.destination_number),
             "CPAAS_RING_TIMEOUT": str(self._dial.ring_timeout),
             "CPAAS_TRANSCRIPT": "on" if call.transcript else "off",
         }
@@ -116,7 +116,9 @@ class CallService:
                 request_id=request_id,
                 account_id=account_id,
                 kind=kind,
-                channel=dial_string(self._dial.outbound_template, call.agent_number),
+                channel="",
+                outbound_number=call.agent_number,
+                outbound_variables={"CPAAS_DEST_DIAL": call.destination_number},
                 context="cpaas-click2call",
                 exten=call.destination_number,
                 caller_id=call.caller_id,
@@ -130,11 +132,17 @@ class CallService:
         return request_id
 
     async def modify(
-        self, account_id: str, channel: str, modify_type: ModifyType, transfer_to: str | None
+        self,
+        account_id: str,
+        target: str | LiveChannel,
+        modify_type: ModifyType,
+        transfer_to: str | None,
     ) -> str:
-        """Transfer, hang up or record a live channel of this account; returns the message."""
-        owner = self._tracker.owner(channel)
-        if owner != account_id:
+        """Transfer, hang up or record a live channel of this account (named, or the
+        channel itself), on the PBX the channel lives on; returns the message."""
+        live = self._tracker.channel_of(account_id, target) if isinstance(target, str) else target
+        channel = target if isinstance(target, str) else target.name
+        if live is None:
             # Same answer for "not live" and "someone else's": no information leak.
             raise NotFound(f"no live call on channel {channel}")
         bound = log.bind(account=account_id, channel=channel, modify_type=modify_type.name)
@@ -149,24 +157,25 @@ class CallService:
                 if modify_type is ModifyType.BLIND_TRANSFER
                 else actions.atxfer
             )
-            live = self._tracker.channel(channel)  # before the transfer ends it
-            info = self._tracker.request_of(live) if live is not None else None
-            await self._ami.send(transfer(channel, TRANSFER_CONTEXT, transfer_to))
+            info = self._tracker.request_of(live)  # before the transfer ends it
+            await self._send(live, transfer(channel, TRANSFER_CONTEXT, transfer_to))
             if info is not None:
                 for listener in self._transfer_listeners:
                     listener(info, channel, modify_type, transfer_to)
         elif modify_type is ModifyType.HANGUP:
-            await self._ami.send(actions.hangup(channel))
+            await self._send(live, actions.hangup(channel))
         else:
-            await self._start_recording(channel)
+            await self._start_recording(live)
         bound.info("call.modified")
         return MODIFY_MESSAGES[modify_type]
 
-    async def _start_recording(self, channel: str) -> None:
-        live = self._tracker.channel(channel)
-        info = self._tracker.request_of(live) if live is not None else None
+    async def _send(self, live: LiveChannel, action: AmiAction) -> None:
+        await self._pbxes.get(live.pbx_id).client.send(action)
+
+    async def _start_recording(self, live: LiveChannel) -> None:
+        info = self._tracker.request_of(live)
         stem = info.request_id if info is not None else "call"
         path: Path = self._dial.recordings_dir / f"{stem}-{new_request_id()}.wav"
-        await self._ami.send(actions.mix_monitor(channel, str(path)))
+        await self._send(live, actions.mix_monitor(live.name, str(path)))
         if info is not None:
             await self._calls.set_recording(info.request_id, path.name)

@@ -5,6 +5,11 @@ Uniqueid :func:`channel_id_for` mints from the request_id, so any channel's Link
 names its request; inbound calls are linked by the FastAGI hook with :meth:`link`.
 That is what lets ``modify_call`` refuse another account's channel and the live
 counters split calls by kind.
+
+Several PBXs feed one tracker: every event names its PBX (:data:`PBX_KEY`), and channel
+names, Uniqueids and Asterisk's own Linkedids are unique per PBX only, so they are kept
+per PBX. A reconnect to one PBX replaces that PBX's channels and no other's
+(:meth:`reset`), and :meth:`load` says how many calls a PBX carries (originate placement).
 """
 
 from __future__ import annotations
@@ -15,8 +20,9 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from cpaas_daemon.ami.bus import Event, EventBus
+from cpaas_daemon.ami.bus import PBX_KEY, Event, EventBus
 from cpaas_daemon.calls.model import CallKind, request_id_from_uniqueid
+from cpaas_daemon.config import DEFAULT_PBX_ID
 from cpaas_daemon.metrics import Metrics
 
 
@@ -28,6 +34,11 @@ class LiveChannel:
     account_code: str
     state: str
     since: float = 0.0  # wall clock (epoch seconds) when the channel came up
+    pbx_id: str = DEFAULT_PBX_ID
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.pbx_id, self.uniqueid
 
 
 @dataclass(frozen=True)
@@ -40,40 +51,57 @@ class RequestInfo:
 class CallTracker:
     def __init__(self, bus: EventBus, metrics: Metrics) -> None:
         self._metrics = metrics
-        self._by_name: dict[str, LiveChannel] = {}
-        self._by_uniqueid: dict[str, LiveChannel] = {}
+        # Keyed by (pbx_id, name) and (pbx_id, Uniqueid): both are unique per PBX only.
+        self._by_name: dict[tuple[str, str], LiveChannel] = {}
+        self._by_uniqueid: dict[tuple[str, str], LiveChannel] = {}
+        self._pbx_ids: list[str] = []  # every PBX a channel was seen on, in that order
         self._requests: dict[str, RequestInfo] = {}
-        self._links: dict[str, str] = {}  # Linkedid of an inbound call -> request_id
-        self._legs: Counter[str] = Counter()  # live channels per Linkedid
-        self._awaited: dict[str, list[asyncio.Future[LiveChannel]]] = {}  # by Uniqueid
+        self._links: dict[tuple[str, str], str] = {}  # (pbx, Linkedid) of inbound -> request
+        self._legs: Counter[tuple[str, str]] = Counter()  # live channels per (pbx, Linkedid)
+        self._calls: Counter[str] = Counter()  # live Linkedids (calls) per PBX
+        self._placing: dict[str, str] = {}  # request_id -> PBX, Originate sent, no channel yet
+        # By (PBX or None for any, Uniqueid): FastAGI sessions waiting for their channel.
+        self._awaited: dict[tuple[str | None, str], list[asyncio.Future[LiveChannel]]] = {}
         bus.subscribe(self._on_newchannel, "Newchannel")
         bus.subscribe(self._on_hangup, "Hangup")
         bus.subscribe(self._on_update, "Newstate", "NewAccountCode")
         bus.subscribe(self._on_rename, "Rename")
+        bus.subscribe(self._on_originate_response, "OriginateResponse")
 
     # -- registration -------------------------------------------------------------
-    def register(self, info: RequestInfo) -> None:
-        """Called before the Originate is sent, so the first event already resolves."""
+    def register(self, info: RequestInfo, pbx_id: str | None = None) -> None:
+        """Called before the Originate is sent, so the first event already resolves.
+        With ``pbx_id`` (the PBX it is sent to), the call counts in that PBX's
+        :meth:`load` from now on, before its first channel exists."""
         self._requests[info.request_id] = info
+        if pbx_id is not None:
+            self._placing[info.request_id] = pbx_id
 
-    def link(self, linkedid: str, info: RequestInfo) -> bool:
-        """An inbound call (Asterisk's own Linkedid) now belongs to ``info``. A call that
-        already belongs to a request (one we originated, or linked before) is never
-        moved: returns False and changes nothing (issue 10.1)."""
-        if request_id_from_uniqueid(linkedid) is not None or linkedid in self._links:
+    def link(self, linkedid: str, info: RequestInfo, pbx_id: str = DEFAULT_PBX_ID) -> bool:
+        """An inbound call (Asterisk's own Linkedid on ``pbx_id``) now belongs to ``info``.
+        A call that already belongs to a request (one we originated, or linked before) is
+        never moved: returns False and changes nothing (issue 10.1)."""
+        key = pbx_id, linkedid
+        if request_id_from_uniqueid(linkedid) is not None or key in self._links:
             return False
         self._requests[info.request_id] = info
-        self._links[linkedid] = info.request_id
+        self._links[key] = info.request_id
         return True
 
-    async def seen(self, uniqueid: str, within: float) -> LiveChannel | None:
-        """The live channel with this Uniqueid, waiting up to ``within`` seconds for its
+    async def seen(
+        self, uniqueid: str, within: float, pbx_id: str | None = None
+    ) -> LiveChannel | None:
+        """The live channel with this Uniqueid on ``pbx_id`` (None: on any PBX, for a
+        FastAGI session that names none), waiting up to ``within`` seconds for its
         Newchannel (a FastAGI session can beat the AMI event by a few milliseconds)."""
-        channel = self._by_uniqueid.get(uniqueid)
+        if pbx_id is None:
+            channel = self._any_pbx(self._by_uniqueid, uniqueid)
+        else:
+            channel = self._by_uniqueid.get((pbx_id, uniqueid))
         if channel is not None or not uniqueid:
             return channel
         future: asyncio.Future[LiveChannel] = asyncio.get_running_loop().create_future()
-        waiting = self._awaited.setdefault(uniqueid, [])
+        waiting = self._awaited.setdefault((pbx_id, uniqueid), [])
         waiting.append(future)
         try:
             return await asyncio.wait_for(future, within)
@@ -82,24 +110,57 @@ class CallTracker:
         finally:
             waiting.remove(future)
             if not waiting:
-                self._awaited.pop(uniqueid, None)
+                self._awaited.pop((pbx_id, uniqueid), None)
 
     def forget(self, request_id: str) -> None:
         self._requests.pop(request_id, None)
+        self._placing.pop(request_id, None)
+
+    def placed(self, request_id: str) -> None:
+        """The Originate's answer will never come (the link dropped): the call counts in
+        its PBX's load by its channels only, if any appear."""
+        self._placing.pop(request_id, None)
 
     # -- queries ------------------------------------------------------------------
     def request_of(self, channel: LiveChannel) -> RequestInfo | None:
-        request_id = request_id_from_uniqueid(channel.linkedid) or self._links.get(channel.linkedid)
+        request_id = request_id_from_uniqueid(channel.linkedid) or self._links.get(
+            (channel.pbx_id, channel.linkedid)
+        )
         return None if request_id is None else self._requests.get(request_id)
 
     def channel(self, name: str) -> LiveChannel | None:
-        return self._by_name.get(name)
+        """The live channel of that name, on whichever PBX it lives (the API names a
+        channel, not its PBX; if two PBXs have one of that name, the one seen first)."""
+        return self._any_pbx(self._by_name, name)
+
+    def channel_of(self, account_id: str, name: str) -> LiveChannel | None:
+        """The account's live channel of that name, on whichever PBX (None: not live, or
+        another account's)."""
+        for pbx_id in self._pbx_ids:
+            found = self._by_name.get((pbx_id, name))
+            if found is not None and self._account(found) == account_id:
+                return found
+        return None
+
+    def load(self, pbx_id: str) -> int:
+        """Calls on this PBX now: its live Linkedids, and the calls sent to it whose first
+        channel has not appeared yet (so a burst of Originates is counted at once)."""
+        placing = sum(1 for pbx in self._placing.values() if pbx == pbx_id)
+        return self._calls[pbx_id] + placing
+
+    def _any_pbx(self, index: dict[tuple[str, str], LiveChannel], key: str) -> LiveChannel | None:
+        for pbx_id in self._pbx_ids:
+            found = index.get((pbx_id, key))
+            if found is not None:
+                return found
+        return None
 
     def owner(self, name: str) -> str | None:
         """The account a live channel belongs to, or None if unknown / not live."""
-        channel = self._by_name.get(name)
-        if channel is None:
-            return None
+        channel = self.channel(name)
+        return None if channel is None else self._account(channel)
+
+    def _account(self, channel: LiveChannel) -> str | None:
         info = self.request_of(channel)
         return info.account_id if info is not None else (channel.account_code or None)
 
@@ -135,14 +196,21 @@ class CallTracker:
         return calls
 
     # -- event handlers -----------------------------------------------------------
-    def reset(self, listing: Iterable[Mapping[str, str]]) -> None:
-        """Replace the state with a CoreShowChannels listing (after a reconnect)."""
-        self._by_name.clear()
-        self._by_uniqueid.clear()
-        self._legs.clear()
+    def reset(self, listing: Iterable[Mapping[str, str]], pbx_id: str = DEFAULT_PBX_ID) -> None:
+        """Replace one PBX's channels with its CoreShowChannels listing (after a
+        reconnect to it); the other PBXs' channels stay."""
+        for key in [key for key in self._by_uniqueid if key[0] == pbx_id]:
+            channel = self._by_uniqueid.pop(key)
+            self._by_name.pop((pbx_id, channel.name), None)
+        for key in [key for key in self._legs if key[0] == pbx_id]:
+            del self._legs[key]
+        self._calls.pop(pbx_id, None)
+        # Originates sent before the link dropped: their answers are lost; any channel
+        # they made is in the listing.
+        self._placing = {rid: pbx for rid, pbx in self._placing.items() if pbx != pbx_id}
         for item in listing:
             if item.get("Event") == "CoreShowChannel":
-                self._add(item)
+                self._add({**item, PBX_KEY: pbx_id})
         self._metrics.live_channels.set(len(self._by_name))
 
     def _add(self, event: Mapping[str, str]) -> None:
@@ -153,14 +221,23 @@ class CallTracker:
             account_code=event.get("AccountCode", ""),
             state=event.get("ChannelStateDesc", ""),
             since=time.time() - _duration(event.get("Duration", "")),
+            pbx_id=event.get(PBX_KEY, DEFAULT_PBX_ID),
         )
-        self._by_name[channel.name] = channel
-        self._by_uniqueid[channel.uniqueid] = channel
-        self._legs[channel.linkedid] += 1
+        if channel.pbx_id not in self._pbx_ids:
+            self._pbx_ids.append(channel.pbx_id)
+        self._by_name[channel.pbx_id, channel.name] = channel
+        self._by_uniqueid[channel.key] = channel
+        call = channel.pbx_id, channel.linkedid
+        self._legs[call] += 1
+        if self._legs[call] == 1:
+            self._calls[channel.pbx_id] += 1
+            if self._placing:
+                self._placing.pop(request_id_from_uniqueid(channel.linkedid) or "", None)
         if self._awaited:
-            for future in self._awaited.get(channel.uniqueid, ()):
-                if not future.done():
-                    future.set_result(channel)
+            for pbx_id in (channel.pbx_id, None):
+                for future in self._awaited.get((pbx_id, channel.uniqueid), ()):
+                    if not future.done():
+                        future.set_result(channel)
 
     def _on_newchannel(self, event: Event) -> None:
         self._add(event)
@@ -168,31 +245,47 @@ class CallTracker:
 
     def _on_hangup(self, event: Event) -> None:
         """Drop the channel; when a call's last leg is gone, forget the call too."""
-        channel = self._by_uniqueid.pop(event.get("Uniqueid", ""), None)
+        pbx_id = event.get(PBX_KEY, DEFAULT_PBX_ID)
+        channel = self._by_uniqueid.pop((pbx_id, event.get("Uniqueid", "")), None)
         if channel is None:
             return
-        self._by_name.pop(channel.name, None)
+        self._by_name.pop((pbx_id, channel.name), None)
         self._metrics.live_channels.set(len(self._by_name))
-        self._legs[channel.linkedid] -= 1
-        if self._legs[channel.linkedid] <= 0:
-            del self._legs[channel.linkedid]
+        call = pbx_id, channel.linkedid
+        self._legs[call] -= 1
+        if self._legs[call] <= 0:
+            del self._legs[call]
+            self._calls[pbx_id] -= 1
             info = self.request_of(channel)
-            self._links.pop(channel.linkedid, None)
+            self._links.pop(call, None)
             if info is not None:
                 self.forget(info.request_id)
 
+    def _on_originate_response(self, event: Event) -> None:
+        """An Originate that failed may have made no channel at all (a PJSIP endpoint
+        that is not registered): it stops counting in its PBX's load. One that
+        succeeded has its channels by now."""
+        if self._placing:
+            self._placing.pop(event.get("ActionID", "").rpartition(".")[2], None)
+
+    def of_event(self, event: Event) -> LiveChannel | None:
+        """The live channel an event is about (its PBX's channel of that Uniqueid)."""
+        return self._by_uniqueid.get(
+            (event.get(PBX_KEY, DEFAULT_PBX_ID), event.get("Uniqueid", ""))
+        )
+
     def _on_update(self, event: Event) -> None:
-        channel = self._by_uniqueid.get(event.get("Uniqueid", ""))
+        channel = self.of_event(event)
         if channel is not None:
             channel.state = event.get("ChannelStateDesc", channel.state)
             channel.account_code = event.get("AccountCode", channel.account_code)
 
     def _on_rename(self, event: Event) -> None:
-        channel = self._by_uniqueid.get(event.get("Uniqueid", ""))
+        channel = self.of_event(event)
         if channel is not None:
-            self._by_name.pop(channel.name, None)
+            self._by_name.pop((channel.pbx_id, channel.name), None)
             channel.name = event.get("Newname", channel.name)
-            self._by_name[channel.name] = channel
+            self._by_name[channel.pbx_id, channel.name] = channel
 
 
 def _duration(text: str) -> int:

@@ -21,7 +21,7 @@ import asyncio
 
 import structlog
 
-from cpaas_daemon.calls.dialstring import dial_string, new_request_id
+from cpaas_daemon.calls.dialstring import new_request_id
 from cpaas_daemon.calls.model import CallKind, CallRequest
 from cpaas_daemon.calls.originator import Originator
 from cpaas_daemon.calls.placement import NotSent, Refused, Uncertain
@@ -29,7 +29,6 @@ from cpaas_daemon.campaigns.inflight import InFlight
 from cpaas_daemon.campaigns.model import CAMPAIGN_CONTEXT, NOT_DIALED, Campaign, Target
 from cpaas_daemon.campaigns.prompts import Prompts
 from cpaas_daemon.campaigns.targets import TargetStore
-from cpaas_daemon.config import DialConfig
 from cpaas_daemon.errors import DomainError
 from cpaas_daemon.store.errors import StoreUnavailable
 
@@ -43,13 +42,11 @@ class AttemptPlacer:
         originator: Originator,
         prompts: Prompts,
         inflight: InFlight,
-        dial: DialConfig,
     ) -> None:
         self._targets = targets
         self._originator = originator
         self._prompts = prompts
         self._inflight = inflight
-        self._dial = dial
         self._sending: set[asyncio.Task[None]] = set()
 
     def request(
@@ -59,7 +56,8 @@ class AttemptPlacer:
             request_id=request_id,
             account_id=campaign.account_id,
             kind=CallKind.CAMPAIGN,
-            channel=dial_string(self._dial.outbound_template, target.number),
+            channel="",
+            outbound_number=target.number,
             context=CAMPAIGN_CONTEXT,
             exten="s",
             caller_id=campaign.caller_id,

@@ -28,7 +28,6 @@ from typing import Any
 
 import structlog
 
-from cpaas_daemon.ami.client import AmiClient
 from cpaas_daemon.calls.model import CallKind, CallState
 from cpaas_daemon.calls.tracker import CallTracker, RequestInfo
 from cpaas_daemon.campaigns.attempts import AttemptPlacer
@@ -40,6 +39,7 @@ from cpaas_daemon.campaigns.targets import OpenAttempt, TargetStore
 from cpaas_daemon.cdr.ingest import CdrIngest
 from cpaas_daemon.config import CampaignsConfig, DialConfig
 from cpaas_daemon.errors import Conflict
+from cpaas_daemon.pbx.pool import PbxPool
 from cpaas_daemon.timefmt import utc_now
 
 log = structlog.get_logger(__name__)
@@ -62,7 +62,7 @@ class CampaignDialer:
         targets: TargetStore,
         placer: AttemptPlacer,
         inflight: InFlight,
-        ami: AmiClient,
+        ami: PbxPool,
         tracker: CallTracker,
         cdr: CdrIngest,
         config: CampaignsConfig,

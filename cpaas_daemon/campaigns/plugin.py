@@ -23,6 +23,7 @@ from cpaas_daemon.campaigns.uploads import Uploads
 from cpaas_daemon.cdr.plugin import CdrPlugin
 from cpaas_daemon.core import Core
 from cpaas_daemon.lifecycle import Context, running
+from cpaas_daemon.pbx.plugin import PbxPlugin
 
 
 @dataclass(frozen=True)
@@ -31,18 +32,18 @@ class CampaignsPlugin:
     contexts: tuple[Context, ...]
 
 
-def build(core: Core, calls: CallsPlugin, cdr: CdrPlugin) -> CampaignsPlugin:
+def build(core: Core, calls: CallsPlugin, cdr: CdrPlugin, pbx: PbxPlugin) -> CampaignsPlugin:
     config, db = core.config, core.db
     campaigns, targets, inflight = CampaignRepository(db), TargetStore(db), InFlight()
     uploads = Uploads(config.campaigns.uploads_dir)
     prompts = Prompts(uploads, core.tts)
-    placer = AttemptPlacer(targets, calls.originator, prompts, inflight, config.dial)
+    placer = AttemptPlacer(targets, calls.originator, prompts, inflight)
     dialer = CampaignDialer(
         campaigns=campaigns,
         targets=targets,
         placer=placer,
         inflight=inflight,
-        ami=core.ami,
+        ami=pbx.pool,
         tracker=core.tracker,
         cdr=cdr.ingest,
         config=config.campaigns,

@@ -15,7 +15,6 @@ from datetime import datetime
 
 import structlog
 
-from cpaas_daemon.ami.client import AmiClient
 from cpaas_daemon.calls.dialstring import new_request_id
 from cpaas_daemon.campaigns.attempts import AttemptPlacer
 from cpaas_daemon.campaigns.inflight import InFlight
@@ -23,6 +22,7 @@ from cpaas_daemon.campaigns.model import Campaign, StoredStatus, Target
 from cpaas_daemon.campaigns.pacing import Pacer
 from cpaas_daemon.campaigns.repository import CampaignRepository
 from cpaas_daemon.campaigns.targets import TargetStore
+from cpaas_daemon.pbx.pool import PbxPool
 from cpaas_daemon.timefmt import parse_iso, utc_now
 
 log = structlog.get_logger(__name__)
@@ -43,7 +43,7 @@ class CampaignRun:
         targets: TargetStore,
         placer: AttemptPlacer,
         inflight: InFlight,
-        ami: AmiClient,
+        ami: PbxPool,
         global_cap: int,
     ) -> None:
         self.campaign = campaign

@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 import structlog
 
-from cpaas_daemon.ami.bus import Event, EventBus
+from cpaas_daemon.ami.bus import PBX_KEY, Event, EventBus
 from cpaas_daemon.calls.model import (
     CallStatus,
     DialStatus,
@@ -38,6 +38,7 @@ from cpaas_daemon.calls.model import (
     request_id_from_uniqueid,
 )
 from cpaas_daemon.calls.repository import CallAwaitingCdr, CallRepository
+from cpaas_daemon.config import DEFAULT_PBX_ID
 from cpaas_daemon.store.db import Database
 from cpaas_daemon.timefmt import WALL_FORMAT, utc_now
 
@@ -78,6 +79,7 @@ class _Facts:
     dialled: bool = False  # the first party answered and the dialplan ran Dial
     answered: datetime | None = None  # the destination answered (two-party calls)
     ended: datetime | None = None  # the originated leg hung up (or the Originate failed)
+    pbx_id: str = DEFAULT_PBX_ID  # the PBX whose events these are
 
 
 class AmiOutcomes:
@@ -127,6 +129,7 @@ class AmiOutcomes:
         if len(request_id) != 10 or event.get("Response") != "Failure":
             return
         facts = self._of(request_id)
+        facts.pbx_id = event.get(PBX_KEY, facts.pbx_id)
         facts.dial_status = REASON_STATUS.get(event.get("Reason", ""), DialStatus.CHANUNAVAIL)
         facts.channel = facts.channel or event.get("Channel", "")
         facts.ended = facts.ended or utc_now()
@@ -137,6 +140,7 @@ class AmiOutcomes:
         if request_id is None:
             return
         facts = self._of(request_id)
+        facts.pbx_id = event.get(PBX_KEY, facts.pbx_id)
         facts.dialled = True
         if event["Event"] == "DialEnd":
             facts.dial_status = event.get("DialStatus") or facts.dial_status
@@ -148,6 +152,7 @@ class AmiOutcomes:
         if request_id is None:
             return
         facts = self._of(request_id)
+        facts.pbx_id = event.get(PBX_KEY, facts.pbx_id)
         facts.uniqueid, facts.channel = event.get("Uniqueid", ""), event.get("Channel", "")
         facts.ended = utc_now()
         self._check_later(request_id)
@@ -211,6 +216,7 @@ class AmiOutcomes:
             "AMAFlags": "DOCUMENTATION",
             "UniqueID": facts.uniqueid or call.channel_id or "",
             "UserField": request_id,
+            PBX_KEY: facts.pbx_id,
         }
 
     def _wall(self, moment: datetime) -> str:

@@ -5,7 +5,8 @@ down) is gone from AMI, but cdr_csv wrote the same record to Master.csv. This fo
 that file from a persisted offset and stores each row through :class:`CdrIngest` in the
 shape of a Cdr event. A row the AMI already delivered has the same leg digest and is ignored,
 so nothing is stored twice. A file that shrank or was replaced is read from the start
-(again without duplicates).
+(again without duplicates). Each PBX has its own file and read position: its rows are
+stored as that PBX's, in one transaction with the position they were read up to.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from pathlib import Path
 
 import structlog
 
+from cpaas_daemon.ami.bus import PBX_KEY
 from cpaas_daemon.cdr.ingest import CdrIngest
+from cpaas_daemon.config import DEFAULT_PBX_ID
 from cpaas_daemon.store.db import Database
 from cpaas_daemon.tasks import cancel, every
 
@@ -44,8 +47,16 @@ def parse_rows(text: str) -> list[dict[str, str]]:
 
 
 class CdrCsvBackfill:
-    def __init__(self, path: Path, db: Database, ingest: CdrIngest, interval: float) -> None:
+    def __init__(
+        self,
+        path: Path,
+        db: Database,
+        ingest: CdrIngest,
+        interval: float,
+        pbx_id: str = DEFAULT_PBX_ID,
+    ) -> None:
         self._path = path
+        self._pbx_id = pbx_id
         self._db = db
         self._ingest = ingest
         self._interval = interval
@@ -54,8 +65,8 @@ class CdrCsvBackfill:
     async def start(self) -> None:
         """Catch up before returning, so callbacks and campaigns reconcile with these CDRs."""
         recovered = await self.poll()
-        log.info("cdr_csv.caught_up", path=str(self._path), rows=recovered)
-        self._task = asyncio.create_task(self._run(), name="cdr-csv-backfill")
+        log.info("cdr_csv.caught_up", pbx=self._pbx_id, path=str(self._path), rows=recovered)
+        self._task = asyncio.create_task(self._run(), name=f"cdr-csv-backfill-{self._pbx_id}")
 
     async def stop(self) -> None:
         await cancel(self._task)
@@ -75,7 +86,8 @@ class CdrCsvBackfill:
         except FileNotFoundError:
             return 0
         state = await self._db.fetchone(
-            'SELECT inode, "offset" FROM cdr_csv_state WHERE path = ?', (str(self._path),)
+            'SELECT inode, "offset" FROM cdr_csv_positions WHERE pbx_id = ? AND path = ?',
+            (self._pbx_id, str(self._path)),
         )
         offset = state["offset"] if state is not None else 0
         if state is not None and (state["inode"] != stat.st_ino or stat.st_size < offset):
@@ -88,12 +100,16 @@ class CdrCsvBackfill:
         if not complete:
             return 0
         rows = parse_rows(complete.decode("utf-8", "replace"))
-        # Rows first, then the offset: a crash in between re-reads rows, never skips them.
-        await self._ingest.store(rows)
-        await self._db.execute(
-            'INSERT INTO cdr_csv_state (path, inode, "offset") VALUES (?, ?, ?)'
-            " ON CONFLICT (path) DO UPDATE SET inode = excluded.inode,"
-            ' "offset" = excluded."offset"',
-            (str(self._path), stat.st_ino, offset + len(complete)),
+        for row in rows:
+            row[PBX_KEY] = self._pbx_id
+        # The rows and the offset after them commit together: no re-read, no skip.
+        await self._ingest.store(
+            rows,
+            (
+                'INSERT INTO cdr_csv_positions (pbx_id, path, inode, "offset")'
+                " VALUES (?, ?, ?, ?) ON CONFLICT (pbx_id, path) DO UPDATE SET"
+                ' inode = excluded.inode, "offset" = excluded."offset"',
+                (self._pbx_id, str(self._path), stat.st_ino, offset + len(complete)),
+            ),
         )
         return len(rows)

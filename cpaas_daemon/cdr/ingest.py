@@ -1,9 +1,10 @@
 """Store every ``Cdr`` event and keep each request's CDR summary current.
 
 Events are queued by the bus handler (no I/O on the reader's path) and flushed in
-batches: one transaction inserts the legs (``ON CONFLICT DO NOTHING`` on a digest of the
-fields, so a duplicate is stored once) and re-summarises the requests they touched, in
-three statements for the whole batch (kinds, legs, updates), not three per request.
+batches: one transaction inserts the legs (``ON CONFLICT DO NOTHING`` on a digest of
+the fields and the PBX, so a duplicate is stored once) and re-summarises the requests
+they touched, in three statements for the whole batch (kinds, legs, updates), not three
+per request.
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ from zoneinfo import ZoneInfo
 
 import structlog
 
-from cpaas_daemon.ami.bus import Event, EventBus
+from cpaas_daemon.ami.bus import PBX_KEY, Event, EventBus
 from cpaas_daemon.calls.model import CallKind, DialStatus, request_id_from_uniqueid
 from cpaas_daemon.calls.repository import CallRepository
 from cpaas_daemon.cdr.ami_outcome import DISPOSITION, AmiOutcomes
 from cpaas_daemon.cdr.summary import CdrSummary, summarise
+from cpaas_daemon.config import DEFAULT_PBX_ID
 from cpaas_daemon.metrics import Metrics
 from cpaas_daemon.store.db import Database, Row, Transaction
 from cpaas_daemon.timefmt import iso, pbx_local_to_iso, utc_now
@@ -45,15 +47,22 @@ INSERT_LEGS = (
     "INSERT INTO cdr_legs (leg_key, request_id, account_code, source,"
     " destination, destination_context, caller_id, channel, destination_channel,"
     " last_application, last_data, start_time, answer_time, end_time, duration,"
-    " billsec, disposition, uniqueid, userfield, received_at)"
-    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING"
+    " billsec, disposition, uniqueid, userfield, received_at, pbx_id)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING"
 )
 
 SummaryListener = Callable[[str, str], None]
+Statement = tuple[str, tuple[object, ...]]
 
 
 def leg_key(event: Mapping[str, str]) -> str:
+    """A digest of the leg's fields and, beyond the single PBX, of its PBX: Uniqueids and
+    channel names are unique per PBX only, so two PBXs' identical lines are two legs.
+    (The ``default`` PBX's digest is the one stored before there were several.)"""
     raw = "\x1f".join(event.get(name, "") for name in LEG_FIELDS)
+    pbx_id = event.get(PBX_KEY, DEFAULT_PBX_ID)
+    if pbx_id != DEFAULT_PBX_ID:
+        raw = f"{raw}\x1f{pbx_id}"
     return hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
 
 
@@ -106,10 +115,13 @@ class CdrIngest:
     def _on_cdr(self, event: Event) -> None:
         self._queue.put_nowait(dict(event))
 
-    async def store(self, events: Iterable[Mapping[str, str]]) -> None:
-        """Store CDRs from another source (Master.csv) now, in one transaction; rows the
-        AMI already delivered have the same leg digest and are ignored."""
-        await self._flush([dict(event) for event in events])
+    async def store(
+        self, events: Iterable[Mapping[str, str]], position: Statement | None = None
+    ) -> None:
+        """Store CDRs from another source (Master.csv) now, in one transaction with
+        ``position`` (the read position they were read up to); rows the AMI already
+        delivered have the same leg digest and are ignored."""
+        await self._flush([dict(event) for event in events], position)
 
     def _drain(self) -> list[dict[str, str]]:
         batch: list[dict[str, str]] = []
@@ -162,10 +174,11 @@ class CdrIngest:
             event.get("UniqueID", ""),
             event.get("UserField", ""),
             received,
+            event.get(PBX_KEY, DEFAULT_PBX_ID),
         )
 
-    async def _flush(self, batch: list[dict[str, str]]) -> None:
-        if not batch:
+    async def _flush(self, batch: list[dict[str, str]], position: Statement | None = None) -> None:
+        if not batch and position is None:
             return
         received = iso(utc_now())
         rows = [self._row(event, received) for event in batch]
@@ -173,6 +186,8 @@ class CdrIngest:
         summaries: list[tuple[str, CallKind, str]] = []
         async with self._db.transaction() as conn:
             await conn.executemany(INSERT_LEGS, rows)
+            if position is not None:
+                await conn.execute(*position)
             for start in range(0, len(touched), SUMMARY_CHUNK):
                 chunk = touched[start : start + SUMMARY_CHUNK]
                 summaries.extend(await self._resummarise(conn, chunk))

@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from cpaas_daemon.ami import actions
-from cpaas_daemon.ami.client import AmiClient
+from cpaas_daemon.pbx.pool import PbxPool
 from cpaas_daemon.queue_log.filters import Scope
 from cpaas_daemon.queue_log.reports import percent
 from cpaas_daemon.store.db import Database
@@ -106,7 +106,7 @@ def realtime_view(
 
 
 class Realtime:
-    def __init__(self, ami: AmiClient, db: Database, tz: ZoneInfo | None = None) -> None:
+    def __init__(self, ami: PbxPool, db: Database, tz: ZoneInfo | None = None) -> None:
         self._ami = ami
         self._db = db
         self._tz = tz or ZoneInfo("UTC")

@@ -4,7 +4,9 @@ Everything a batch changes is written in one transaction, so the stored offset i
 always exactly the end of the lines stored from that file: a crash or a restart
 resumes without a gap or a repeat. Lines are keyed by (file_id, offset): the batch's
 lines already stored (a lost offset, a rotated file found again) are left out before
-anything is written, so re-reading a file changes nothing.
+anything is written, so re-reading a file changes nothing. One repository serves one PBX:
+its lines and its read positions carry that PBX's id (two PBXs' files may share a path
+or a first line).
 
 The per-call rows are merged in Python (:mod:`cpaas_daemon.queue_log.calls`) and written
 with one ``executemany`` per table: the calls' stored rows are read once by primary key,
@@ -17,6 +19,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from cpaas_daemon.config import DEFAULT_PBX_ID
 from cpaas_daemon.queue_log.calls import COLUMNS, Changes, Key, Row, merge, plan
 from cpaas_daemon.queue_log.parser import QueueLogLine
 from cpaas_daemon.store.db import Database, Transaction
@@ -32,14 +35,18 @@ class FileState:
     first_line_hash: int | None
 
 
-# file_id is written into the statement (an int, or NULL) so that executemany binds the
-# parsed lines as they are: no tuple per line to build (and for the GC to track).
+# file_id (an int, or NULL) and pbx_id (a validated identifier, PBX_ID_PATTERN) are
+# written into the statement so that executemany binds the parsed lines as they are: no
+# tuple per line to build (and for the GC to track).
 _INSERT_LINE = (
-    'INSERT INTO queue_log (file_id, "offset", epoch, callid, queue, agent, event,'
+    'INSERT INTO queue_log (pbx_id, file_id, "offset", epoch, callid, queue, agent, event,'
     " data1, data2, data3, data4, data5, extra, wait, talk, ring)"
-    " VALUES ({file_id}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+    " VALUES ('{pbx_id}', {file_id}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT DO NOTHING"
 )
-_STORED_OFFSETS = 'SELECT "offset" FROM queue_log WHERE file_id = ? AND "offset" BETWEEN ? AND ?'
+_STORED_OFFSETS = (
+    'SELECT "offset" FROM queue_log WHERE pbx_id = ? AND file_id = ? AND "offset" BETWEEN ? AND ?'
+)
 # The batch's callids go in as one JSON array (one statement, one parameter, any count).
 _JSON_ARRAY = {
     "sqlite": "SELECT value FROM json_each(?)",
@@ -87,13 +94,15 @@ _INSERT_AGENT_QUEUE = (
 
 
 class QueueLogRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, pbx_id: str = DEFAULT_PBX_ID) -> None:
         self._db = db
+        self._pbx_id = pbx_id
 
     async def load_state(self, path: str) -> FileState | None:
         row = await self._db.fetchone(
-            'SELECT inode, "offset", first_line_hash FROM queue_log_offsets WHERE path = ?',
-            (path,),
+            'SELECT inode, "offset", first_line_hash FROM queue_log_positions'
+            " WHERE pbx_id = ? AND path = ?",
+            (self._pbx_id, path),
         )
         return None if row is None else FileState(row[0], row[1], row[2])
 
@@ -109,28 +118,36 @@ class QueueLogRepository:
             if rows:
                 await self._ingest(conn, file_id, rows)
             await conn.execute(
-                'INSERT INTO queue_log_offsets (path, inode, "offset", first_line_hash)'
-                " VALUES (?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET inode = excluded.inode,"
-                ' "offset" = excluded."offset", first_line_hash = excluded.first_line_hash,'
-                " updated_at = ?",
-                (path, state.inode, state.offset, state.first_line_hash, iso(utc_now())),
+                "INSERT INTO queue_log_positions"
+                ' (pbx_id, path, inode, "offset", first_line_hash, updated_at)'
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (pbx_id, path) DO UPDATE SET"
+                ' inode = excluded.inode, "offset" = excluded."offset",'
+                " first_line_hash = excluded.first_line_hash, updated_at = excluded.updated_at",
+                (
+                    self._pbx_id,
+                    path,
+                    state.inode,
+                    state.offset,
+                    state.first_line_hash,
+                    iso(utc_now()),
+                ),
             )
 
-    @staticmethod
     async def _ingest(
+        self,
         conn: Transaction,
         file_id: int | None,
         rows: Sequence[QueueLogLine],
     ) -> None:
         offsets = [row.offset for row in rows]
-        stored = await conn.fetchall(_STORED_OFFSETS, (file_id, min(offsets), max(offsets)))
-        seen = {row[0] for row in stored}
+        bounds = (self._pbx_id, file_id, min(offsets), max(offsets))
+        seen = {row[0] for row in await conn.fetchall(_STORED_OFFSETS, bounds)}
         if seen or len(set(offsets)) != len(offsets):
             rows = _unseen(rows, seen)  # read again: only the lines not stored yet count
             if not rows:
                 return
         literal = "NULL" if file_id is None else str(int(file_id))
-        await conn.executemany(_INSERT_LINE.format(file_id=literal), rows)
+        await conn.executemany(_INSERT_LINE.format(pbx_id=self._pbx_id, file_id=literal), rows)
         batch = plan(rows)
         if batch.calls:
             changes = merge(batch.calls, await _stored_calls(conn, batch.calls))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from cpaas_daemon.ami.client import AmiClient
 from cpaas_daemon.errors import ValidationFailed
+from cpaas_daemon.pbx.pool import PbxPool
 from cpaas_daemon.queue_log.filters import UTC
 from cpaas_daemon.queue_log.lookups import Lookups
 from cpaas_daemon.queue_log.realtime import Realtime
@@ -20,7 +20,7 @@ class QueueStats:
     """Reports, lookups, realtime and users; dates are read and shown in ``tz``."""
 
     db: Database
-    ami: AmiClient
+    ami: PbxPool
     users: StatsUsers
     tz: ZoneInfo = UTC
 

@@ -15,9 +15,10 @@ request only later, when the dialplan asks the FastAGI hook, so none is reported
 
 from __future__ import annotations
 
-from cpaas_daemon.ami.bus import Event, EventBus
+from cpaas_daemon.ami.bus import PBX_KEY, Event, EventBus
 from cpaas_daemon.calls.service import ModifyType
 from cpaas_daemon.calls.tracker import CallTracker, RequestInfo
+from cpaas_daemon.config import DEFAULT_PBX_ID
 from cpaas_daemon.webhooks.events import Outbox
 
 RINGING, UP = "5", "6"  # AMI ChannelState
@@ -41,7 +42,8 @@ class CallStateEvents:
     def __init__(self, bus: EventBus, tracker: CallTracker, outbox: Outbox) -> None:
         self._tracker = tracker
         self._outbox = outbox
-        self._told: dict[str, set[str]] = {}  # party -> event types already emitted
+        # (PBX, party) -> event types already emitted: channel names are unique per PBX.
+        self._told: dict[tuple[str, str], set[str]] = {}
         bus.subscribe(self._on_state, "Newchannel", "Newstate")
         bus.subscribe(self._on_hangup, "Hangup")
 
@@ -49,15 +51,15 @@ class CallStateEvents:
         type_ = _TYPES.get(event.get("ChannelState", ""))
         if type_ is None or not self._outbox.subscribed:
             return
-        channel = self._tracker.channel(event.get("Channel", ""))
+        channel = self._tracker.of_event(event)
         info = self._tracker.request_of(channel) if channel is not None else None
-        if info is None or not self._outbox.wants(info.account_id, type_):
+        if channel is None or info is None or not self._outbox.wants(info.account_id, type_):
             return
         name = party(event.get("Channel", ""))
         if len(self._told) >= MAX_TOLD:  # Hangups missed while the AMI link was down
-            live = {party(channel.name) for channel in self._tracker.live_channels()}
+            live = {(c.pbx_id, party(c.name)) for c in self._tracker.live_channels()}
             self._told = {p: types for p, types in self._told.items() if p in live}
-        told = self._told.setdefault(name, set())
+        told = self._told.setdefault((channel.pbx_id, name), set())
         if type_ in told:
             return
         told.add(type_)
@@ -76,7 +78,9 @@ class CallStateEvents:
 
     def _on_hangup(self, event: Event) -> None:
         if self._told:
-            self._told.pop(party(event.get("Channel", "")), None)
+            self._told.pop(
+                (event.get(PBX_KEY, DEFAULT_PBX_ID), party(event.get("Channel", ""))), None
+            )
 
     def on_transfer(
         self, info: RequestInfo, channel: str, modify_type: ModifyType, transfer_to: str

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import sys
 from pathlib import Path
@@ -33,7 +34,8 @@ async def test_run_simulate_serves_health_within_10_seconds(tmp_path: Path) -> N
                     async with session.get(f"http://127.0.0.1:{port}/health") as response:
                         if response.status == 200:
                             assert await response.json() == {
-                                "status": "ok", "ami": True, "db": True
+                                "status": "ok", "ami": True, "db": True,
+                                "pbx": {"default": True},
                             }  # fmt: skip
                             break
                 except aiohttp.ClientConnectionError:
@@ -96,3 +98,23 @@ def test_accounts_limits_sets_shows_and_resets_an_accounts_limits(
     assert out == "acme: calls_per_second 5 (default), max_concurrent_calls 50 (default)\n"
     assert main([*db, "accounts", "limits", "nobody", "--cps", "1"]) == 2
     assert main([*db, "accounts", "limits", "acme", "--cps", "0"]) == 2
+
+
+def test_pbx_entries_keep_their_secrets_and_one_left_default_refuses_run(
+    tmp_path: Path, capsys: object
+) -> None:
+    """docs/scaling.md's example is a valid configuration; check-config prints no PBX's
+    secret, and ``run`` names the PBX still on the built-in secret."""
+    [example] = re.findall(r"```toml\n(.*?)```", (REPO / "docs" / "scaling.md").read_text(), re.S)
+    config = tmp_path / "pbx.toml"
+    # east gets a secret of its own, west keeps the built-in one.
+    east_only = example.replace('secret = "..."', 'secret = "east-secret-1"', 1)
+    config.write_text(east_only.replace('secret = "..."', ""))
+    assert main(["--config", str(config), "check-config"]) == 0
+    out = capsys.readouterr().out  # type: ignore[attr-defined]
+    assert '"id": "east"' in out
+    assert '"id": "west"' in out
+    assert "east-secret-1" not in out
+    assert main(["--config", str(config), "--db", str(tmp_path / "db"), "run"]) == 2
+    err = capsys.readouterr().err  # type: ignore[attr-defined]
+    assert "built-in default (PBX west)" in err

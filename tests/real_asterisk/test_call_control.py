@@ -104,7 +104,7 @@ async def test_attended_transfer_consults_then_completes(
         Event="DialEnd",
         DialStatus="ANSWER",
     )
-    assert real_daemon.app[keys.DOMAINS].core.ami.connected
+    assert real_daemon.app[keys.DOMAINS].pbx.pool.connected
     # The agent hangs up: the customer is now with 109.
     status, _ = await modify(real_daemon, channel=agent, modify_type="2")
     assert status == 200

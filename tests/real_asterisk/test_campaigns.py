@@ -103,4 +103,4 @@ async def test_asterisk_restarted_mid_campaign_dials_nobody_twice(
         assert all(row["dial_status"] for row in rows.values()), rows
         assert max((before + after).values()) == 1  # nobody dialled twice
         assert set(before) | set(after) <= set(numbers)
-        assert daemon.app[keys.DOMAINS].core.ami.connected
+        assert daemon.app[keys.DOMAINS].pbx.pool.connected

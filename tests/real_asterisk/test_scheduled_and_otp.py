@@ -73,4 +73,4 @@ async def test_callback_dials_at_its_time(real_daemon: Daemon, asterisk: Asteris
             Event="Newchannel",
         )
         assert len(originated) == 2  # one Local pair: dialled once
-        assert real_daemon.app[keys.DOMAINS].core.ami.connected
+        assert real_daemon.app[keys.DOMAINS].pbx.pool.connected

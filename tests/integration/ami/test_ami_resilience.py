@@ -25,15 +25,18 @@ async def reconnected(daemon: Daemon, times: int = 1) -> bool:
     """What an operator's Prometheus sees: the reconnect counter moved and AMI is up."""
     async with daemon.session.get(daemon.url + "/metrics") as response:
         text = await response.text()
-    return f"cpaas_ami_reconnects_total {times}.0" in text and "cpaas_ami_connected 1.0" in text
+    return (
+        f"cpaas_ami_reconnects_total {times}.0" in text
+        and 'cpaas_ami_connected{pbx="default"} 1.0' in text
+    )
 
 
 async def connected(daemon: Daemon) -> bool:
-    return daemon.app[keys.DOMAINS].core.ami.connected
+    return daemon.app[keys.DOMAINS].pbx.pool.connected
 
 
 async def disconnected(daemon: Daemon) -> bool:
-    return not daemon.app[keys.DOMAINS].core.ami.connected
+    return not daemon.app[keys.DOMAINS].pbx.pool.connected
 
 
 async def test_asterisk_restart_shutdown_eof_refusal_then_reconnect(
@@ -85,7 +88,7 @@ async def test_replies_panoramisk_took_for_lists_resolve_and_keep_the_link(
     """'Atxfer successfully queued' raised KeyError('async') inside panoramisk's protocol
     (the link dropped) and QueueAdd's 'Added interface to queue' waited for a list that
     never comes; the caller now says which actions answer with lists."""
-    ami = daemon.app[keys.DOMAINS].core.ami
+    ami = daemon.app[keys.DOMAINS].pbx.pool.first.client
     _, reply = await daemon.post("/api/click2call", LONG_CALL)
     request_id = reply["response"]["request_id"]
 

@@ -11,6 +11,7 @@ import pytest
 
 from cpaas_daemon import keys
 from cpaas_daemon.app import create_app
+from cpaas_daemon.config import DEFAULT_PBX_ID
 from cpaas_daemon.sim.daemon_config import daemon_config
 from tests.fixtures import ASTERISK
 from tests.harness import free_port
@@ -35,7 +36,7 @@ async def client(aiohttp_client, tmp_path):
     shutil.copy(ASTERISK / "queue_log.txt", tmp_path / "queue_log")
     app = create_app(config)
     test_client = await aiohttp_client(app)
-    await app[keys.DOMAINS].queue_log.tailer.poll_once()
+    await app[keys.DOMAINS].pbx.pool.get(DEFAULT_PBX_ID).queue_log.poll_once()
     users = app[keys.DOMAINS].queue_log.stats.users
     await users.add("admin", "*", "admin-password")
     await users.add("sally", "sales", "sales-password")

@@ -35,7 +35,7 @@ async def test_realtime_shows_the_waiting_caller_to_permitted_users_only(tmp_pat
             "CallerID": '"Waiting" <0622222222>',
             "Async": "true",
         }  # not an Originate the daemon sends (into an application): built by hand
-        await daemon.app[keys.DOMAINS].core.ami.send(
+        await daemon.app[keys.DOMAINS].pbx.pool.first.client.send(
             AmiAction("Originate", wait_in_queue, as_list=False)
         )
 

@@ -70,7 +70,7 @@ async def test_link_cut_mid_originate_never_places_a_second_call(
 
 
 async def _connected(daemon: Daemon) -> bool:
-    return daemon.app[keys.DOMAINS].core.ami.connected
+    return daemon.app[keys.DOMAINS].pbx.pool.connected
 
 
 async def test_pbx_down_answers_503_and_dials_nothing(tmp_path: Path, agi_port: int) -> None:
@@ -91,10 +91,13 @@ async def test_pbx_down_answers_503_and_dials_nothing(tmp_path: Path, agi_port: 
 
 async def test_health_and_metrics(daemon: Daemon) -> None:
     status, health = await daemon.get("/health", account=None)
-    assert (status, health) == (200, {"status": "ok", "ami": True, "db": True})
+    assert (status, health) == (
+        200,
+        {"status": "ok", "ami": True, "db": True, "pbx": {"default": True}},
+    )
     async with daemon.session.get(daemon.url + "/metrics") as response:
         text = await response.text()
-    assert "cpaas_ami_connected 1.0" in text
+    assert 'cpaas_ami_connected{pbx="default"} 1.0' in text
 
 
 async def test_live_statistics_and_hangup(daemon: Daemon, sim: SimulatedAsterisk) -> None:

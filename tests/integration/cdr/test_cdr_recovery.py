@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cpaas_daemon import keys
+from cpaas_daemon.config import DEFAULT_PBX_ID
 from cpaas_daemon.sim.daemon_config import daemon_config
 from cpaas_daemon.sim.server import SimulatedAsterisk
 from tests.harness import Daemon, running_daemon, running_sim
@@ -22,7 +23,7 @@ async def test_a_leg_seen_on_ami_and_in_master_csv_is_stored_once(
     request_id = reply["response"]["request_id"]
     await daemon.cdr(request_id)
     await sim.wait_idle()
-    await daemon.app[keys.DOMAINS].cdr.csv.poll()
+    await daemon.app[keys.DOMAINS].pbx.pool.get(DEFAULT_PBX_ID).cdr_csv.poll()
     stored = await daemon.app[keys.DOMAINS].core.db.fetchval("SELECT COUNT(*) FROM cdr_legs")
     assert stored == csv_lines(tmp_path) >= 2
     [cdr] = await daemon.cdr(request_id)

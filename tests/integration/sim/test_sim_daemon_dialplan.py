@@ -227,7 +227,11 @@ async def agi_sim(tmp_path: Path) -> AsyncIterator[tuple[SimulatedAsterisk, Fast
     sim = SimulatedAsterisk(
         SimConfig(
             time_scale=SCALE,
-            globals={"CPAAS_AGI": f"agi://127.0.0.1:{port}", "CPAAS_AGI_SECRET": "s3cret"},
+            globals={
+                "CPAAS_AGI": f"agi://127.0.0.1:{port}",
+                "CPAAS_AGI_SECRET": "s3cret",
+                "CPAAS_PBX_ID": "east",
+            },
         )
     )
     await sim.start()
@@ -258,7 +262,7 @@ async def test_campaign_ivr_runs_fastagi(agi_sim: tuple[SimulatedAsterisk, FastA
     await client.close()
     assert script.env["agi_network"] == "yes"
     assert script.env["agi_network_script"] == "campaign-ivr"
-    assert script.env["agi_request"].endswith("/campaign-ivr?secret=s3cret")
+    assert script.env["agi_request"].endswith("/campaign-ivr?secret=s3cret&pbx=east")
     assert script.env["agi_channel"].startswith("Local/1007@sim-endpoints-")
     assert script.env["agi_context"] == "cpaas-campaign"
     assert script.env["agi_extension"] == "s"

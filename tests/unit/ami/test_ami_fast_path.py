@@ -11,10 +11,10 @@ import pytest
 from panoramisk.message import Message
 
 from cpaas_daemon.ami import actions
-from cpaas_daemon.ami.bus import EventBus
+from cpaas_daemon.ami.bus import PBX_KEY, EventBus
 from cpaas_daemon.ami.client import AmiClient
 from cpaas_daemon.ami.protocol import as_event, parse_event, parse_frame
-from cpaas_daemon.config import AmiConfig
+from cpaas_daemon.config import DEFAULT_PBX_ID, AmiConfig
 from cpaas_daemon.metrics import Metrics
 from tests.fixtures import ASTERISK, ami_frames
 
@@ -105,7 +105,8 @@ async def test_unsubscribed_event_is_counted_not_delivered_and_subscribed_one_is
     await until(lambda: events_counted(ami) == 3)
     [event] = received
     expected = as_event(Message.from_line(NEWCHANNEL.decode().strip()))
-    assert list(event.items()) == list(expected.items())
+    # As panoramisk parses it, plus the PBX it came from (added last, by the client).
+    assert list(event.items()) == [*expected.items(), (PBX_KEY, DEFAULT_PBX_ID)]
     assert event["ChanVariable"] == "A=1\nB=2"
 
 

@@ -10,7 +10,6 @@ from cpaas_daemon.calls.model import CallKind, CallRequest
 from cpaas_daemon.calls.placement import NotSent, PlacementFailed, Refused, Uncertain
 from cpaas_daemon.campaigns.attempts import AttemptPlacer
 from cpaas_daemon.campaigns.inflight import InFlight
-from cpaas_daemon.config import DialConfig
 
 
 class _Targets:
@@ -53,7 +52,7 @@ async def test_each_outcome_has_its_own_next_step(
     outcome: PlacementFailed, recorded: list[tuple[str, str]], in_flight: int
 ) -> None:
     targets, inflight = _Targets(), InFlight()
-    placer = AttemptPlacer(targets, _Originator(outcome), None, inflight, DialConfig())  # type: ignore[arg-type]
+    placer = AttemptPlacer(targets, _Originator(outcome), None, inflight)  # type: ignore[arg-type]
     call = CallRequest(
         request_id="00000000a1", account_id="acct", kind=CallKind.CAMPAIGN, channel="PJSIP/1",
         context="cpaas-campaign", exten="s", caller_id="", variables={}, campaign_id="c1",

@@ -218,7 +218,7 @@ async def test_python_merge_equals_the_sql_upserts(tmp_path, seed, batch):
         assert await new.fetchval("SELECT COUNT(*) FROM queue_calls") > 1500
         # The offset lost, the file read again from 0: nothing changes.
         before = await tables(new, (*DERIVED, ROLLUP))
-        await new.execute("DELETE FROM queue_log_offsets")
+        await new.execute("DELETE FROM queue_log_positions")
         await ingest(new, log, QueueLogRepository, batch * 3)
         assert await tables(new, (*DERIVED, ROLLUP)) == before
     finally:

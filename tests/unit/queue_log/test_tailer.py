@@ -120,7 +120,7 @@ async def test_rereading_a_file_from_zero_stores_nothing_twice(db, log_path):
     """A lost offset (or an operator resetting it) cannot duplicate lines."""
     append(log_path, line(1), line(2))
     await QueueLogTailer(log_path, QueueLogRepository(db), 0.01).poll_once()
-    await db.execute("DELETE FROM queue_log_offsets")
+    await db.execute("DELETE FROM queue_log_positions")
     assert await QueueLogTailer(log_path, QueueLogRepository(db), 0.01).poll_once() == 2
     assert await stored(db) == expected(1, 2)
 

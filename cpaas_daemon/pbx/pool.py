@@ -1,0 +1,170 @@
+"""The PBXs the daemon drives, and where a new call goes.
+
+A :class:`Pbx` is everything that belongs to one Asterisk: its AMI client (health is
+"logged in and its login hooks ran"), its dial templates and capacity, and the readers
+of the files it writes (Master.csv, queue_log), each committing its read position with
+the rows it produced, keyed by the PBX. It starts and stops as one unit, independently
+of the others: that unit is what a lease will later hand from one daemon to another.
+
+:meth:`PbxPool.route` is the placement rule: a healthy PBX with room (its calls, live or
+being placed, below ``max_channels``), the least loaded first, ties to the first
+configured. None qualifying is :class:`NotSent`: no row, nothing dialled, the same 503
+``pbx_unavailable`` the API gave with its one PBX down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field, replace
+
+import structlog
+
+from cpaas_daemon.ami.actions import AmiAction
+from cpaas_daemon.ami.client import AmiClient
+from cpaas_daemon.ami.protocol import Event
+from cpaas_daemon.calls.dialstring import dial_string
+from cpaas_daemon.calls.model import CallRequest
+from cpaas_daemon.calls.placement import NotSent
+from cpaas_daemon.cdr.csv_backfill import CdrCsvBackfill
+from cpaas_daemon.config import PbxConfig
+from cpaas_daemon.queue_log.tailer import QueueLogTailer
+from cpaas_daemon.tasks import cancel
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class Pbx:
+    """One Asterisk: its AMI client, how numbers become its channels, its capacity and
+    the readers of the files it writes."""
+
+    config: PbxConfig
+    client: AmiClient
+    outbound_template: str
+    extension_template: str
+    cdr_csv: CdrCsvBackfill | None = None
+    queue_log: QueueLogTailer | None = None
+    _tailing: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
+
+    @property
+    def id(self) -> str:
+        return self.config.id
+
+    @property
+    def healthy(self) -> bool:
+        return self.client.connected
+
+    def has_room(self, load: int) -> bool:
+        return self.config.max_channels is None or load < self.config.max_channels
+
+    def routed(self, call: CallRequest) -> CallRequest:
+        """The call as this PBX places it: its numbers through this PBX's outbound
+        template, and its ``pbx_id``."""
+        variables = dict(call.variables)
+        for name, number in call.outbound_variables.items():
+            variables[name] = dial_string(self.outbound_template, number)
+        channel = call.channel
+        if call.outbound_number:
+            channel = dial_string(self.outbound_template, call.outbound_number)
+        return replace(call, channel=channel, variables=variables, pbx_id=self.id)
+
+    async def start(self) -> None:
+        """Master.csv is caught up first (what reconciles after start sees those CDRs),
+        then AMI, then the queue_log tailer."""
+        if self.cdr_csv is not None:
+            await self.cdr_csv.start()
+        await self.client.start()
+        if self.queue_log is not None:
+            self._tailing = asyncio.create_task(self.queue_log.run(), name=f"queue_log-{self.id}")
+            log.info("queue_log.tailing", pbx=self.id, path=str(self.queue_log.path))
+
+    async def stop(self) -> None:
+        await cancel(self._tailing)
+        self._tailing = None
+        await self.client.stop()
+        if self.cdr_csv is not None:
+            await self.cdr_csv.stop()
+
+
+def choose(pbxes: Sequence[Pbx], load: Callable[[str], int]) -> Pbx | None:
+    """A healthy PBX with room, the least loaded; ties go to the first in ``pbxes``."""
+    best: tuple[int, int, Pbx] | None = None
+    for order, pbx in enumerate(pbxes):
+        if not pbx.healthy:
+            continue
+        now = load(pbx.id)
+        if pbx.has_room(now) and (best is None or (now, order) < best[:2]):
+            best = (now, order, pbx)
+    return None if best is None else best[2]
+
+
+class PbxPool:
+    """Every configured PBX, in configuration order."""
+
+    def __init__(self, pbxes: Sequence[Pbx], load: Callable[[str], int]) -> None:
+        self._pbxes = list(pbxes)
+        self._by_id = {pbx.id: pbx for pbx in self._pbxes}
+        self._load = load
+
+    @property
+    def first(self) -> Pbx:
+        """The first configured (``--simulate`` points it at the simulator)."""
+        return self._pbxes[0]
+
+    def get(self, pbx_id: str) -> Pbx:
+        """The PBX of that id (raises KeyError: a row names a PBX no longer configured)."""
+        return self._by_id[pbx_id]
+
+    @property
+    def connected(self) -> bool:
+        """At least one PBX is healthy."""
+        return any(pbx.healthy for pbx in self._pbxes)
+
+    def health(self) -> dict[str, bool]:
+        return {pbx.id: pbx.healthy for pbx in self._pbxes}
+
+    def route(self, request_id: str) -> Pbx:
+        """Where a new call goes (:func:`choose`); :class:`NotSent` when nowhere."""
+        pbx = choose(self._pbxes, self._load)
+        if pbx is not None:
+            return pbx
+        if not self.connected:  # the single PBX's answer, word for word
+            raise NotSent("PBX is not connected; no call was placed", request_id)
+        raise NotSent("every connected PBX is at its max_channels; no call was placed", request_id)
+
+    async def wait_connected(self) -> None:
+        """Until some PBX is healthy (callers bound it with ``asyncio.timeout``)."""
+        waits = [asyncio.ensure_future(pbx.client.wait_connected()) for pbx in self._pbxes]
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for wait in waits:
+                wait.cancel()
+
+    async def send_list(self, action: AmiAction) -> list[Event]:
+        """A list action on the first healthy PBX (QueueStatus for the realtime view)."""
+        for pbx in self._pbxes:
+            if pbx.healthy:
+                return await pbx.client.send_list(action)
+        return await self._pbxes[0].client.send_list(action)  # raises AmiUnavailable
+
+    def on_login(self, hook: Callable[[Pbx], Awaitable[None]]) -> None:
+        """Run ``hook(pbx)`` after every login to any PBX."""
+        for pbx in self._pbxes:
+            pbx.client.on_login(_bound(hook, pbx))
+
+    async def start(self) -> None:
+        for pbx in self._pbxes:
+            await pbx.start()
+
+    async def stop(self) -> None:
+        for pbx in reversed(self._pbxes):
+            await pbx.stop()
+
+
+def _bound(hook: Callable[[Pbx], Awaitable[None]], pbx: Pbx) -> Callable[[], Awaitable[None]]:
+    def run() -> Awaitable[None]:
+        return hook(pbx)
+
+    return run
