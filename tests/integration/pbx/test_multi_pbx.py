@@ -179,7 +179,7 @@ async def test_cdrs_queue_log_lines_and_read_positions_name_their_pbx(two: TwoPb
 
     async def all_csv_read() -> bool:
         """Each PBX's Master.csv is read to its end, each from its own position."""
-        rows = await db.fetchall("SELECT pbx_id, path, offset FROM cdr_csv_positions")
+        rows = await db.fetchall('SELECT pbx_id, path, "offset" FROM cdr_csv_positions')
         return {row["pbx_id"]: (row["path"], row["offset"]) for row in rows} == {
             pbx_id: (str(path / "Master.csv"), (path / "Master.csv").stat().st_size)
             for pbx_id, path in two.dirs.items()
