@@ -29,18 +29,29 @@ class ListRepository:
         self._db = db
 
     async def create_list(self, account_id: str, name: str) -> str:
-        return await self._create("campaign_lists", "list", LIST_PREFIX, account_id, name)
+        return await self._create(
+            "INSERT INTO campaign_lists (list_id, account_id, list_name) VALUES (?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
+            "list",
+            LIST_PREFIX,
+            account_id,
+            name,
+        )
 
     async def create_dnd_list(self, account_id: str, name: str) -> str:
-        return await self._create("dnd_lists", "dnd_list", DND_PREFIX, account_id, name)
-
-    async def _create(self, table: str, noun: str, prefix: str, account_id: str, name: str) -> str:
-        list_id = new_id(prefix)
-        inserted = await self._db.execute(
-            f"INSERT INTO {table} ({noun}_id, account_id, {noun}_name) VALUES (?, ?, ?)"
-            f" ON CONFLICT DO NOTHING",
-            (list_id, account_id, name),
+        return await self._create(
+            "INSERT INTO dnd_lists (dnd_list_id, account_id, dnd_list_name) VALUES (?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
+            "dnd_list",
+            DND_PREFIX,
+            account_id,
+            name,
         )
+
+    async def _create(self, insert: str, noun: str, prefix: str, account_id: str, name: str) -> str:
+        """``insert`` names its table literally, so the table-owner scan sees the write."""
+        list_id = new_id(prefix)
+        inserted = await self._db.execute(insert, (list_id, account_id, name))
         if not inserted:
             raise Conflict(f"{noun}_name {name} already exists")
         return list_id

@@ -4,6 +4,8 @@ Most events are written by SQL triggers (``store/migrations/0500_webhooks.sql``)
 transaction of the state change they report. Ringing, answered and transfer have no such
 transaction (they are AMI events or AMI actions): :class:`Outbox` writes them behind,
 batched with the store's other deferred writes, only for accounts with a subscription.
+This module is the one Python writer of ``webhook_events`` (``tests/unit/test_table_owners.py``):
+the delivery worker prunes old ones through :func:`prune_events`.
 """
 
 from __future__ import annotations
@@ -101,6 +103,16 @@ class Outbox:
             ),
         )
         self.on_emit()
+
+
+async def prune_events(db: Database, before: str) -> None:
+    """Delete events created before ``before`` whose deliveries all succeeded (dead
+    letters and pending ones stay)."""
+    await db.execute(
+        "DELETE FROM webhook_events WHERE created_at < ? AND id NOT IN"
+        " (SELECT event_rowid FROM webhook_deliveries WHERE state != 'delivered')",
+        (before,),
+    )
 
 
 def parse_types(raw: Iterable[str]) -> str:

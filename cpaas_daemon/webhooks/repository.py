@@ -1,16 +1,21 @@
 """Subscriptions, dead letters and delivery bookkeeping: every query names the account,
-so one account never sees or changes another's endpoints or events."""
+so one account never sees or changes another's endpoints or events.
+
+The one Python writer of ``webhook_subscriptions`` and ``webhook_deliveries``
+(``tests/unit/test_table_owners.py``): the delivery worker decides what an attempt's
+outcome is, :meth:`WebhookRepository.write_outcomes` writes it."""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from cpaas_daemon.errors import NotFound, ValidationFailed
-from cpaas_daemon.store.db import Database, Row
+from cpaas_daemon.store.db import Database, Params, Row
 from cpaas_daemon.timefmt import iso, utc_now
 from cpaas_daemon.webhooks.events import ALL, Outbox, parse_types
 from cpaas_daemon.webhooks.signing import new_secret
@@ -18,6 +23,27 @@ from cpaas_daemon.webhooks.signing import new_secret
 MAX_URL = 2048
 ROTATION_OVERLAP = timedelta(hours=24)  # the old secret keeps signing this long
 DEAD_PAGE = 500
+
+# The delivery worker's outcomes (see write_outcomes); each constant's ? in order.
+# The stream's next delivery (parked by the fan-out trigger) becomes due.
+_UNPARK = (
+    "UPDATE webhook_deliveries SET next_at = ? WHERE id = (SELECT MIN(id)"
+    " FROM webhook_deliveries WHERE webhook_id = ? AND stream = ? AND state = 'pending'"
+    " AND id > ?)"
+)
+_DELIVERED = (
+    "UPDATE webhook_deliveries SET state = 'delivered', attempts = ?,"
+    " last_status = ?, last_error = '', updated_at = ? WHERE id = ?"
+)
+_RETRY = (
+    "UPDATE webhook_deliveries SET attempts = ?, last_status = ?,"
+    " last_error = ?, next_at = ?, updated_at = ? WHERE id = ?"
+)
+_DEAD = (
+    "UPDATE webhook_deliveries SET state = 'dead', attempts = ?,"
+    " last_status = ?, last_error = ?, updated_at = ? WHERE id = ?"
+)
+_DISABLE = "UPDATE webhook_subscriptions SET enabled = 0, disabled_reason = ? WHERE webhook_id = ?"
 
 
 @dataclass(frozen=True)
@@ -221,6 +247,30 @@ class WebhookRepository:
         for account_id, types in rows:
             found.setdefault(account_id, set()).update(types.split())
         return {account_id: frozenset(types) for account_id, types in found.items()}
+
+    async def write_outcomes(
+        self,
+        *,
+        delivered: Sequence[Params],
+        retries: Sequence[Params],
+        dead: Sequence[Params],
+        disabled: Sequence[Params],
+        unpark: Sequence[Params],
+    ) -> int:
+        """One delivery round's finished attempts, in ONE transaction, so a stream's next
+        delivery is made due with its head's outcome or not at all. Each argument holds
+        parameter rows of the statement of its name (``_DELIVERED``, ``_RETRY``, ``_DEAD``,
+        ``_DISABLE``: endpoints that answered 410, ``_UNPARK``: streams whose head was
+        delivered or died). Returns how many streams' next deliveries became due."""
+        writes = ((_DELIVERED, delivered), (_RETRY, retries), (_DEAD, dead), (_DISABLE, disabled))
+        unparked = 0
+        async with self._db.transaction() as conn:
+            for sql, params in writes:
+                if params:  # each statement is a thread hop: skip the empty ones
+                    await conn.executemany(sql, params)
+            for stream_key in unpark:  # one per call that just finished: a few per round
+                unparked += await conn.execute(_UNPARK, stream_key)
+        return unparked
 
 
 def signing_secrets(row: Row, now: datetime) -> list[str]:

@@ -23,7 +23,6 @@ import asyncio
 import contextlib
 import time
 from collections import Counter, defaultdict, deque
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -33,10 +32,10 @@ import structlog
 
 from cpaas_daemon.config import WebhooksConfig
 from cpaas_daemon.metrics import Metrics
-from cpaas_daemon.store.db import Database, Params, Row
+from cpaas_daemon.store.db import Database, Row
 from cpaas_daemon.timefmt import iso, utc_now
 from cpaas_daemon.webhooks import retry, signing
-from cpaas_daemon.webhooks.events import Outbox, body
+from cpaas_daemon.webhooks.events import Outbox, body, prune_events
 from cpaas_daemon.webhooks.repository import WebhookRepository, signing_secrets
 from cpaas_daemon.webhooks.ssrf import AddressPolicy, BlockedAddress, GuardedResolver
 
@@ -65,25 +64,6 @@ SELECT d.id, d.webhook_id, d.stream, d.attempts, s.url, s.secret, s.previous_sec
  WHERE s.enabled = 1 AND d.nth <= :per_endpoint
  ORDER BY d.id
 """
-# The stream's next delivery (parked by the fan-out trigger) becomes due.
-_UNPARK = (
-    "UPDATE webhook_deliveries SET next_at = ? WHERE id = (SELECT MIN(id)"
-    " FROM webhook_deliveries WHERE webhook_id = ? AND stream = ? AND state = 'pending'"
-    " AND id > ?)"
-)
-_DELIVERED = (
-    "UPDATE webhook_deliveries SET state = 'delivered', attempts = ?,"
-    " last_status = ?, last_error = '', updated_at = ? WHERE id = ?"
-)
-_RETRY = (
-    "UPDATE webhook_deliveries SET attempts = ?, last_status = ?,"
-    " last_error = ?, next_at = ?, updated_at = ? WHERE id = ?"
-)
-_DEAD = (
-    "UPDATE webhook_deliveries SET state = 'dead', attempts = ?,"
-    " last_status = ?, last_error = ?, updated_at = ? WHERE id = ?"
-)
-_DISABLE = "UPDATE webhook_subscriptions SET enabled = 0, disabled_reason = ? WHERE webhook_id = ?"
 
 
 @dataclass(frozen=True)
@@ -317,20 +297,11 @@ class DeliveryWorker:
                 wait = retry.delay_after(o.attempts, self._config.retry_scale, o.retry_after)
                 next_at = iso(now + timedelta(seconds=wait))
                 retry_rows.append((o.attempts, o.status, o.error, next_at, iso(now), o.delivery_id))
-        writes: list[tuple[str, Sequence[Params]]] = [
-            (_DELIVERED, done),
-            (_RETRY, retry_rows),
-            (_DEAD, dead),
-            (_DISABLE, [(f"endpoint answered 410 Gone at {iso(now)}", w) for w in gone]),
-        ]
-        unparked = 0
+        disabled = [(f"endpoint answered 410 Gone at {iso(now)}", w) for w in gone]
         try:
-            async with self._db.transaction() as conn:
-                for sql, params in writes:
-                    if params:  # each statement is a thread hop: skip the empty ones
-                        await conn.executemany(sql, params)
-                for stream_key in unpark:  # one per call that just finished: a few per round
-                    unparked += await conn.execute(_UNPARK, stream_key)
+            unparked = await self._repo.write_outcomes(
+                delivered=done, retries=retry_rows, dead=dead, disabled=disabled, unpark=unpark
+            )
         except BaseException:
             self._outcomes[:0] = outcomes  # kept: written with the next round
             raise
@@ -352,14 +323,10 @@ class DeliveryWorker:
             self._outbox.subscribed = await self._repo.subscribed_accounts()
 
     async def _prune(self) -> None:
-        """Delete events older than the retention whose deliveries all succeeded (dead
-        letters and pending ones stay)."""
+        """Every ``PRUNE_EVERY``: events older than the retention whose deliveries all
+        succeeded go (:func:`prune_events`)."""
         if time.monotonic() - self._pruned_at < PRUNE_EVERY:
             return
         self._pruned_at = time.monotonic()
         cutoff = iso(utc_now() - timedelta(days=self._config.retention_days))
-        await self._db.execute(
-            "DELETE FROM webhook_events WHERE created_at < ? AND id NOT IN"
-            " (SELECT event_rowid FROM webhook_deliveries WHERE state != 'delivered')",
-            (cutoff,),
-        )
+        await prune_events(self._db, cutoff)
