@@ -68,7 +68,8 @@ class CampaignProgress:
             " COUNT(*) FILTER (WHERE t.state = 'done'"
             " AND t.finished_at >= :start AND t.finished_at < :end)"
             " FROM campaign_targets t JOIN campaign_contacts c USING (contact_id)"
-            " WHERE t.campaign_id = :campaign AND (CAST(:batch AS TEXT) IS NULL OR c.batch_id = :batch)"
+            " WHERE t.campaign_id = :campaign"
+            " AND (CAST(:batch AS TEXT) IS NULL OR c.batch_id = :batch)"
             " GROUP BY c.batch_id ORDER BY MIN(c.contact_id)",
             {"start": start, "end": end, "campaign": campaign.campaign_id, "batch": batch_id},
         )
