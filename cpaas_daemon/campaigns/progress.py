@@ -61,14 +61,15 @@ class CampaignProgress:
             "SELECT c.batch_id, COUNT(*),"
             " COUNT(*) FILTER (WHERE t.attempts = 0 AND t.state != 'done'),"
             " COUNT(*) FILTER (WHERE t.attempts > 0),"
-            " COUNT(*) FILTER (WHERE t.answered), COUNT(*) FILTER (WHERE t.state = 'done'),"
+            " COUNT(*) FILTER (WHERE t.answered != 0), COUNT(*) FILTER (WHERE t.state = 'done'),"
             " COUNT(*) FILTER (WHERE t.last_dialed_at >= :start AND t.last_dialed_at < :end),"
-            " COUNT(*) FILTER (WHERE t.answered"
+            " COUNT(*) FILTER (WHERE t.answered != 0"
             " AND t.finished_at >= :start AND t.finished_at < :end),"
             " COUNT(*) FILTER (WHERE t.state = 'done'"
             " AND t.finished_at >= :start AND t.finished_at < :end)"
             " FROM campaign_targets t JOIN campaign_contacts c USING (contact_id)"
-            " WHERE t.campaign_id = :campaign AND (:batch IS NULL OR c.batch_id = :batch)"
+            " WHERE t.campaign_id = :campaign"
+            " AND (CAST(:batch AS TEXT) IS NULL OR c.batch_id = :batch)"
             " GROUP BY c.batch_id ORDER BY MIN(c.contact_id)",
             {"start": start, "end": end, "campaign": campaign.campaign_id, "batch": batch_id},
         )

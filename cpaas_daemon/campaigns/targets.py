@@ -163,8 +163,10 @@ class TargetStore:
                 return False
             row = rows[0]
             await conn.execute(
+                # answered is a 0/1 integer: PostgreSQL's OR takes booleans only.
                 "UPDATE campaign_targets SET state = ?, next_at = ?, last_status = ?,"
-                f" answered = answered OR ? = '{DialStatus.ANSWER}', finished_at = ?"
+                f" answered = CASE WHEN answered != 0 OR ? = '{DialStatus.ANSWER}'"
+                " THEN 1 ELSE 0 END, finished_at = ?"
                 " WHERE campaign_id = ? AND contact_id = ?",
                 (
                     (TargetState.PENDING if retry_at is not None else TargetState.DONE).value,

@@ -161,13 +161,13 @@ class WebhookRepository:
         changed = await self._db.execute(
             "UPDATE webhook_subscriptions SET url = COALESCE(?, url),"
             " event_types = COALESCE(?, event_types), enabled = COALESCE(?, enabled),"
-            " disabled_reason = CASE WHEN ? IS NULL THEN disabled_reason ELSE '' END"
+            " disabled_reason = CASE WHEN CAST(? AS INTEGER) IS NULL THEN disabled_reason ELSE '' END"
             " WHERE account_id = ? AND webhook_id = ?",
             (
                 None if url is None else check_url(url),
                 None if types is None else event_types(types),
                 None if enabled is None else int(enabled),
-                enabled,
+                None if enabled is None else int(enabled),
                 account_id,
                 webhook_id,
             ),
@@ -205,7 +205,8 @@ class WebhookRepository:
             " e.event_id, e.type, e.request_id, e.created_at"
             " FROM webhook_deliveries d JOIN webhook_subscriptions s USING (webhook_id)"
             " JOIN webhook_events e ON e.id = d.event_rowid"
-            " WHERE s.account_id = ? AND d.state = 'dead' AND (? IS NULL OR d.webhook_id = ?)"
+            " WHERE s.account_id = ? AND d.state = 'dead'"
+            " AND (CAST(? AS TEXT) IS NULL OR d.webhook_id = ?)"
             f" ORDER BY d.id LIMIT {DEAD_PAGE}",
             (account_id, webhook_id, webhook_id),
         )
@@ -232,8 +233,8 @@ class WebhookRepository:
         event id; returns how many. Re-enables nothing: a disabled endpoint stays so."""
         return await self._db.execute(
             "UPDATE webhook_deliveries SET state = 'pending', attempts = 0, next_at = ?,"
-            " last_error = '' WHERE state = 'dead' AND (? IS NULL OR id = ?)"
-            " AND (? IS NULL OR webhook_id = ?) AND webhook_id IN"
+            " last_error = '' WHERE state = 'dead' AND (CAST(? AS BIGINT) IS NULL OR id = ?)"
+            " AND (CAST(? AS TEXT) IS NULL OR webhook_id = ?) AND webhook_id IN"
             " (SELECT webhook_id FROM webhook_subscriptions WHERE account_id = ?)",
             (iso(utc_now()), delivery_id, delivery_id, webhook_id, webhook_id, account_id),
         )

@@ -115,11 +115,16 @@ def test_cli_add_list_dead_redeliver_remove(tmp_path: Path, capsys: Any) -> None
 
 
 async def test_an_endpoint_added_by_the_cli_is_used_by_the_running_daemon(
-    daemon: Daemon, receiver: Receiver, capsys: Any
+    daemon: Daemon, receiver: Receiver, capsys: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    db = str(daemon.app[keys.DOMAINS].core.config.store.path)
+    store = daemon.app[keys.DOMAINS].core.config.store
+    if store.url:  # the daemon's store (PostgreSQL under TEST_STORE), as production gives it
+        monkeypatch.setenv("CPAAS_STORE__URL", store.url)
+        where: list[str] = []
+    else:  # --db forces SQLite, so it only names the daemon's own file
+        where = ["--db", str(store.path)]
     added = await asyncio.to_thread(
-        main, ["--db", db, "webhooks", "add", "account_1", receiver.url("/cli")]
+        main, [*where, "webhooks", "add", "account_1", receiver.url("/cli")]
     )
     assert added == 0
     secret = capsys.readouterr().out.split("secret: ")[1].strip()
