@@ -161,7 +161,8 @@ class WebhookRepository:
         changed = await self._db.execute(
             "UPDATE webhook_subscriptions SET url = COALESCE(?, url),"
             " event_types = COALESCE(?, event_types), enabled = COALESCE(?, enabled),"
-            " disabled_reason = CASE WHEN CAST(? AS INTEGER) IS NULL THEN disabled_reason ELSE '' END"
+            " disabled_reason = CASE WHEN CAST(? AS INTEGER) IS NULL"
+            " THEN disabled_reason ELSE '' END"
             " WHERE account_id = ? AND webhook_id = ?",
             (
                 None if url is None else check_url(url),
