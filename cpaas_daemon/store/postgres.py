@@ -23,10 +23,6 @@ from cpaas_daemon.store.errors import StoreUnavailable
 _FAILURES = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
 
 
-def _translate(exc: BaseException) -> StoreUnavailable:
-    return StoreUnavailable(f"storage unavailable: {exc}")
-
-
 def _rows_changed(status: str) -> int:
     """The count that ends a command tag (``UPDATE 3``, ``INSERT 0 1``)."""
     tail = status.rsplit(" ", 1)[-1]
@@ -58,7 +54,7 @@ class _Connection:
         try:
             return _rows_changed(await self._conn.execute(query, *args))
         except _FAILURES as exc:
-            raise _translate(exc) from exc
+            raise StoreUnavailable.from_driver(exc) from exc
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         batch = [numbered(sql, params) for params in rows]
@@ -67,14 +63,14 @@ class _Connection:
         try:
             await self._conn.executemany(batch[0][0], [args for _, args in batch])
         except _FAILURES as exc:
-            raise _translate(exc) from exc
+            raise StoreUnavailable.from_driver(exc) from exc
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         query, args = numbered(sql, params)
         try:
             return list(await self._conn.fetch(query, *args))
         except _FAILURES as exc:
-            raise _translate(exc) from exc
+            raise StoreUnavailable.from_driver(exc) from exc
 
 
 class PostgresDatabase(Database):
@@ -100,7 +96,7 @@ class PostgresDatabase(Database):
                 self.url, min_size=1, max_size=self._pool_size, init=_init
             )
         except _FAILURES as exc:
-            raise _translate(exc) from exc
+            raise StoreUnavailable.from_driver(exc) from exc
         await self.migrate()
 
     async def _disconnect(self) -> None:
@@ -115,7 +111,7 @@ class PostgresDatabase(Database):
                 async with self.pool.acquire() as conn, conn.transaction():
                     yield _Connection(conn)
             except _FAILURES as exc:
-                raise _translate(exc) from exc
+                raise StoreUnavailable.from_driver(exc) from exc
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         async with self._write_lock, self.pool.acquire() as conn:

@@ -23,11 +23,6 @@ NOW = "strftime('%Y-%m-%dT%H:%M:%fZ','now')"
 """The current UTC time as the store keeps it (ISO-8601 text, milliseconds, ``Z``)."""
 
 
-def _translate(exc: sqlite3.Error) -> StoreUnavailable:
-    """Disk full / locked / I/O errors become a 503 the API can render; nothing half-written."""
-    return StoreUnavailable(f"storage unavailable: {exc}")
-
-
 class _Connection:
     """The open transaction's statements on the one connection."""
 
@@ -40,20 +35,20 @@ class _Connection:
         try:
             cursor = await self._conn.execute(sql, params)
         except sqlite3.Error as exc:
-            raise _translate(exc) from exc
+            raise StoreUnavailable.from_driver(exc) from exc
         return cursor.rowcount
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         try:
             await self._conn.executemany(sql, rows)
         except sqlite3.Error as exc:
-            raise _translate(exc) from exc
+            raise StoreUnavailable.from_driver(exc) from exc
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         try:
             return list(await self._conn.execute_fetchall(sql, params))
         except sqlite3.Error as exc:
-            raise _translate(exc) from exc
+            raise StoreUnavailable.from_driver(exc) from exc
 
 
 class SqliteDatabase(Database):
@@ -98,7 +93,7 @@ class SqliteDatabase(Database):
             try:
                 await self.conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
-                raise _translate(exc) from exc
+                raise StoreUnavailable.from_driver(exc) from exc
             try:
                 yield _Connection(self.conn)
             except BaseException:
@@ -108,7 +103,7 @@ class SqliteDatabase(Database):
                 await self.conn.commit()
             except sqlite3.Error as exc:
                 await self.conn.rollback()
-                raise _translate(exc) from exc
+                raise StoreUnavailable.from_driver(exc) from exc
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """The connection is in autocommit mode, so SQLite runs a lone statement as its own
