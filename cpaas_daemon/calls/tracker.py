@@ -60,6 +60,7 @@ class CallTracker:
         self._legs: Counter[tuple[str, str]] = Counter()  # live channels per (pbx, Linkedid)
         self._calls: Counter[str] = Counter()  # live Linkedids (calls) per PBX
         self._placing: dict[str, str] = {}  # request_id -> PBX, Originate sent, no channel yet
+        self._placing_on: Counter[str] = Counter()  # the same, counted per PBX (load is O(1))
         # By (PBX or None for any, Uniqueid): FastAGI sessions waiting for their channel.
         self._awaited: dict[tuple[str | None, str], list[asyncio.Future[LiveChannel]]] = {}
         bus.subscribe(self._on_newchannel, "Newchannel")
@@ -75,7 +76,9 @@ class CallTracker:
         :meth:`load` from now on, before its first channel exists."""
         self._requests[info.request_id] = info
         if pbx_id is not None:
+            self._unplace(info.request_id)
             self._placing[info.request_id] = pbx_id
+            self._placing_on[pbx_id] += 1
 
     def link(self, linkedid: str, info: RequestInfo, pbx_id: str = DEFAULT_PBX_ID) -> bool:
         """An inbound call (Asterisk's own Linkedid on ``pbx_id``) now belongs to ``info``.
@@ -114,12 +117,17 @@ class CallTracker:
 
     def forget(self, request_id: str) -> None:
         self._requests.pop(request_id, None)
-        self._placing.pop(request_id, None)
+        self._unplace(request_id)
 
     def placed(self, request_id: str) -> None:
         """The Originate's answer will never come (the link dropped): the call counts in
         its PBX's load by its channels only, if any appear."""
-        self._placing.pop(request_id, None)
+        self._unplace(request_id)
+
+    def _unplace(self, request_id: str) -> None:
+        pbx_id = self._placing.pop(request_id, None)
+        if pbx_id is not None:
+            self._placing_on[pbx_id] -= 1
 
     # -- queries ------------------------------------------------------------------
     def request_of(self, channel: LiveChannel) -> RequestInfo | None:
@@ -145,8 +153,7 @@ class CallTracker:
     def load(self, pbx_id: str) -> int:
         """Calls on this PBX now: its live Linkedids, and the calls sent to it whose first
         channel has not appeared yet (so a burst of Originates is counted at once)."""
-        placing = sum(1 for pbx in self._placing.values() if pbx == pbx_id)
-        return self._calls[pbx_id] + placing
+        return self._calls[pbx_id] + self._placing_on[pbx_id]
 
     def _any_pbx(self, index: dict[tuple[str, str], LiveChannel], key: str) -> LiveChannel | None:
         for pbx_id in self._pbx_ids:
@@ -208,6 +215,7 @@ class CallTracker:
         # Originates sent before the link dropped: their answers are lost; any channel
         # they made is in the listing.
         self._placing = {rid: pbx for rid, pbx in self._placing.items() if pbx != pbx_id}
+        self._placing_on.pop(pbx_id, None)
         for item in listing:
             if item.get("Event") == "CoreShowChannel":
                 self._add({**item, PBX_KEY: pbx_id})
@@ -232,7 +240,7 @@ class CallTracker:
         if self._legs[call] == 1:
             self._calls[channel.pbx_id] += 1
             if self._placing:
-                self._placing.pop(request_id_from_uniqueid(channel.linkedid) or "", None)
+                self._unplace(request_id_from_uniqueid(channel.linkedid) or "")
         if self._awaited:
             for pbx_id in (channel.pbx_id, None):
                 for future in self._awaited.get((pbx_id, channel.uniqueid), ()):
@@ -266,7 +274,7 @@ class CallTracker:
         that is not registered): it stops counting in its PBX's load. One that
         succeeded has its channels by now."""
         if self._placing:
-            self._placing.pop(event.get("ActionID", "").rpartition(".")[2], None)
+            self._unplace(event.get("ActionID", "").rpartition(".")[2])
 
     def of_event(self, event: Event) -> LiveChannel | None:
         """The live channel an event is about (its PBX's channel of that Uniqueid)."""
