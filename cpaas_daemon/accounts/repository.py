@@ -13,12 +13,21 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
+from enum import Enum
 
 from cpaas_daemon.errors import Conflict, NotFound, ValidationFailed
 from cpaas_daemon.store.db import Database
 
 ACCOUNT_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 MIN_SECRET_LENGTH = 12
+
+
+class Credentials(Enum):
+    """What a presented account id and secret amount to."""
+
+    VALID = "valid"
+    INVALID = "invalid"  # no such account, or the wrong secret (not told apart)
+    SUSPENDED = "suspended"  # the right secret of a disabled account
 
 
 @dataclass(frozen=True)
@@ -67,14 +76,22 @@ class AccountRepository:
         return secret
 
     async def authenticate(self, account_id: str, secret: str) -> Account | None:
-        row = await self._db.fetchone(
-            "SELECT account_id, auth_hash, disabled FROM accounts WHERE account_id = ?",
-            (account_id,),
-        )
-        valid = verify_secret(secret, row["auth_hash"] if row is not None else None)
-        if row is None or row["disabled"] or not valid:
+        """The account, if the secret is its own and it is not suspended."""
+        if await self.check(account_id, secret) is not Credentials.VALID:
             return None
-        return Account(account_id=row["account_id"], disabled=bool(row["disabled"]))
+        return Account(account_id=account_id, disabled=False)
+
+    async def check(self, account_id: str, secret: str) -> Credentials:
+        """Whether ``secret`` is this account's; a suspended account is told apart only
+        once its secret is right (the v2 dialects answer it with its own code)."""
+        row = await self._db.fetchone(
+            "SELECT auth_hash, disabled FROM accounts WHERE account_id = ?", (account_id,)
+        )
+        # Hash even for an unknown id (verify_secret's dummy): timing tells no ids apart.
+        valid = verify_secret(secret, row["auth_hash"] if row is not None else None)
+        if row is None or not valid:
+            return Credentials.INVALID
+        return Credentials.SUSPENDED if row["disabled"] else Credentials.VALID
 
     async def limits(self, account_id: str) -> tuple[float | None, int | None]:
         """(calls_per_second, max_concurrent_calls); None = the configured default."""

@@ -34,7 +34,7 @@ class AnnounceTemplateRepository:
         """Store a validated template for an existing account; returns its new id."""
         text = validate_template_text(text)
         known = await self._db.fetchone(
-            "SELECT 1 FROM accounts WHERE account_id = ?", (account_id,)
+            "SELECT 1 FROM account_records WHERE account_id = ?", (account_id,)
         )
         if known is None:
             raise NotFound(f"account {account_id} not found")

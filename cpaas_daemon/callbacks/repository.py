@@ -51,7 +51,7 @@ class CallbackRepository:
                 " caller_id, destination_number, recording_option, time_zone, scheduled_at,"
                 " due_at, created_at, updated_at)"
                 " SELECT ?,?,?,?,?,?,?,?,?,?,?"
-                " WHERE NOT EXISTS (SELECT 1 FROM calls WHERE request_id = ?)"
+                " WHERE NOT EXISTS (SELECT 1 FROM call_records WHERE request_id = ?)"
                 " ON CONFLICT DO NOTHING",
                 (request_id, account_id, *_spec_columns(spec, due), now, now, request_id),
             )

@@ -22,10 +22,8 @@ class DidRepository:
             raise ValidationFailed("DID must be 2-15 digits with an optional leading +")
         if not QUEUE.match(queue):
             raise ValidationFailed("queue must be 1-64 of A-Z a-z 0-9 _ -")
-        if (
-            await self._db.fetchone("SELECT 1 FROM accounts WHERE account_id = ?", (account_id,))
-            is None
-        ):
+        known = "SELECT 1 FROM account_records WHERE account_id = ?"
+        if await self._db.fetchone(known, (account_id,)) is None:
             raise NotFound(f"account {account_id} not found")
         await self._db.execute(
             "INSERT INTO dids (did, account_id, queue) VALUES (?, ?, ?)"

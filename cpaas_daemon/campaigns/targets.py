@@ -192,7 +192,7 @@ class TargetStore:
             "SELECT a.request_id, a.campaign_id, a.attempt, m.account_id, k.state,"
             " k.dial_status FROM campaign_attempts a"
             " JOIN campaigns m USING (campaign_id)"
-            " LEFT JOIN calls k ON k.request_id = a.request_id"
+            " LEFT JOIN call_records k ON k.request_id = a.request_id"
             f" WHERE a.outcome IS NULL AND {where} ORDER BY a.created_at",
             params,
         )

@@ -1,4 +1,8 @@
-"""Read side of CDRs for the seed's endpoints; every query is scoped to one account."""
+"""Read side of CDRs for the seed's endpoints; every query is scoped to one account.
+
+A CDR is a call's row once its outcome is in: read through the read models the owners
+publish (migration 0650): ``call_records`` (calls), ``transcript_records`` (transcripts)
+and ``cdr_status_counts`` (the statistics rollups)."""
 
 from __future__ import annotations
 
@@ -25,13 +29,13 @@ _COLUMNS = (
     "id, request_id, account_id, direction, agent_number, customer_number, dialed_number,"
     " caller_id, destination_context, recording_name, list_id, is_dnd, dtmf_inputs,"
     " call_date, answer, end_time, call_duration, billsec, dial_status, call_status, uniqueid,"
-    " kind, recording_deleted_at, transcripts.status AS transcript_state,"
-    " transcripts.text AS transcript_text"
+    " kind, recording_deleted_at, transcript_records.status AS transcript_state,"
+    " transcript_records.text AS transcript_text"
 )
 # A call's transcript, if one was asked for (migration 0111): one primary-key probe a row.
 # Measured on 200k calls, a 1,000-row page: 4.5 -> 5.0 ms (offset 2,000: 8.1 -> 9.2 ms);
 # two correlated subqueries instead cost more (5.3 and 9.4 ms).
-_FROM = "calls LEFT JOIN transcripts USING (request_id)"
+_FROM = "call_records LEFT JOIN transcript_records USING (request_id)"
 
 
 def cdr_json(row: Row, campaign: bool = False) -> dict[str, Any]:
@@ -111,7 +115,7 @@ class CdrQueries:
     async def statistics(self, account_id: str, campaign_id: str | None = None) -> dict[str, int]:
         """Counts by dial_status; ``total_calls`` counts every call with a CDR.
 
-        Read from ``stats_cdr_status`` (calls with a CDR per account, campaign and
+        Read from ``cdr_status_counts`` (calls with a CDR per account, campaign and
         dial_status, kept by the triggers of migration 0401): a few rows, not every CDR.
         """
         where = "account_id = ?"
@@ -120,7 +124,7 @@ class CdrQueries:
             where += " AND campaign_key = ?"
             params.append("=" + campaign_id)
         rows = await self._db.fetchall(
-            f"SELECT dial_status, SUM(n) AS n FROM stats_cdr_status WHERE {where}"
+            f"SELECT dial_status, SUM(n) AS n FROM cdr_status_counts WHERE {where}"
             " GROUP BY dial_status",
             params,
         )

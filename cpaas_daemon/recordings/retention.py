@@ -83,7 +83,7 @@ class RecordingRetention:
         swept = 0
         while True:
             rows = await self._db.fetchall(
-                "SELECT request_id FROM calls WHERE recording_name != ''"
+                "SELECT request_id FROM call_records WHERE recording_name != ''"
                 " AND recording_deleted_at IS NULL AND created_at < ? ORDER BY created_at LIMIT ?",
                 (cutoff, BATCH),
             )

@@ -1,20 +1,19 @@
 """Who is asking: the v2 APIs' ``userId`` + ``token`` are our account id + auth secret.
 
 Seed 001 tells a suspended account (1039) apart from a bad token (1014), which
-:meth:`AccountRepository.authenticate` does not (it answers None for both), so the
-account row is read here; the secret check itself is the accounts module's.
+:meth:`AccountRepository.authenticate` does not (it answers None for both), so this asks
+:meth:`AccountRepository.check`, which does.
 """
 
 from __future__ import annotations
 
-from cpaas_daemon.accounts.repository import verify_secret
+from cpaas_daemon.accounts.repository import AccountRepository, Credentials
 from cpaas_daemon.stats.errors import AccountSuspended, InvalidToken, TokenMissing, UserIdMissing
-from cpaas_daemon.store.db import Database
 
 
 class StatsAccess:
-    def __init__(self, db: Database) -> None:
-        self._db = db
+    def __init__(self, accounts: AccountRepository) -> None:
+        self._accounts = accounts
 
     async def account(self, user_id: str, token: str) -> str:
         """The account id, or the error that explains why not (in the seed's order)."""
@@ -22,12 +21,9 @@ class StatsAccess:
             raise UserIdMissing("userId is required")
         if not token:
             raise TokenMissing("token is required")
-        row = await self._db.fetchone(
-            "SELECT auth_hash, disabled FROM accounts WHERE account_id = ?", (user_id,)
-        )
-        valid = verify_secret(token, row["auth_hash"] if row is not None else None)
-        if row is None or not valid:
+        credentials = await self._accounts.check(user_id, token)
+        if credentials is Credentials.INVALID:
             raise InvalidToken("invalid userId or token")
-        if row["disabled"]:
+        if credentials is Credentials.SUSPENDED:
             raise AccountSuspended("this account is suspended")
         return user_id

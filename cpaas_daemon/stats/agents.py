@@ -1,8 +1,8 @@
 """Agent dashboard counters: per-agent calls, talk and hold time, login type and duration.
 
-Agents are the queue members seen in the account's queues (``agent_names`` /
-``agent_queues``, kept by the queue_log ingest); their call counters read the window's
-queue_log lines of those queues, their login state replays all membership lines.
+Agents are the queue members seen in the account's queues (``queue_agents``, the read
+model the queue_log ingest publishes); their call counters read the window's lines of
+those queues (``queue_log_lines``), their login state replays all membership lines.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ _CALLS = f"""SELECT agent, queue,
     COALESCE(MAX(CASE WHEN event = 'CONNECT' THEN wait END), 0) AS max_hold,
     COALESCE(SUM(CASE WHEN event IN ({_ENDS}) THEN talk END), 0) AS talk,
     {count_where(f"event IN ({_ENDS})")} AS completed
-FROM queue_log WHERE queue IN ({{queues}}) AND epoch >= ? AND epoch < ?
+FROM queue_log_lines WHERE queue IN ({{queues}}) AND epoch >= ? AND epoch < ?
 GROUP BY agent, queue"""
 
 
@@ -64,10 +64,8 @@ class AgentDashboard:
         if not queues:
             return [], queues
         rows = await self._db.fetchall(
-            "SELECT DISTINCT a.agent_id, a.name FROM agent_names a"
-            " JOIN agent_queues aq ON aq.agent_id = a.agent_id"
-            " JOIN queue_names q ON q.queue_id = aq.queue_id"
-            f" WHERE q.name IN ({placeholders(queues)}) ORDER BY a.agent_id",
+            "SELECT DISTINCT agent_id, agent_name FROM queue_agents"
+            f" WHERE queue_name IN ({placeholders(queues)}) ORDER BY agent_id",
             queues,
         )
         return [Agent(row[0], row[1]) for row in rows], queues
@@ -78,7 +76,8 @@ class AgentDashboard:
 
     async def _logins(self, agents: list[Agent], queues: tuple[str, ...]) -> dict[str, LoginState]:
         rows = await self._db.fetchall(
-            f"SELECT epoch, queue, agent, event FROM queue_log WHERE event IN ({_MEMBERSHIP})"
+            "SELECT epoch, queue, agent, event FROM queue_log_lines"
+            f" WHERE event IN ({_MEMBERSHIP})"
             f" AND (queue IN ({placeholders(queues)}) OR queue = 'NONE') ORDER BY epoch, id",
             queues,
         )

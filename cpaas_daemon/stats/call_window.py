@@ -13,6 +13,10 @@ Queue(), the ``uniqueid`` the CDR summary keeps).
 
 The CTE is MATERIALIZED and joins ``queue_calls`` once per call: inlined, SQLite would
 re-run the queue lookups for every expression that mentions the outcome.
+
+It reads the owners' read models (migration 0650): ``call_records``,
+``queue_call_records`` and ``cdr_leg_records``. A view has no primary key, so the GROUP
+BY names every call column used (PostgreSQL infers nothing from a view's ``id``).
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ _PER_CALL = f"""per_call AS MATERIALIZED (
             WHEN c.dial_status = 'ANSWER' THEN 'connected'
             ELSE 'missed' END AS outcome,
         CASE WHEN {count_where(f"q.event IN ({_TRANSFER_EVENTS})")} > 0 OR EXISTS (
-            SELECT 1 FROM cdr_legs l WHERE l.request_id = c.request_id
+            SELECT 1 FROM cdr_leg_records l WHERE l.request_id = c.request_id
             AND l.destination_context = '{TRANSFER_CONTEXT}') THEN 1 ELSE 0 END AS transferred,
         CASE WHEN c.kind = 'inbound' THEN COALESCE(SUM(q.talk), 0)
             ELSE COALESCE(c.billsec, 0) END AS talk,
@@ -52,16 +56,18 @@ _PER_CALL = f"""per_call AS MATERIALIZED (
             AND COALESCE(c.call_duration, 0) > COALESCE(c.billsec, 0)
             THEN COALESCE(c.call_duration, 0) - COALESCE(c.billsec, 0)
             WHEN c.cdr_at IS NOT NULL THEN 0 END AS ring
-    FROM calls c
-    LEFT JOIN queue_calls q ON c.kind = 'inbound' AND q.callid = c.uniqueid
+    FROM call_records c
+    LEFT JOIN queue_call_records q ON c.kind = 'inbound' AND q.callid = c.uniqueid
     WHERE {{where}}
-    GROUP BY c.id
+    GROUP BY c.id, c.request_id, c.created_at, c.kind, c.campaign_id, c.dial_status,
+        c.dtmf_inputs, c.customer_number, c.dialed_number, c.state, c.cdr_at, c.billsec,
+        c.call_duration
 )"""
 """One row per call of the window. ``wait`` is NULL for a call that never queued."""
 
 
 def where(account_id: str, query: CounterQuery) -> tuple[str, list[Any]]:
-    """The WHERE clause (on ``calls c``) for the query's window and filters."""
+    """The WHERE clause (on ``call_records c``) for the query's window and filters."""
     sql = "c.account_id = ? AND c.created_at >= ? AND c.created_at < ?"
     params: list[Any] = [account_id, query.window.start_iso, query.window.end_iso]
     if query.kinds is not None:

@@ -49,7 +49,7 @@ class LiveCounters:
     async def _describe(self, account_id: str, calls: dict[str, _LiveCall]) -> None:
         ids = tuple(calls)
         rows = await self._db.fetchall(
-            "SELECT request_id, campaign_id, dialed_number FROM calls"
+            "SELECT request_id, campaign_id, dialed_number FROM call_records"
             f" WHERE account_id = ? AND request_id IN ({placeholders(ids)})",
             (account_id, *ids),
         )
@@ -63,7 +63,7 @@ class LiveCounters:
         if not uniqueids:
             return Counter()
         rows = await self._db.fetchall(
-            "SELECT queue, COUNT(DISTINCT callid) FROM queue_calls"
+            "SELECT queue, COUNT(DISTINCT callid) FROM queue_call_records"
             f" WHERE callid IN ({placeholders(uniqueids)}) AND status IN ('pending', 'waiting')"
             " GROUP BY queue",
             uniqueids,

@@ -23,7 +23,7 @@ def build(core: Core) -> StatsPlugin:
     agents = AgentDashboard(core.db, ZoneInfo(core.config.ami.pbx_timezone))
     agents.members.subscribe(core.bus)  # queue_log's interfaces meet their member names
     return StatsPlugin(
-        access=StatsAccess(core.db),
+        access=StatsAccess(core.accounts),
         agents=agents,
         ecounters=Ecounters(core.db, core.tracker, agents),
     )

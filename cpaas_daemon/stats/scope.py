@@ -12,7 +12,7 @@ from cpaas_daemon.store.db import Database
 
 async def account_queues(db: Database, account_id: str) -> tuple[str, ...]:
     rows = await db.fetchall(
-        "SELECT DISTINCT queue FROM dids WHERE account_id = ? ORDER BY queue", (account_id,)
+        "SELECT DISTINCT queue FROM did_routes WHERE account_id = ? ORDER BY queue", (account_id,)
     )
     return tuple(row[0] for row in rows)
 

@@ -59,7 +59,7 @@ class TranscriptRepository:
         async with self._db.transaction() as conn:
             await conn.execute(
                 "DELETE FROM transcripts WHERE request_id = ?"
-                " AND NOT EXISTS (SELECT 1 FROM calls WHERE request_id = ?)",
+                " AND NOT EXISTS (SELECT 1 FROM call_records WHERE request_id = ?)",
                 (request_id, request_id),
             )
             await conn.execute(
@@ -102,13 +102,14 @@ class TranscriptRepository:
             await conn.execute(
                 "UPDATE transcripts SET status = 'queued', updated_at = ?"
                 " WHERE status = 'waiting' AND request_id IN"
-                " (SELECT request_id FROM calls WHERE cdr_at IS NOT NULL)",
+                " (SELECT request_id FROM call_records WHERE cdr_at IS NOT NULL)",
                 (now,),
             )
             await conn.execute(
                 "UPDATE transcripts SET status = 'none', updated_at = ?,"
                 " reason = 'the call was not placed' WHERE status = 'waiting'"
-                " AND request_id NOT IN (SELECT request_id FROM calls WHERE state != 'refused')",
+                " AND request_id NOT IN"
+                " (SELECT request_id FROM call_records WHERE state != 'refused')",
                 (now,),
             )
 
@@ -125,7 +126,7 @@ class TranscriptRepository:
         if not rows:
             return None
         call = await self._db.fetchone(
-            "SELECT recording_name, dial_status FROM calls WHERE request_id = ?",
+            "SELECT recording_name, dial_status FROM call_records WHERE request_id = ?",
             (rows[0]["request_id"],),
         )
         return Job(
@@ -154,7 +155,7 @@ class TranscriptRepository:
         """The account's call and its transcript row (NULL columns when none was asked)."""
         return await self._db.fetchone(
             "SELECT c.request_id, t.status, t.engine, t.text, t.reason, t.audio_seconds,"
-            " t.updated_at FROM calls c LEFT JOIN transcripts t USING (request_id)"
+            " t.updated_at FROM call_records c LEFT JOIN transcripts t USING (request_id)"
             " WHERE c.account_id = ? AND c.request_id = ?",
             (account_id, request_id),
         )

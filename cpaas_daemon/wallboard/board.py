@@ -20,14 +20,14 @@ Tile = dict[str, Any]
 
 @dataclass(frozen=True)
 class Board:
-    """Everything the page shows. ``None`` marks a source that could not be read (the
-    PBX is down, or this store has no campaigns), so the page can say so."""
+    """Everything the page shows. ``queues`` is ``None`` while the PBX cannot be asked
+    (it is down), so the page can say so."""
 
     at: float  # epoch seconds when the board was built
     queues: tuple[Tile, ...] | None
     live_calls: Mapping[str, int]
     channels: int
-    campaigns: tuple[Tile, ...] | None
+    campaigns: tuple[Tile, ...]
 
     def visible_to(self, scope: Scope) -> dict[str, Any]:
         """The JSON document for one user. Live calls and campaigns span every account,
@@ -53,8 +53,8 @@ class Board:
             "by_kind": dict(self.live_calls),
         }
 
-    def _campaigns(self) -> list[Tile] | None:
-        return None if self.campaigns is None else list(self.campaigns)
+    def _campaigns(self) -> list[Tile]:
+        return list(self.campaigns)
 
 
 def totals(queues: list[Tile]) -> dict[str, int]:

@@ -41,11 +41,10 @@ class BoardSource:
             queues = queue_tiles(await self._stats.realtime.snapshot(EVERY_QUEUE))
         except (AmiUnavailable, AmiRefused):
             queues = None
-        campaigns = await self._campaigns.current()
         return Board(
             at=time.time(),
             queues=queues,
             live_calls=live_call_counts(self._tracker),
             channels=sum(1 for _ in self._tracker.live_channels()),
-            campaigns=None if campaigns is None else tuple(campaigns),
+            campaigns=tuple(await self._campaigns.current()),
         )

@@ -1,4 +1,5 @@
-"""Each table has one writer: a write from another module fails here, not in review.
+"""Each table has one writer, and is read only by its owner's package: a write from
+another module, or a read from another domain, fails here, not in review.
 
 Issue 12 item 3. Every table the migrations leave in place (``CREATE TABLE`` in
 ``store/migrations/*.sql`` and ``store/migrations/postgres/*.sql``, less those a later
@@ -11,6 +12,11 @@ named methods: ``calls`` is written only by
 whose owner is :data:`TRIGGERS` is written only by SQL triggers in the migrations (the
 ``stats_*`` rollups): no Python module may write it. SQL migrations (the store's own
 triggers and backfills) are not Python and are not scanned.
+
+Reads: a table is read (``FROM`` / ``JOIN``) only inside its owner's package (for the
+trigger-owned rollups, ``stats/``). Every other domain reads the read models the owners
+publish as views (migration 0650, :data:`VIEW_OWNERS`): they name the columns others may
+depend on, so an owner can reshape the rest of its table.
 """
 
 from __future__ import annotations
@@ -59,6 +65,24 @@ OWNERS: dict[str, str | None] = {
 }
 
 
+# view -> the package that publishes it (its tables' owner)
+VIEW_OWNERS: dict[str, str] = {
+    "account_records": "accounts",
+    "call_records": "calls",
+    "campaign_progress": "campaigns",
+    "cdr_leg_records": "cdr",
+    "cdr_status_counts": "stats",
+    "did_routes": "calls",
+    "queue_agents": "queue_log",
+    "queue_call_records": "queue_log",
+    "queue_log_lines": "queue_log",
+    "transcript_records": "transcripts",
+}
+ROLLUPS_PACKAGE = "stats"  # reads the trigger-owned tables (its migration 0401 defines them)
+TRIGGER_INPUTS = {"stats_call_source", "webhook_callback_schedule"}
+"""Views only the migrations' triggers read (0401, 0500): their input, not read models."""
+
+
 def migrated_tables() -> set[str]:
     """Tables the migrations (SQLite's and PostgreSQL's) create and do not drop later."""
     created: set[str] = set()
@@ -82,6 +106,37 @@ def _writes(table: str) -> re.Pattern[str]:
     across a line break; ``calls_hourly`` and the like are other tables."""
     verbs = r"(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)"
     return re.compile(rf"\b{verbs}\s+[\"'`]?{table}[\"'`]?(?![\w])", re.IGNORECASE)
+
+
+def _reads(table: str) -> re.Pattern[str]:
+    """``FROM t`` / ``JOIN t`` (SQL keywords are upper case in this code, so prose such as
+    "the charge from calls" is not a read), and ``"t LEFT JOIN`` opening a FROM list kept
+    in a constant."""
+    name = rf"[\"'`]?{table}[\"'`]?(?![\w])"
+    return re.compile(rf"\b(?:FROM|JOIN)\s+{name}|[\"']{table}\s+(?:LEFT\s+)?JOIN\b")
+
+
+def _package(module: str) -> str:
+    return module.split("/", maxsplit=1)[0]
+
+
+def foreign_readers(table: str) -> set[str]:
+    """Modules outside the owner's package that read ``table``."""
+    owner = OWNERS[table]
+    home = ROLLUPS_PACKAGE if owner is TRIGGERS else _package(owner)
+    pattern = _reads(table)
+    return {
+        module
+        for module, text in _sources().items()
+        if _package(module) != home and pattern.search(text)
+    }
+
+
+def _sources() -> dict[str, str]:
+    return {
+        path.relative_to(PACKAGE).as_posix(): path.read_text(encoding="utf-8")
+        for path in PACKAGE.rglob("*.py")
+    }
 
 
 def writers(table: str) -> set[str]:
@@ -125,3 +180,31 @@ def test_the_scan_sees_every_form_of_write() -> None:
         assert pattern.search(sql), sql
     for sql in ("SELECT * FROM calls", "UPDATE calls_hourly SET n = 1", "INSERT INTO callbacks"):
         assert not pattern.search(sql), sql
+
+
+@pytest.mark.parametrize("table", sorted(OWNERS))
+def test_other_domains_read_the_table_through_its_read_models(table: str) -> None:
+    assert foreign_readers(table) == set()
+
+
+def test_every_read_model_is_a_migrated_view_with_an_owner() -> None:
+    created: set[str] = set()
+    for path in MIGRATIONS.glob("*.sql"):
+        created |= _names(r"CREATE\s+VIEW", path.read_text(encoding="utf-8"))
+    assert created - TRIGGER_INPUTS == set(VIEW_OWNERS)
+    assert {ROLLUPS_PACKAGE, *map(_package, filter(None, OWNERS.values()))} >= set(
+        VIEW_OWNERS.values()
+    )
+
+
+def test_the_read_scan_sees_reads_and_not_prose() -> None:
+    pattern = _reads("calls")
+    for sql in (
+        "SELECT 1 FROM calls WHERE",
+        " LEFT JOIN calls k ON",
+        '_FROM = "calls LEFT JOIN transcripts USING (request_id)"',
+        "FROM\n calls",
+    ):
+        assert pattern.search(sql), sql
+    for text in ("# takes more of the machine from calls.", "FROM call_records", "JOIN calls_x"):
+        assert not pattern.search(text), text

@@ -53,8 +53,3 @@ async def test_progress_counts_targets_of_live_and_recent_campaigns(db: Database
             "answered": 1,
         }
     ]  # "winter" finished long ago
-
-
-async def test_a_store_without_campaign_tables_reports_none(db: Database) -> None:
-    await db.execute("DROP TABLE campaign_targets")
-    assert await CampaignProgress(db).current() is None

@@ -20,7 +20,7 @@ class CountingSource:
 
     async def build(self) -> Board:
         self.builds += 1
-        return Board(at=self.builds, queues=(), live_calls={}, channels=0, campaigns=None)
+        return Board(at=self.builds, queues=(), live_calls={}, channels=0, campaigns=())
 
 
 @pytest.fixture
