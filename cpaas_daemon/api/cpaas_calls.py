@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from typing import Annotated
 
@@ -29,10 +29,9 @@ from cpaas_daemon.calls.otp import OtpCall, OtpService
 from cpaas_daemon.calls.repository import CallNumbers, CallRepository
 from cpaas_daemon.calls.service import CallService, ModifyType, TwoPartyCall
 from cpaas_daemon.calls.tracker import CallTracker, LiveChannel
-from cpaas_daemon.cdr.queries import CdrQueries, cdr_json
+from cpaas_daemon.cdr.queries import Cdr, CdrQueries
 from cpaas_daemon.errors import NotFound, ValidationFailed
 from cpaas_daemon.recordings.files import RecordingFiles
-from cpaas_daemon.store.db import Row
 from cpaas_daemon.timefmt import http_date, iso
 from cpaas_daemon.transcripts.service import TranscriptService
 from cpaas_daemon.tts import tts_options
@@ -144,11 +143,11 @@ class ByRequestId(CpaasModel):
         return dialstring.request_id(value)
 
 
-def found(rows: Sequence[Row], campaign: bool = False) -> web.Response:
+def found(cdrs: list[Cdr]) -> web.Response:
     """The seed's CDR list answer; an empty result is a 404 ``cdr not found``."""
-    if not rows:
+    if not cdrs:
         raise NotFound("cdr not found")
-    return ok(message="cdr found", result=[cdr_json(row, campaign) for row in rows])
+    return ok(message="cdr found", result=cdrs)
 
 
 def _live_call_json(call: LiveCall, numbers: CallNumbers | None) -> dict[str, str]:
@@ -249,10 +248,10 @@ class CallsApi:
     async def cdr_by_date(self, request: web.Request) -> web.Response:
         account = await self._auth.account_of(request)
         body = await parse_body(request, CdrByDate)
-        rows = await self._cdr.by_date(
+        cdrs = await self._cdr.by_date(
             account, body.start_call_date, body.end_call_date, body.record_count, body.offset
         )
-        return found(rows)
+        return found(cdrs)
 
     async def cdr_by_request_id(self, request: web.Request) -> web.Response:
         account = await self._auth.account_of(request)

@@ -207,7 +207,7 @@ class CampaignsApi:
         account = await self._auth.account_of(request)
         campaign_id = (await parse_body(request, ByCampaign)).id()
         await self._campaigns.campaigns.get(account, campaign_id)
-        return found(await self._cdr.by_campaign(account, campaign_id), True)
+        return found(await self._cdr.by_campaign(account, campaign_id))
 
     async def campaign_cdr_statistics(self, request: web.Request) -> web.Response:
         account = await self._auth.account_of(request)

@@ -38,7 +38,11 @@ _COLUMNS = (
 _FROM = "call_records LEFT JOIN transcript_records USING (request_id)"
 
 
-def cdr_json(row: Row, campaign: bool = False) -> dict[str, Any]:
+Cdr = dict[str, Any]
+"""One CDR as the seed prints it: what the queries hand the API (no store row leaves)."""
+
+
+def cdr_json(row: Row, campaign: bool = False) -> Cdr:
     """One CDR in the seed's shape (its keys sorted as the seed prints them; the transcript
     fields, which the seed does not print, follow)."""
     body: dict[str, Any] = {
@@ -84,9 +88,9 @@ class CdrQueries:
 
     async def by_date(
         self, account_id: str, start: date, end: date, limit: int, offset: int
-    ) -> list[Row]:
+    ) -> list[Cdr]:
         """CDRs whose call started on ``start`` .. ``end`` inclusive (UTC days)."""
-        return await self._db.fetchall(
+        rows = await self._db.fetchall(
             f"SELECT {_COLUMNS} FROM {_FROM} WHERE account_id = ? AND cdr_at IS NOT NULL"
             " AND call_date >= ? AND call_date < ? ORDER BY call_date, id LIMIT ? OFFSET ?",
             (
@@ -97,20 +101,24 @@ class CdrQueries:
                 offset,
             ),
         )
+        return [cdr_json(row) for row in rows]
 
-    async def by_request_id(self, account_id: str, request_id: str) -> list[Row]:
-        return await self._db.fetchall(
+    async def by_request_id(self, account_id: str, request_id: str) -> list[Cdr]:
+        rows = await self._db.fetchall(
             f"SELECT {_COLUMNS} FROM {_FROM} WHERE account_id = ? AND request_id = ?"
             " AND cdr_at IS NOT NULL",
             (account_id, request_id),
         )
+        return [cdr_json(row) for row in rows]
 
-    async def by_campaign(self, account_id: str, campaign_id: str) -> list[Row]:
-        return await self._db.fetchall(
+    async def by_campaign(self, account_id: str, campaign_id: str) -> list[Cdr]:
+        """A campaign's CDRs in the seed's campaign shape (no customer number, DND flag)."""
+        rows = await self._db.fetchall(
             f"SELECT {_COLUMNS} FROM {_FROM} WHERE account_id = ? AND campaign_id = ?"
             " AND cdr_at IS NOT NULL ORDER BY id",
             (account_id, campaign_id),
         )
+        return [cdr_json(row, campaign=True) for row in rows]
 
     async def statistics(self, account_id: str, campaign_id: str | None = None) -> dict[str, int]:
         """Counts by dial_status; ``total_calls`` counts every call with a CDR.

@@ -40,3 +40,14 @@ def test_no_handler_reads_the_app_of_its_request() -> None:
         if "request.app" in path.read_text(encoding="utf-8")
     )
     assert readers == []
+
+
+def test_no_store_row_reaches_the_api_layer() -> None:
+    """Handlers get typed records or the documents the domains render (issue 12.3), never
+    a store row whose columns they would have to know."""
+    importers = sorted(
+        str(path.relative_to(PACKAGE))
+        for path in (PACKAGE / "api").rglob("*.py")
+        if {"cpaas_daemon.store.db.Row", "sqlite3"} & _imports(path)
+    )
+    assert importers == []
