@@ -28,17 +28,17 @@ class TranscriptsApi:
     async def get_transcript(self, request: web.Request) -> web.Response:
         account = await self._auth.account_of(request)
         request_id = dialstring.request_id(request.query.get("request_id"))
-        row = await self._transcripts.of_call(account, request_id)
-        if row is None:
+        transcript = await self._transcripts.of_call(account, request_id)
+        if transcript is None:
             raise NotFound("call not found")
-        fields = transcript_fields(row["status"], row["text"])
+        fields = transcript_fields(transcript.state, transcript.text)
         return ok(
             message="transcript found",
             result={
                 "request_id": request_id,
                 "status": fields["transcript_status"],
                 "transcript": fields["transcript"],
-                "engine": row["engine"] or "",
-                "reason": NOT_REQUESTED if row["status"] is None else row["reason"],
+                "engine": transcript.engine,
+                "reason": NOT_REQUESTED if transcript.state is None else transcript.reason,
             },
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from cpaas_daemon.store.db import Database, Row
+from cpaas_daemon.store.db import Database
 from cpaas_daemon.timefmt import iso, utc_now
 
 MAX_ATTEMPTS = 3  # runs interrupted by a restart before a job is given up
@@ -37,6 +37,16 @@ class Job:
     recording_name: str
     dial_status: str
     attempts: int
+
+
+@dataclass(frozen=True)
+class CallTranscript:
+    """A call's transcript as its account sees it; ``state`` None: none was asked for."""
+
+    state: JobState | None
+    text: str
+    engine: str
+    reason: str
 
 
 class TranscriptRepository:
@@ -151,11 +161,19 @@ class TranscriptRepository:
             (state.value, text, reason, audio_seconds, iso(utc_now()), request_id),
         )
 
-    async def of_call(self, account_id: str, request_id: str) -> Row | None:
-        """The account's call and its transcript row (NULL columns when none was asked)."""
-        return await self._db.fetchone(
-            "SELECT c.request_id, t.status, t.engine, t.text, t.reason, t.audio_seconds,"
-            " t.updated_at FROM call_records c LEFT JOIN transcripts t USING (request_id)"
+    async def of_call(self, account_id: str, request_id: str) -> CallTranscript | None:
+        """The account's call's transcript (None: no such call for this account)."""
+        row = await self._db.fetchone(
+            "SELECT t.status, t.engine, t.text, t.reason"
+            " FROM call_records c LEFT JOIN transcripts t USING (request_id)"
             " WHERE c.account_id = ? AND c.request_id = ?",
             (account_id, request_id),
+        )
+        if row is None:
+            return None
+        return CallTranscript(
+            state=JobState(row["status"]) if row["status"] is not None else None,
+            text=row["text"] or "",
+            engine=row["engine"] or "",
+            reason=row["reason"] or "",
         )

@@ -23,8 +23,7 @@ import structlog
 from cpaas_daemon.calls.placement import Uncertain
 from cpaas_daemon.config import TranscriptsConfig
 from cpaas_daemon.metrics import Metrics
-from cpaas_daemon.store.db import Row
-from cpaas_daemon.transcripts.repository import Job, JobState, TranscriptRepository
+from cpaas_daemon.transcripts.repository import CallTranscript, Job, JobState, TranscriptRepository
 
 log = structlog.get_logger(__name__)
 
@@ -72,8 +71,8 @@ class TranscriptService:
                 await self._repo.not_placed(request_id)
             raise
 
-    async def of_call(self, account_id: str, request_id: str) -> Row | None:
-        """The account's call with its transcript columns (None: no such call here)."""
+    async def of_call(self, account_id: str, request_id: str) -> CallTranscript | None:
+        """The account's call's transcript (None: no such call here)."""
         return await self._repo.of_call(account_id, request_id)
 
     def on_cdr_summary(self, request_id: str, _dial_status: str) -> None:
