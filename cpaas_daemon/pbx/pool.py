@@ -21,7 +21,9 @@ from dataclasses import dataclass, field, replace
 import structlog
 
 from cpaas_daemon.ami.actions import AmiAction
+from cpaas_daemon.ami.bus import PBX_KEY
 from cpaas_daemon.ami.client import AmiClient
+from cpaas_daemon.ami.errors import AmiRefused, AmiUnavailable
 from cpaas_daemon.ami.protocol import Event
 from cpaas_daemon.calls.dialstring import dial_string
 from cpaas_daemon.calls.model import CallRequest
@@ -142,12 +144,30 @@ class PbxPool:
             for wait in waits:
                 wait.cancel()
 
-    async def send_list(self, action: AmiAction) -> list[Event]:
-        """A list action on the first healthy PBX (QueueStatus for the realtime view)."""
-        for pbx in self._pbxes:
-            if pbx.healthy:
-                return await pbx.client.send_list(action)
-        return await self._pbxes[0].client.send_list(action)  # raises AmiUnavailable
+    async def send_list_everywhere(self, action: AmiAction) -> list[Event]:
+        """A list action on every healthy PBX at once, their events in configuration
+        order, each naming its PBX (``CpaasPbx``): the realtime queue view, where one
+        queue may have members and callers on several PBXs. A PBX that fails meanwhile
+        is left out (logged); AmiUnavailable or AmiRefused only when none answers."""
+        healthy = [pbx for pbx in self._pbxes if pbx.healthy]
+        if not healthy:
+            return await self._pbxes[0].client.send_list(action)  # raises AmiUnavailable
+        answers = await asyncio.gather(
+            *(pbx.client.send_list(action) for pbx in healthy), return_exceptions=True
+        )
+        events: list[Event] = []
+        failures: list[AmiUnavailable | AmiRefused] = []
+        for pbx, answer in zip(healthy, answers, strict=True):
+            if isinstance(answer, AmiUnavailable | AmiRefused):
+                log.warning("pbx.list_failed", pbx=pbx.id, action=action.name, error=str(answer))
+                failures.append(answer)
+            elif isinstance(answer, BaseException):
+                raise answer
+            else:
+                events.extend({**event, PBX_KEY: pbx.id} for event in answer)
+        if len(failures) == len(healthy):
+            raise failures[0]
+        return events
 
     def on_login(self, hook: Callable[[Pbx], Awaitable[None]]) -> None:
         """Run ``hook(pbx)`` after every login to any PBX."""

@@ -1,7 +1,11 @@
 """Asternic's ``realtime`` entity: live queue state from AMI plus today's figures.
 
 Waiting callers, members and their states come from one ``QueueStatus`` list action
-(QueueParams / QueueMember / QueueEntry events). Answered, unanswered, abandoned and the
+(QueueParams / QueueMember / QueueEntry events), sent to every healthy PBX: a queue
+served by several PBXs shows all its members and callers. Callers are keyed by their
+position, as Asterisk numbers them; when two PBXs each have a position 1 in one queue,
+the queue's callers are renumbered 1..n, longest waiting first (what one queue spanning
+the PBXs would have shown). Answered, unanswered, abandoned and the
 averages are "current day statistics" in Asternic's words, so they come from today's
 ``queue_calls`` rows (in the reporting zone) rather than from Asterisk's counters,
 which restart with the PBX.
@@ -63,6 +67,16 @@ def _summary(
     }
 
 
+def _positioned(entries: list[Event]) -> list[tuple[str, Event]]:
+    """Each caller with its position: Asterisk's, unless several PBXs' callers share one
+    (then 1..n by longest wait)."""
+    positions = [entry.get("Position", str(index)) for index, entry in enumerate(entries, 1)]
+    if len(set(positions)) == len(positions):
+        return list(zip(positions, entries, strict=True))
+    longest_first = sorted(entries, key=lambda entry: -int(entry.get("Wait", "0") or 0))
+    return [(str(index), entry) for index, entry in enumerate(longest_first, 1)]
+
+
 def realtime_view(
     events: Iterable[Event], today: Mapping[str, Mapping[str, int]], scope: Scope
 ) -> Snapshot:
@@ -81,12 +95,12 @@ def realtime_view(
     waiting, summary, agents = {}, {}, {}
     for name, (members, entries) in queues.items():
         waiting[name] = {
-            entry.get("Position", str(index)): {
+            position: {
                 "calleridNum": entry.get("CallerIDNum", ""),
                 "calleridName": entry.get("CallerIDName", ""),
                 "waitTime": entry.get("Wait", "0"),
             }
-            for index, entry in enumerate(entries, start=1)
+            for position, entry in _positioned(entries)
         }
         summary[name] = _summary(members, entries, today.get(name, _NO_DAY))
         agents[name] = {
@@ -112,8 +126,8 @@ class Realtime:
         self._tz = tz or ZoneInfo("UTC")
 
     async def snapshot(self, scope: Scope) -> Snapshot:
-        """Raises AmiUnavailable when AMI is down (the API renders it as a 503)."""
-        events = await self._ami.send_list(actions.queue_status())
+        """Raises AmiUnavailable when no PBX answers (the API renders it as a 503)."""
+        events = await self._ami.send_list_everywhere(actions.queue_status())
         return realtime_view(events, await self._today(), scope)
 
     async def _today(self) -> dict[str, dict[str, int]]:

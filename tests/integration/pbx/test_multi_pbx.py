@@ -13,9 +13,12 @@ from typing import Any
 import pytest
 
 from cpaas_daemon import keys
+from cpaas_daemon.ami.actions import AmiAction
 from cpaas_daemon.sim.daemon_config import SIM_AMI_SECRET, daemon_config
 from cpaas_daemon.sim.server import SimulatedAsterisk
 from tests.harness import Daemon, running_daemon, running_sim
+from tests.integration.api.test_asternic import basic
+from tests.integration.api.test_asternic_realtime import realtime
 from tests.integration.calls.test_call_control import LONG_CALL
 from tests.integration.calls.test_click2call import SEED_BODY, originates
 from tests.integration.calls.test_inbound import CALLER, DID
@@ -245,3 +248,42 @@ async def test_inbound_calls_on_both_pbxs_are_each_their_own_pbxs_call(two: TwoP
         "SELECT pbx_id FROM calls WHERE kind = 'inbound' ORDER BY pbx_id"
     )
     assert [row["pbx_id"] for row in rows] == ["pbx1", "pbx2"]
+
+
+async def test_the_realtime_queue_view_shows_callers_waiting_on_both_pbxs(two: TwoPbx) -> None:
+    """QueueStatus goes to every healthy PBX: one queue, a caller waiting on each, both
+    shown (each PBX numbers its caller 1: the view renumbers them 1, 2)."""
+    await two.daemon.app[keys.DOMAINS].queue_log.stats.users.add("admin", "*", "admin-pass")
+    admin = basic("admin", "admin-pass")
+    for pbx_id, digit in (("pbx1", "1"), ("pbx2", "2")):
+        waiting = {
+            "Channel": "Local/5550200@inbound-support",
+            "Application": "Wait",
+            "Data": "30",
+            "CallerID": f'"On {pbx_id}" <062222222{digit}>',
+            "Async": "true",
+        }  # not an Originate the daemon sends (into an application): built by hand
+        await (
+            two.daemon.app[keys.DOMAINS]
+            .pbx.pool.get(pbx_id)
+            .client.send(AmiAction("Originate", waiting, as_list=False))
+        )
+
+    async def both_waiting() -> dict[str, Any] | None:
+        body = await realtime(two.daemon, admin)
+        return body if len(body["waiting calls"].get("support", {})) == 2 else None
+
+    body = await two.daemon.wait_for(both_waiting)
+    callers = body["waiting calls"]["support"]
+    assert sorted(callers) == ["1", "2"]
+    assert {caller["calleridNum"] for caller in callers.values()} == {
+        "0622222221",
+        "0622222222",
+    }
+    assert body["summary"]["queue"]["support"]["Waiting"] == "2"
+    assert body["summary"]["queue"]["support"]["Agents"] == "4"  # two members on each PBX
+
+    await two.sims["pbx2"].stop()  # pbx2 lost: the view is pbx1's alone, still a 200
+    await two.daemon.wait_for(lambda: two.healthy(pbx1=True, pbx2=False))
+    body = await realtime(two.daemon, admin)
+    assert [c["calleridNum"] for c in body["waiting calls"]["support"].values()] == ["0622222221"]
