@@ -278,6 +278,15 @@ class Config(_Section):
             raise ValueError(f"pbx ids must be distinct: {ids}")
         return value
 
+    def pbx_zones(self) -> dict[str, str]:
+        """The PBXs whose wall clock (their CDR times) is not ``[ami].pbx_timezone``: a
+        ``[[pbx]]`` entry that sets its own ``ami.pbx_timezone``."""
+        return {
+            pbx.id: pbx.ami.pbx_timezone
+            for pbx in self.pbx
+            if "pbx_timezone" in pbx.ami.model_fields_set
+        }
+
     def pbxes(self) -> tuple[PbxConfig, ...]:
         """Every PBX the daemon drives. Without ``[[pbx]]`` it is the
         single-PBX configuration's one (``default``), so that configuration keeps working

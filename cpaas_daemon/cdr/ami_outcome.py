@@ -26,7 +26,6 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import structlog
 
@@ -38,6 +37,7 @@ from cpaas_daemon.calls.model import (
     request_id_from_uniqueid,
 )
 from cpaas_daemon.calls.repository import CallAwaitingCdr, CallRepository
+from cpaas_daemon.cdr.zones import PbxZones
 from cpaas_daemon.config import DEFAULT_PBX_ID
 from cpaas_daemon.store.db import Database
 from cpaas_daemon.timefmt import WALL_FORMAT, utc_now
@@ -84,10 +84,10 @@ class _Facts:
 
 class AmiOutcomes:
     def __init__(
-        self, bus: EventBus, db: Database, pbx_tz: ZoneInfo, grace: float, store: Store
+        self, bus: EventBus, db: Database, zones: PbxZones, grace: float, store: Store
     ) -> None:
         self._calls = CallRepository(db)
-        self._tz = pbx_tz
+        self._zones = zones
         self._grace = grace
         self._store = store
         self._facts: OrderedDict[str, _Facts] = OrderedDict()
@@ -207,9 +207,9 @@ class AmiOutcomes:
             "DestinationChannel": "",
             "LastApplication": "Dial" if facts.dialled else "",
             "LastData": "",
-            "StartTime": self._wall(facts.started),
-            "AnswerTime": self._wall(answered) if answered else "",
-            "EndTime": self._wall(ended),
+            "StartTime": self._wall(facts.started, facts.pbx_id),
+            "AnswerTime": self._wall(answered, facts.pbx_id) if answered else "",
+            "EndTime": self._wall(ended, facts.pbx_id),
             "Duration": str(int((ended - facts.started).total_seconds())),
             "BillableSeconds": str(int((ended - answered).total_seconds())) if answered else "0",
             "Disposition": DISPOSITION[status],
@@ -219,5 +219,6 @@ class AmiOutcomes:
             PBX_KEY: facts.pbx_id,
         }
 
-    def _wall(self, moment: datetime) -> str:
-        return moment.astimezone(self._tz).strftime(WALL_FORMAT)
+    def _wall(self, moment: datetime, pbx_id: str) -> str:
+        """The PBX's wall clock, as its own CDRs would say it (ingest reads it back)."""
+        return moment.astimezone(self._zones.of(pbx_id)).strftime(WALL_FORMAT)

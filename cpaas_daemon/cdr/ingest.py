@@ -24,6 +24,7 @@ from cpaas_daemon.calls.model import CallKind, DialStatus, request_id_from_uniqu
 from cpaas_daemon.calls.repository import CallRepository
 from cpaas_daemon.cdr.ami_outcome import DISPOSITION, AmiOutcomes
 from cpaas_daemon.cdr.summary import CdrSummary, summarise
+from cpaas_daemon.cdr.zones import PbxZones
 from cpaas_daemon.config import DEFAULT_PBX_ID
 from cpaas_daemon.metrics import Metrics
 from cpaas_daemon.store.db import Database, Row, Transaction
@@ -81,17 +82,21 @@ class CdrIngest:
         metrics: Metrics,
         pbx_tz: ZoneInfo,
         fallback_after: float = 5.0,
+        *,
+        zones: Mapping[str, ZoneInfo] | None = None,
     ) -> None:
+        """``pbx_tz`` is the zone of the local times in CDRs; ``zones`` the PBXs whose
+        Asterisk runs in another (``[[pbx]]`` entries with their own ``pbx_timezone``)."""
         self._db = db
+        self._zones = PbxZones(pbx_tz, zones or {})
         # What AMI said of each call: it corrects the CDR's dial status, and it stands in
         # for a CDR the PBX's cdr.conf never writes (stored through :meth:`store`).
-        self.outcomes = AmiOutcomes(bus, db, pbx_tz, fallback_after, self.store)
+        self.outcomes = AmiOutcomes(bus, db, self._zones, fallback_after, self.store)
         self._metrics = metrics
-        self._tz = pbx_tz
         self._queue: asyncio.Queue[dict[str, str]] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._listeners: list[tuple[SummaryListener, frozenset[CallKind]]] = []
-        self._stamps: dict[str, str | None] = {}
+        self._stamps: dict[tuple[str, str], str | None] = {}
         bus.subscribe(self._on_cdr, "Cdr")
 
     def on_summary(self, listener: SummaryListener, *kinds: CallKind) -> None:
@@ -149,32 +154,34 @@ class CdrIngest:
                     self._queue.put_nowait(event)
                 await asyncio.sleep(1.0)
 
-    def _stamp(self, text: str) -> str | None:
-        """:func:`pbx_local_to_iso`, remembered: the legs of a burst share their seconds
-        (start, answer and end of calls placed together), and strptime is the costliest
-        step of storing a leg."""
-        stored = self._stamps.get(text)
-        if stored is None and text not in self._stamps:
+    def _stamp(self, text: str, pbx_id: str) -> str | None:
+        """:func:`pbx_local_to_iso` in the PBX's zone, remembered: the legs of a burst
+        share their seconds (start, answer and end of calls placed together), and
+        strptime is the costliest step of storing a leg."""
+        key = (text, pbx_id)
+        stored = self._stamps.get(key)
+        if stored is None and key not in self._stamps:
             if len(self._stamps) >= STAMP_CACHE:
                 self._stamps.clear()
-            stored = self._stamps[text] = pbx_local_to_iso(text, self._tz)
+            stored = self._stamps[key] = pbx_local_to_iso(text, self._zones.of(pbx_id))
         return stored
 
     def _row(self, event: Mapping[str, str], received: str) -> tuple[str | int | None, ...]:
+        pbx_id = event.get(PBX_KEY, DEFAULT_PBX_ID)
         return (
             leg_key(event),
             leg_request_id(event),
             *(event.get(name, "") for name in LEG_FIELDS[:9]),
-            self._stamp(event.get("StartTime", "")),
-            self._stamp(event.get("AnswerTime", "")),
-            self._stamp(event.get("EndTime", "")),
+            self._stamp(event.get("StartTime", ""), pbx_id),
+            self._stamp(event.get("AnswerTime", ""), pbx_id),
+            self._stamp(event.get("EndTime", ""), pbx_id),
             int(event.get("Duration", "0") or 0),
             int(event.get("BillableSeconds", "0") or 0),
             event.get("Disposition", ""),
             event.get("UniqueID", ""),
             event.get("UserField", ""),
             received,
-            event.get(PBX_KEY, DEFAULT_PBX_ID),
+            pbx_id,
         )
 
     async def _flush(self, batch: list[dict[str, str]], position: Statement | None = None) -> None:

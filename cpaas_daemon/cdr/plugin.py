@@ -29,5 +29,6 @@ def build(core: Core) -> CdrPlugin:
         core.metrics,
         ZoneInfo(config.ami.pbx_timezone),
         config.cdr.fallback_after,
+        zones={pbx_id: ZoneInfo(name) for pbx_id, name in config.pbx_zones().items()},
     )
     return CdrPlugin(ingest=ingest, queries=CdrQueries(core.db), contexts=(running(ingest),))
