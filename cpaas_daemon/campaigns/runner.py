@@ -70,11 +70,16 @@ class CampaignRun:
         if _seconds_until(campaign.end_at) > 0:
             await self._campaigns.set_status(campaign.campaign_id, StoredStatus.RUNNING)
             bound.info("campaign.running")
-            await self._dial_until_done()
+            if not await self._dial_until_done():
+                bound.info("campaign.stopped_elsewhere")  # by another daemon on the store
+                return
         await self._campaigns.set_status(campaign.campaign_id, StoredStatus.COMPLETED)
         bound.info("campaign.completed")
 
-    async def _dial_until_done(self) -> None:
+    async def _dial_until_done(self) -> bool:
+        """Dial until no contact is left (True) or the window closes (True), or until the
+        stored campaign is no longer running (False): stopped through another daemon,
+        whose claims this node's can no longer make (:meth:`TargetStore.claim_next`)."""
         campaign = self.campaign
         while _seconds_until(campaign.end_at) > 0:
             request_id = new_request_id()
@@ -91,10 +96,13 @@ class CampaignRun:
             if target is None:
                 remaining, next_retry = await self._targets.pending(campaign.campaign_id)
                 if remaining == 0:
-                    return
+                    return True
+                if await self._campaigns.status(campaign.campaign_id) is StoredStatus.STOPPED:
+                    return False
                 await self._inflight.changed(self._nap(next_retry))
             elif not target.dnd:  # a DND contact was recorded by its claim and uses no turn
                 await self._dial(target, request_id)
+        return True
 
     async def _dial(self, target: Target, request_id: str) -> None:
         call = await self._placer.prepare(self.campaign, target, request_id)

@@ -13,7 +13,14 @@ from datetime import datetime
 
 from cpaas_daemon.calls.model import DialStatus
 from cpaas_daemon.calls.repository import CallRepository
-from cpaas_daemon.campaigns.model import CAMPAIGN_CONTEXT, DND, Campaign, Target, TargetState
+from cpaas_daemon.campaigns.model import (
+    CAMPAIGN_CONTEXT,
+    DND,
+    Campaign,
+    StoredStatus,
+    Target,
+    TargetState,
+)
 from cpaas_daemon.store.db import Database, Row, Transaction
 from cpaas_daemon.timefmt import iso, utc_now
 
@@ -78,7 +85,9 @@ class TargetStore:
         waited for) and, in the same transaction, moved ``pending -> dialing`` only if it
         is still pending, with its attempt row (``request_id``) written beside it. SQLite
         gets the same meaning from its single writer (``BEGIN IMMEDIATE``). A DND contact
-        is closed with its DND record instead (``target.dnd``; nothing to dial). Raises
+        is closed with its DND record instead (``target.dnd``; nothing to dial). Only a
+        campaign stored as ``running`` gives out contacts: one stopped through another
+        daemon stops here too. Raises
         :class:`ClaimLost` (everything rolled back, nothing to dial) if the target changed
         under us or the unique index ``campaign_attempts_live`` refuses a second live
         attempt.
@@ -93,6 +102,8 @@ class TargetStore:
                 " FROM campaign_targets t JOIN campaign_contacts c USING (contact_id)"
                 f" WHERE t.campaign_id = ? AND t.state = '{TargetState.PENDING}'"
                 " AND (t.next_at IS NULL OR t.next_at <= ?)"
+                " AND EXISTS (SELECT 1 FROM campaigns m WHERE m.campaign_id = t.campaign_id"
+                f"  AND m.status = '{StoredStatus.RUNNING}')"
                 " ORDER BY t.next_at IS NULL, t.next_at, t.contact_id LIMIT 1"
                 + (_SKIP_LOCKED if conn.dialect == "postgres" else ""),
                 (campaign.dnd_list_id, campaign.campaign_id, iso(now)),

@@ -18,7 +18,7 @@ from cpaas_daemon.accounts.repository import AccountRepository
 from cpaas_daemon.calls.dialstring import new_request_id
 from cpaas_daemon.campaigns.contacts import ContactInput
 from cpaas_daemon.campaigns.lists import ListRepository
-from cpaas_daemon.campaigns.model import Campaign, CampaignSettings
+from cpaas_daemon.campaigns.model import Campaign, CampaignSettings, StoredStatus
 from cpaas_daemon.campaigns.repository import CampaignRepository
 from cpaas_daemon.campaigns.targets import ClaimLost, TargetStore
 from cpaas_daemon.store.db import Database
@@ -56,7 +56,9 @@ async def new_campaign(db: Database) -> Campaign:
         start_at=utc_now() - timedelta(minutes=1), end_at=utc_now() + timedelta(hours=1),
     )  # fmt: skip
     campaigns = CampaignRepository(db)
-    return await campaigns.get("acme", await campaigns.create("acme", settings))
+    campaign_id = await campaigns.create("acme", settings)
+    await campaigns.set_status(campaign_id, StoredStatus.RUNNING)
+    return await campaigns.get("acme", campaign_id)
 
 
 async def claim_all(targets: TargetStore, campaign: Campaign) -> list[tuple[int, bool]]:
@@ -123,3 +125,16 @@ async def test_a_second_live_attempt_is_refused_and_the_racer_backs_off(db: Data
     claimed = await TargetStore(db).claim_next(campaign, utc_now(), "dddddddddd")
     assert claimed is not None
     assert claimed.contact_id == first
+
+
+async def test_a_campaign_stopped_through_another_node_gives_out_no_more_contacts(
+    db: Database, other_node: Database
+) -> None:
+    campaign = await new_campaign(db)
+    assert await TargetStore(other_node).claim_next(campaign, utc_now(), "aaaaaaaaaa")
+
+    await CampaignRepository(db).set_status(campaign.campaign_id, StoredStatus.STOPPED)
+
+    assert await TargetStore(other_node).claim_next(campaign, utc_now(), "bbbbbbbbbb") is None
+    assert await CampaignRepository(other_node).status(campaign.campaign_id) == "stopped"
+    assert await db.fetchval("SELECT COUNT(*) FROM campaign_attempts") == 1
