@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from cpaas_daemon.callbacks.dialer import STALE_CLAIM, CallbackDialer
 from cpaas_daemon.callbacks.model import CallbackSpec, CallbackState
 from cpaas_daemon.callbacks.recovery import NOT_PLACED, reconcile_dialing
 from cpaas_daemon.callbacks.repository import CallbackRepository
+from cpaas_daemon.callbacks.scheduler import DuePoller
 from cpaas_daemon.store.db import Database
 from cpaas_daemon.timefmt import iso, utc_now
 from tests.store_rig import store_at
@@ -138,3 +139,22 @@ async def test_a_live_sweep_settles_only_claims_older_than_a_live_node_would_lea
     assert settled is not None
     assert left.state is CallbackState.DIALING
     assert (settled.state, settled.reason) == (CallbackState.FAILED, NOT_PLACED)
+
+
+async def test_the_poll_fires_at_the_due_instant_not_a_poll_later(db: Database) -> None:
+    """A long poll interval does not make a callback late: the node sleeps until the due
+    instant of each callback due before its next poll."""
+    repo = CallbackRepository(db)
+    due = utc_now() + timedelta(seconds=0.4)
+    request_id = await repo.insert("account_1", SPEC, due)
+    fired: asyncio.Queue[tuple[str, datetime]] = asyncio.Queue()
+    poller = DuePoller(repo.due_by, lambda rid: fired.put_nowait((rid, utc_now())), 5.0)
+    poller.start()
+    try:
+        fired_id, at = await asyncio.wait_for(fired.get(), 2)
+    finally:
+        await poller.stop()
+    stored = await repo.get(request_id)
+    assert stored is not None
+    assert fired_id == request_id
+    assert stored.due_at <= at < stored.due_at + timedelta(seconds=0.1)
