@@ -21,6 +21,8 @@ from cpaas_daemon.callbacks.model import CallbackSpec, CallbackState
 from cpaas_daemon.callbacks.recovery import NOT_PLACED, reconcile_dialing
 from cpaas_daemon.callbacks.repository import CallbackRepository
 from cpaas_daemon.callbacks.scheduler import DuePoller
+from cpaas_daemon.calls.model import CallKind, CallRequest
+from cpaas_daemon.calls.repository import CallRepository
 from cpaas_daemon.store.db import Database
 from cpaas_daemon.timefmt import iso, utc_now
 from tests.store_rig import store_at
@@ -158,3 +160,38 @@ async def test_the_poll_fires_at_the_due_instant_not_a_poll_later(db: Database) 
     assert stored is not None
     assert fired_id == request_id
     assert stored.due_at <= at < stored.due_at + timedelta(seconds=0.1)
+
+
+async def test_a_dead_nodes_dialing_callback_is_settled_by_another_from_the_store(
+    db: Database, other_node: Database
+) -> None:
+    """Node A claimed and placed two callbacks, then died. Node B settles both from what
+    A left in the shared store: one whose CDR B's ingest reports (B took over A's PBX),
+    one whose CDR A had already stored (B's sweep of stale claims)."""
+    node_b = CallbackRepository(other_node)
+    survivor = CallbackDialer(node_b, _Calls(0).node("b"), grace_seconds=60)
+    await survivor.start()  # already running when A dies: no start-up reconciliation
+    node_a = CallbackRepository(db)
+    due = utc_now() + timedelta(hours=1)  # claimed by A directly; B's poll never fires it
+    reported, stored = [await node_a.insert("account_1", SPEC, due) for _ in range(2)]
+    for request_id in (reported, stored):
+        assert await node_a.claim(request_id, due)
+        await CallRepository(db).insert(
+            CallRequest(request_id, "account_1", CallKind.CALLBACK, "Local/1@x", "c", "1", "")
+        )
+    await db.execute(
+        "UPDATE calls SET dial_status = 'BUSY', state = 'completed' WHERE request_id = ?",
+        (stored,),
+    )
+    long_ago = iso(utc_now() - STALE_CLAIM - timedelta(seconds=1))
+    await db.execute("UPDATE callbacks SET updated_at = ?", (long_ago,))
+
+    survivor.on_cdr_summary(reported, "ANSWER")
+    await reconcile_dialing(node_b, claimed_before=utc_now() - STALE_CLAIM)
+    await survivor.stop()  # waits for the settlement it started
+
+    settled = [await node_b.get(request_id) for request_id in (reported, stored)]
+    assert [(c.state, c.dial_status) for c in settled if c is not None] == [
+        (CallbackState.COMPLETED, "ANSWER"),
+        (CallbackState.FAILED, "BUSY"),
+    ]
