@@ -151,6 +151,10 @@ class QueueLogConfig(_Section):
 
 class CallbacksConfig(_Section):
     grace_seconds: int = Field(300, ge=0)
+    # How often every node reads the table for callbacks due within the next poll
+    # (docs/callbacks.md): the longest a callback can be late when the node that created
+    # it is gone less than this before its due time.
+    poll_seconds: float = Field(1.0, gt=0, le=60)
 
 
 class TtsConfig(_Section):

@@ -72,8 +72,11 @@ async def until(probe: Callable[[], Awaitable[bool]], within: float) -> None:
 
 
 @asynccontextmanager
-async def daemon_process(env: dict[str, str]) -> AsyncIterator[tuple[Process, Client]]:
-    process = await cli(env, "run")
+async def daemon_process(
+    env: dict[str, str], *options: str
+) -> AsyncIterator[tuple[Process, Client]]:
+    """``options`` go before ``run`` (``--config FILE``)."""
+    process = await cli(env, *options, "run")
     url = f"http://127.0.0.1:{env['CPAAS_HTTP__PORT']}"
     try:
         async with aiohttp.ClientSession() as session:

@@ -9,9 +9,16 @@ A ``dialing`` row means the claim happened; whether a call went out is read from
 * the PBX refused it -> failed;
 * otherwise the call may still be live: it stays ``dialing`` and its CDR settles it when
   it arrives (CDRs of calls that ended while the daemon was down are lost with AMI).
+
+The same rules run on a live node every few seconds for claims older than
+``STALE_CLAIM`` (callbacks/dialer.py): with several daemons on one store, the node that
+settles a dead node's callback is another one, and everything it needs -- the ``calls``
+row and its CDR summary -- is in the shared store, not in the dead node's memory.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 import structlog
 
@@ -25,8 +32,12 @@ NOT_PLACED = "the daemon stopped after claiming it, before placing the call; not
 REFUSED = "the PBX refused the call"
 
 
-async def reconcile_dialing(repo: CallbackRepository) -> None:
-    for callback in await repo.in_state(CallbackState.DIALING):
+async def reconcile_dialing(
+    repo: CallbackRepository, claimed_before: datetime | None = None
+) -> None:
+    """Settle ``dialing`` rows (all of them at start-up; with ``claimed_before``, only
+    those claimed earlier: another node may be placing a fresher one right now)."""
+    for callback in await repo.in_state(CallbackState.DIALING, updated_before=claimed_before):
         outcome = await repo.call_outcome(callback.request_id)
         if outcome is None:
             state, reason, dial_status = CallbackState.FAILED, NOT_PLACED, None

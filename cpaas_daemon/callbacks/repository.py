@@ -15,7 +15,7 @@ from cpaas_daemon.calls.dialstring import new_request_id
 from cpaas_daemon.calls.repository import CallOutcome, CallRepository
 from cpaas_daemon.store.db import Database
 from cpaas_daemon.store.errors import StoreUnavailable
-from cpaas_daemon.timefmt import iso, utc_now
+from cpaas_daemon.timefmt import iso, parse_iso, utc_now
 
 ID_ATTEMPTS = 5
 
@@ -68,11 +68,25 @@ class CallbackRepository:
         row = await self._db.fetchone(sql, params)
         return None if row is None else Callback.from_row(row)
 
-    async def in_state(self, state: CallbackState) -> list[Callback]:
-        rows = await self._db.fetchall(
-            "SELECT * FROM callbacks WHERE state = ? ORDER BY due_at", (state.value,)
-        )
+    async def in_state(
+        self, state: CallbackState, *, updated_before: datetime | None = None
+    ) -> list[Callback]:
+        sql, params = "SELECT * FROM callbacks WHERE state = ?", [state.value]
+        if updated_before is not None:
+            sql += " AND updated_at < ?"
+            params.append(iso(updated_before))
+        rows = await self._db.fetchall(sql + " ORDER BY due_at", params)
         return [Callback.from_row(row) for row in rows]
+
+    async def due_by(self, moment: datetime) -> list[tuple[str, datetime]]:
+        """``(request_id, due_at)`` of every ``scheduled`` callback due at or before
+        ``moment``, earliest first: what every node polls (index callbacks_state_due)."""
+        rows = await self._db.fetchall(
+            "SELECT request_id, due_at FROM callbacks WHERE state = 'scheduled'"
+            " AND due_at <= ? ORDER BY due_at",
+            (iso(moment),),
+        )
+        return [(row["request_id"], parse_iso(row["due_at"])) for row in rows]
 
     async def reschedule(self, request_id: str, spec: CallbackSpec, due: datetime) -> bool:
         """Replace the spec and due time of a callback that is still ``scheduled``."""

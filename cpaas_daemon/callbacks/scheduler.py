@@ -1,61 +1,81 @@
-"""Wake up at a callback's due time: APScheduler 3.11, in-memory job store.
+"""Wake up when callbacks are due, whichever daemon created them: the table is the timer.
 
-The only module that imports apscheduler. Jobs are disposable -- the ``callbacks`` table
-is the truth and the jobs are rebuilt from it at start-up -- so the in-memory store is
-enough and nothing synchronous touches SQLite on the event loop (3.11's SQLAlchemy store
-would). One job per callback, keyed by its request_id, so rescheduling replaces it.
+Several daemons may share one store (docs/scaling.md), and a callback created on one must
+fire even if that one is dead, so no node keeps a private schedule (APScheduler's
+in-memory jobs used to be one, filled only with the callbacks that node created or
+loaded at start-up). Instead every node reads the ``scheduled`` rows due within the next
+``poll_seconds`` (index ``callbacks_state_due``), fires those already due and sleeps
+until the earliest of the others -- so a callback fires at its due instant, not up to a
+poll late -- or until the next poll, or until :meth:`DuePoller.nudge` says this node
+created or moved one. Firing is only a hint: the dialer's conditional claim
+(``scheduled -> dialing``) decides which single node dials.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 
-from apscheduler.jobstores.base import JobLookupError
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.date import DateTrigger
+import structlog
 
-Fire = Callable[[str], Awaitable[None]]
+from cpaas_daemon.store.errors import StoreUnavailable
+from cpaas_daemon.timefmt import utc_now
+
+log = structlog.get_logger(__name__)
+
+DueBy = Callable[[datetime], Awaitable[list[tuple[str, datetime]]]]
+"""``(request_id, due_at)`` of the ``scheduled`` callbacks due at or before an instant."""
+Fire = Callable[[str], None]
 
 
-class DueTimer:
-    """Calls ``fire(request_id)`` once, at (or as soon as possible after) a UTC instant."""
+class DuePoller:
+    """Calls ``fire(request_id)`` at (or as soon as possible after) each due instant, and
+    again at every poll while the row is still ``scheduled`` (the dialer ignores repeats)."""
 
-    def __init__(self, fire: Fire) -> None:
+    def __init__(self, due_by: DueBy, fire: Fire, poll_seconds: float) -> None:
+        self._due_by = due_by
         self._fire = fire
-        self._scheduler = AsyncIOScheduler(
-            timezone=UTC,
-            job_defaults={
-                # APScheduler's default grace is 1 s: a job later than that is silently
-                # dropped and its row would stay `scheduled` forever. Lateness is judged by
-                # the dialer against the callback's own due time and configured grace
-                # instead (one rule for start-up and run time), so never drop a job here.
-                "misfire_grace_time": None,
-                "coalesce": True,
-                "max_instances": 1,
-            },
-        )
+        self._poll = poll_seconds
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
-        """Needs the running loop; jobs added before start fire once it has started."""
-        self._scheduler.start()
+        self._task = asyncio.create_task(self._run(), name="callback-poller")
 
-    def stop(self) -> None:
-        if self._scheduler.running:
-            self._scheduler.shutdown(wait=False)
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
 
-    def at(self, request_id: str, when: datetime) -> None:
-        """Fire at ``when`` (immediately if it is already past); replaces an earlier time."""
-        self._scheduler.add_job(
-            self._fire,
-            DateTrigger(run_date=when, timezone=UTC),
-            args=(request_id,),
-            id=request_id,
-            name=f"callback {request_id}",
-            replace_existing=True,
-        )
+    def nudge(self) -> None:
+        """Read the table now: this node created or moved a callback."""
+        self._wake.set()
 
-    def cancel(self, request_id: str) -> None:
-        with contextlib.suppress(JobLookupError):
-            self._scheduler.remove_job(request_id)
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            await self._sleep(await self._tick())
+
+    async def _tick(self) -> float:
+        """Fire what is due; the seconds until the next due instant or poll."""
+        now = utc_now()
+        try:
+            due = await self._due_by(now + timedelta(seconds=self._poll))
+        except StoreUnavailable as exc:
+            log.warning("callbacks.poll_failed", error=exc.message)
+            return self._poll
+        wait = self._poll
+        for request_id, due_at in due:
+            if due_at <= now:
+                self._fire(request_id)
+            else:
+                wait = min(wait, (due_at - now).total_seconds())
+        return wait
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), max(seconds, 0.0))

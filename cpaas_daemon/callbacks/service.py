@@ -22,7 +22,7 @@ from cpaas_daemon.timefmt import utc_now
 class CallbackService:
     def __init__(self, db: Database, calls: CallService, config: CallbacksConfig) -> None:
         self._repo = CallbackRepository(db)
-        self._dialer = CallbackDialer(self._repo, calls, config.grace_seconds)
+        self._dialer = CallbackDialer(self._repo, calls, config.grace_seconds, config.poll_seconds)
 
     async def start(self) -> None:
         await self._dialer.start()
@@ -37,7 +37,7 @@ class CallbackService:
     async def create(self, account_id: str, spec: CallbackSpec) -> str:
         due = resolve_due(spec, utc_now())
         request_id = await self._repo.insert(account_id, spec, due)
-        self._dialer.schedule(request_id, due)
+        self._dialer.schedule()
         return request_id
 
     async def modify(self, account_id: str, request_id: str, changes: Mapping[str, str]) -> None:
@@ -50,7 +50,7 @@ class CallbackService:
         due = resolve_due(spec, utc_now())
         if not await self._repo.reschedule(request_id, spec, due):
             raise _conflict(await self.get(account_id, request_id), "modified")
-        self._dialer.schedule(request_id, due)
+        self._dialer.schedule()
 
     async def cancel(self, account_id: str, request_id: str) -> None:
         await self._scheduled(account_id, request_id, "deleted")
@@ -58,7 +58,6 @@ class CallbackService:
             request_id, CallbackState.CANCELLED, [CallbackState.SCHEDULED], reason="deleted"
         ):
             raise _conflict(await self.get(account_id, request_id), "deleted")
-        self._dialer.unschedule(request_id)
 
     async def get(self, account_id: str, request_id: str) -> Callback:
         callback = await self._repo.get(request_id, account_id)

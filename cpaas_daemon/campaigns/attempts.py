@@ -2,7 +2,8 @@
 
 Order of writes, which is what makes a restart safe (docs/campaigns.md, "restarts"):
 
-1. ``campaign_attempts`` row + target ``dialing`` (one transaction);
+1. ``campaign_attempts`` row + target ``dialing`` (one transaction: the claim,
+   :meth:`TargetStore.claim_next`);
 2. the ``calls`` row (Originator, before the action is on the wire);
 3. exactly one Originate.
 
@@ -21,7 +22,6 @@ import asyncio
 
 import structlog
 
-from cpaas_daemon.calls.dialstring import new_request_id
 from cpaas_daemon.calls.model import CallKind, CallRequest
 from cpaas_daemon.calls.originator import Originator
 from cpaas_daemon.calls.placement import NotSent, Refused, Uncertain
@@ -75,12 +75,13 @@ class AttemptPlacer:
             contact_id=target.contact_id,
         )
 
-    async def prepare(self, campaign: Campaign, target: Target) -> CallRequest | None:
-        """Steps that take variable time (attempt row, TTS) happen before the pacer's
-        slot, so that the slot is followed by the Originate alone. None: the prompt could
-        not be produced and the contact is recorded as NOT_DIALED."""
-        request_id = new_request_id()
-        await self._targets.begin_attempt(target, request_id)
+    async def prepare(
+        self, campaign: Campaign, target: Target, request_id: str
+    ) -> CallRequest | None:
+        """Steps that take variable time (TTS) happen before the pacer's slot, so that the
+        slot is followed by the Originate alone. The attempt row ``request_id`` was written
+        by the target's claim. None: the prompt could not be produced and the contact is
+        recorded as NOT_DIALED."""
         try:
             prompt = await self._prompts.for_contact(campaign, target.fields)
         except (DomainError, StoreUnavailable) as exc:

@@ -87,6 +87,13 @@ class CampaignRepository:
         )
         return [campaign_from_row(row) for row in rows]
 
+    async def status(self, campaign_id: str) -> StoredStatus:
+        """As stored now: another daemon on the same store may have changed it."""
+        value = await self._db.fetchval(
+            "SELECT status FROM campaigns WHERE campaign_id = ?", (campaign_id,)
+        )
+        return StoredStatus(value)
+
     async def set_status(self, campaign_id: str, status: StoredStatus) -> None:
         """Move forward only: a stopped or completed campaign never runs again."""
         finished = (

@@ -4,6 +4,10 @@ A turn needs four things, checked in this order every time: the window is still 
 the PBX is connected (otherwise the campaign shows as paused), a concurrency slot is
 free (per campaign and daemon-wide), and the pacer says the next call is due. DND
 contacts use no turn: nothing is dialled, they only get their DND record.
+
+Each contact is claimed (:meth:`TargetStore.claim_next`) before anything else is done
+for it, so two daemons running the same campaign on one store never dial one contact
+twice; a claim another node won is simply skipped.
 """
 
 from __future__ import annotations
@@ -21,13 +25,14 @@ from cpaas_daemon.campaigns.inflight import InFlight
 from cpaas_daemon.campaigns.model import Campaign, StoredStatus, Target
 from cpaas_daemon.campaigns.pacing import Pacer
 from cpaas_daemon.campaigns.repository import CampaignRepository
-from cpaas_daemon.campaigns.targets import TargetStore
+from cpaas_daemon.campaigns.targets import ClaimLost, TargetStore
 from cpaas_daemon.pbx.pool import PbxPool
 from cpaas_daemon.timefmt import parse_iso, utc_now
 
 log = structlog.get_logger(__name__)
 
 MAX_NAP = 1.0  # longest sleep before re-checking the window, PBX and capacity
+LOST_NAP = 0.05  # after a claim another node won, before claiming again
 
 
 def _seconds_until(moment: datetime) -> float:
@@ -65,28 +70,42 @@ class CampaignRun:
         if _seconds_until(campaign.end_at) > 0:
             await self._campaigns.set_status(campaign.campaign_id, StoredStatus.RUNNING)
             bound.info("campaign.running")
-            await self._dial_until_done()
+            if not await self._dial_until_done():
+                bound.info("campaign.stopped_elsewhere")  # by another daemon on the store
+                return
         await self._campaigns.set_status(campaign.campaign_id, StoredStatus.COMPLETED)
         bound.info("campaign.completed")
 
-    async def _dial_until_done(self) -> None:
+    async def _dial_until_done(self) -> bool:
+        """Dial until no contact is left (True) or the window closes (True), or until the
+        stored campaign is no longer running (False): stopped through another daemon,
+        whose claims this node's can no longer make (:meth:`TargetStore.claim_next`)."""
         campaign = self.campaign
         while _seconds_until(campaign.end_at) > 0:
-            target = await self._targets.next_due(
-                campaign.campaign_id, campaign.dnd_list_id, utc_now()
-            )
+            request_id = new_request_id()
+            try:
+                target = await self._targets.claim_next(campaign, utc_now(), request_id)
+            except ClaimLost as lost:  # another daemon on the same store took it first
+                log.info(
+                    "campaign.claim_lost",
+                    campaign_id=campaign.campaign_id,
+                    contact_id=lost.contact_id,
+                )
+                await asyncio.sleep(LOST_NAP)  # never a busy loop on one contested row
+                continue
             if target is None:
                 remaining, next_retry = await self._targets.pending(campaign.campaign_id)
                 if remaining == 0:
-                    return
+                    return True
+                if await self._campaigns.status(campaign.campaign_id) is StoredStatus.STOPPED:
+                    return False
                 await self._inflight.changed(self._nap(next_retry))
-            elif target.dnd:
-                await self._targets.record_dnd(campaign, target, new_request_id())
-            else:
-                await self._dial(target)
+            elif not target.dnd:  # a DND contact was recorded by its claim and uses no turn
+                await self._dial(target, request_id)
+        return True
 
-    async def _dial(self, target: Target) -> None:
-        call = await self._placer.prepare(self.campaign, target)
+    async def _dial(self, target: Target, request_id: str) -> None:
+        call = await self._placer.prepare(self.campaign, target, request_id)
         if call is None:
             return
         try:

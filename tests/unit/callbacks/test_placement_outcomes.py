@@ -4,7 +4,7 @@ type decides, not an ``except`` order or a re-read of the calls row."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -27,6 +27,9 @@ class _Repo:
     ) -> bool:  # fmt: skip
         self.moves.append((to, reason))
         return True
+
+    async def due_by(self, _moment: datetime) -> list[tuple[str, datetime]]:
+        return []
 
 
 class _Calls:
@@ -58,10 +61,9 @@ async def test_each_outcome_has_its_own_next_step(
     repo, calls = _Repo(), _Calls(outcome)
     dialer = CallbackDialer(repo, calls, grace_seconds=60)  # type: ignore[arg-type]
     await dialer._place(_callback())
-    dialer._timer.stop()
     [(moved_to, why)] = repo.moves
     assert (moved_to, reason in why) == (state, True)
-    assert calls.placed == 1  # never placed again here: a retry waits for its timer
+    assert calls.placed == 1  # never placed again here: a retry waits for a poll
 
 
 async def test_not_sent_beyond_grace_fails_instead_of_retrying() -> None:
