@@ -67,10 +67,14 @@ class AccountRepository:
         return secret
 
     async def authenticate(self, account_id: str, secret: str) -> Account | None:
-        row = await self._db.fetchone(
-            "SELECT account_id, auth_hash, disabled FROM accounts WHERE account_id = ?",
-            (account_id,),
-        )
+        """The account if ``secret`` is its own. An id no account could have is not looked
+        up: PostgreSQL refuses some text outright (a NUL), which would be a 503, not 401."""
+        row = None
+        if ACCOUNT_ID.fullmatch(account_id):
+            row = await self._db.fetchone(
+                "SELECT account_id, auth_hash, disabled FROM accounts WHERE account_id = ?",
+                (account_id,),
+            )
         valid = verify_secret(secret, row["auth_hash"] if row is not None else None)
         if row is None or row["disabled"] or not valid:
             return None

@@ -25,9 +25,7 @@ def list_name(value: object, field: str) -> str:
     return value.strip()
 
 
-def _contact_rows(
-    list_id: str, batch_id: str, contacts: Sequence[ContactInput]
-) -> list[Params]:
+def _contact_rows(list_id: str, batch_id: str, contacts: Sequence[ContactInput]) -> list[Params]:
     """The ``campaign_contacts`` rows of an import, fields as JSON text."""
     return [
         (list_id, c.name, c.number, json.dumps(c.fields, ensure_ascii=False), batch_id)

@@ -105,20 +105,27 @@ class PostgresDatabase(Database):
             self._pool = None
 
     @asynccontextmanager
+    async def _acquired(self) -> AsyncIterator[Any]:
+        """A pooled connection. Taking one may connect anew (a connection the server cut
+        is replaced on acquire), so a server that is down or shutting down fails here:
+        :class:`StoreUnavailable` (a 503), like any failed statement, never a 500."""
+        try:
+            async with self.pool.acquire() as conn:
+                yield conn
+        except _FAILURES as exc:
+            raise StoreUnavailable.from_driver(exc) from exc
+
+    @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
-        async with self._write_lock:
-            try:
-                async with self.pool.acquire() as conn, conn.transaction():
-                    yield _Connection(conn)
-            except _FAILURES as exc:
-                raise StoreUnavailable.from_driver(exc) from exc
+        async with self._write_lock, self._acquired() as conn, conn.transaction():
+            yield _Connection(conn)
 
     async def execute(self, sql: str, params: Params = ()) -> int:
-        async with self._write_lock, self.pool.acquire() as conn:
+        async with self._write_lock, self._acquired() as conn:
             return await _Connection(conn).execute(sql, params)
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
-        async with self.pool.acquire() as conn:
+        async with self._acquired() as conn:
             return await _Connection(conn).fetchall(sql, params)
 
     async def tables(self) -> set[str]:
