@@ -33,6 +33,12 @@ def hash_secret(secret: str, salt: str | None = None) -> str:
     return f"sha256${salt}${digest}"
 
 
+def possible_account_id(account_id: str) -> bool:
+    """Whether an account could have this id. Others are not looked up: no row has them,
+    and PostgreSQL refuses some text outright (a NUL), which would answer 503, not 401."""
+    return ACCOUNT_ID.fullmatch(account_id) is not None
+
+
 def verify_secret(secret: str, stored: str | None) -> bool:
     """Constant-time check. ``stored`` None (no such account) does the same hashing
     against a dummy digest and fails, so timing cannot tell which account ids exist."""
@@ -67,10 +73,9 @@ class AccountRepository:
         return secret
 
     async def authenticate(self, account_id: str, secret: str) -> Account | None:
-        """The account if ``secret`` is its own. An id no account could have is not looked
-        up: PostgreSQL refuses some text outright (a NUL), which would be a 503, not 401."""
+        """The account if ``secret`` is its own."""
         row = None
-        if ACCOUNT_ID.fullmatch(account_id):
+        if possible_account_id(account_id):
             row = await self._db.fetchone(
                 "SELECT account_id, auth_hash, disabled FROM accounts WHERE account_id = ?",
                 (account_id,),

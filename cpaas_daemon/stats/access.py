@@ -7,7 +7,7 @@ account row is read here; the secret check itself is the accounts module's.
 
 from __future__ import annotations
 
-from cpaas_daemon.accounts.repository import verify_secret
+from cpaas_daemon.accounts.repository import possible_account_id, verify_secret
 from cpaas_daemon.stats.errors import AccountSuspended, InvalidToken, TokenMissing, UserIdMissing
 from cpaas_daemon.store.db import Database
 
@@ -22,9 +22,11 @@ class StatsAccess:
             raise UserIdMissing("userId is required")
         if not token:
             raise TokenMissing("token is required")
-        row = await self._db.fetchone(
-            "SELECT auth_hash, disabled FROM accounts WHERE account_id = ?", (user_id,)
-        )
+        row = None
+        if possible_account_id(user_id):
+            row = await self._db.fetchone(
+                "SELECT auth_hash, disabled FROM accounts WHERE account_id = ?", (user_id,)
+            )
         valid = verify_secret(token, row["auth_hash"] if row is not None else None)
         if row is None or not valid:
             raise InvalidToken("invalid userId or token")
