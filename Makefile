@@ -44,10 +44,12 @@ test: $(STAMP) system-deps
 	$(PY) -m pytest -q -p no:cacheprovider
 	$(MAKE) --no-print-directory test-postgres
 
-# The store-touching tests again on a private PostgreSQL (docs/storage.md): the unit tier,
-# whose store tests open a Database. tests/integration does not pass there yet.
+# The suite again on a private PostgreSQL (docs/storage.md, "Tests on PostgreSQL"): the
+# unit and integration tiers, every daemon and store on PostgreSQL. Not tests/real_asterisk:
+# it tests Asterisk, not the store, through the same code paths the integration tier covers
+# on PostgreSQL, and would add its minutes of real calls twice.
 test-postgres: $(STAMP)
-	TEST_STORE=postgresql $(PY) -m pytest -q -p no:cacheprovider tests/unit
+	TEST_STORE=postgresql $(PY) -m pytest -q -p no:cacheprovider tests/unit tests/integration
 
 # The unit tier (no daemon, simulator, Asterisk or subprocess) minus its few `slow` tests
 # (seconds of generated data each): about 11 s. `make test` runs everything.

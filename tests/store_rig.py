@@ -20,7 +20,9 @@ import shutil
 import subprocess
 import tempfile
 from collections import OrderedDict
+from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -76,6 +78,12 @@ class PostgresRig:
             shutil.chown(self.dir, self._user)
         self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", USER, "-A", "trust",
                   "-E", "UTF8", "--locale=C", "--no-sync")  # fmt: skip
+        self._start_server()
+        self._sql(f"CREATE DATABASE {TEMPLATE}")
+        with ThreadPoolExecutor(1) as pool:  # its own event loop: callers may be inside one
+            pool.submit(asyncio.run, _migrate(self.url(TEMPLATE))).result()
+
+    def _start_server(self) -> None:
         options = (
             f"-c listen_addresses=127.0.0.1 -c port={self.port}"
             f" -c unix_socket_directories={self.dir} -c fsync=off -c synchronous_commit=off"
@@ -83,9 +91,19 @@ class PostgresRig:
         )
         self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options,
                   "-l", str(self.dir / "server.log"), "-w", "-t", "60", "start")  # fmt: skip
-        self._sql(f"CREATE DATABASE {TEMPLATE}")
-        with ThreadPoolExecutor(1) as pool:  # its own event loop: callers may be inside one
-            pool.submit(asyncio.run, _migrate(self.url(TEMPLATE))).result()
+
+    @asynccontextmanager
+    async def stopped(self) -> AsyncIterator[None]:
+        """The server down for the block, then up again on the same port with the same
+        databases: PostgreSQL restarted under a running daemon. A fast shutdown (what
+        ``systemctl restart`` does): clients are cut off, committed data is kept (an
+        immediate one could drop the last commits, ``synchronous_commit`` being off)."""
+        pg_ctl = str(self.bin / "pg_ctl")
+        await asyncio.to_thread(self._run, pg_ctl, "-D", str(self.data), "-m", "fast", "-w", "stop")
+        try:
+            yield
+        finally:
+            await asyncio.to_thread(self._start_server)
 
     def stop(self) -> None:
         self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
@@ -99,7 +117,9 @@ class PostgresRig:
         if key not in self._databases:
             self._counter += 1
             name = f"t{self._counter}"
-            self._sql(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE} STRATEGY FILE_COPY")
+            # WAL_LOG: ~0.09 s a copy; FILE_COPY checkpoints before and after (~0.3 s), and
+            # a PostgreSQL run opens ~1,000 stores.
+            self._sql(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE} STRATEGY WAL_LOG")
             self._databases[key] = name
             while len(self._databases) > KEPT:
                 _, old = self._databases.popitem(last=False)
@@ -169,6 +189,18 @@ def store_at(path: Path) -> Database:
     if ON_POSTGRES:
         return PostgresDatabase(postgres().database(str(path)))
     return SqliteDatabase(path)
+
+
+@asynccontextmanager
+async def opened_store(path: Path) -> AsyncIterator[Database]:
+    """The store a daemon process kept at ``path`` (its ``store.path``), opened from the
+    test: what a test killing that process reads to see what it left, on either store."""
+    database = store_at(path)
+    await database.open()
+    try:
+        yield database
+    finally:
+        await database.close()
 
 
 def store_environment(path: Path) -> dict[str, str]:

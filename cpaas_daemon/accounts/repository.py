@@ -42,6 +42,12 @@ def hash_secret(secret: str, salt: str | None = None) -> str:
     return f"sha256${salt}${digest}"
 
 
+def possible_account_id(account_id: str) -> bool:
+    """Whether an account could have this id. Others are not looked up: no row has them,
+    and PostgreSQL refuses some text outright (a NUL), which would answer 503, not 401."""
+    return ACCOUNT_ID.fullmatch(account_id) is not None
+
+
 def verify_secret(secret: str, stored: str | None) -> bool:
     """Constant-time check. ``stored`` None (no such account) does the same hashing
     against a dummy digest and fails, so timing cannot tell which account ids exist."""
@@ -84,9 +90,11 @@ class AccountRepository:
     async def check(self, account_id: str, secret: str) -> Credentials:
         """Whether ``secret`` is this account's; a suspended account is told apart only
         once its secret is right (the v2 dialects answer it with its own code)."""
-        row = await self._db.fetchone(
-            "SELECT auth_hash, disabled FROM accounts WHERE account_id = ?", (account_id,)
-        )
+        row = None
+        if possible_account_id(account_id):
+            row = await self._db.fetchone(
+                "SELECT auth_hash, disabled FROM accounts WHERE account_id = ?", (account_id,)
+            )
         # Hash even for an unknown id (verify_secret's dummy): timing tells no ids apart.
         valid = verify_secret(secret, row["auth_hash"] if row is not None else None)
         if row is None or not valid:

@@ -26,6 +26,7 @@ from cpaas_daemon.config import DialConfig
 from cpaas_daemon.log import add_to_request_line
 from cpaas_daemon.metrics import Metrics
 from cpaas_daemon.pbx.pool import Pbx, PbxPool
+from cpaas_daemon.store.errors import StoreUnavailable
 
 log = structlog.get_logger(__name__)
 
@@ -44,6 +45,16 @@ class Originator:
         self._tracker = tracker
         self._dial = dial
         self._metrics = metrics
+
+    async def _record_state(self, request_id: str, state: CallState) -> None:
+        """Once the Originate was sent, the PBX's answer is what the caller must hear:
+        a store failure here must not turn "uncertain" into a 503 (a client, or the
+        campaign dialer, would place the call again). The state is logged instead; the
+        call's CDR still settles it."""
+        try:
+            await self._calls.set_state(request_id, state)
+        except StoreUnavailable:
+            log.exception("call.state_not_stored", request_id=request_id, state=state)
 
     def action(self, call: CallRequest, pbx: Pbx) -> tuple[str, AmiAction]:
         """The call's ActionID and Originate on ``pbx`` (raises :class:`UnsafeValue`)."""
@@ -70,7 +81,8 @@ class Originator:
         Raises :class:`NotSent` (not connected: nothing written, nothing sent),
         :class:`Refused` (nothing rang: a value refused before sending, or Asterisk's
         Error; the row says ``refused``) or :class:`Uncertain` (sent, link lost: the row
-        says ``uncertain`` and only the CDR decides).
+        says ``uncertain`` and only the CDR decides). :class:`StoreUnavailable` only
+        before sending: the row could not be written, so nothing was sent.
         """
         pbx = self._pbxes.route(call.request_id)  # NotSent: no PBX connected with room
         call = pbx.routed(call)
@@ -92,7 +104,7 @@ class Originator:
         try:
             await pbx.client.send(originate, action_id=action_id)
         except AmiRefused as exc:
-            await self._calls.set_state(call.request_id, CallState.REFUSED)
+            await self._record_state(call.request_id, CallState.REFUSED)
             self._tracker.forget(call.request_id)
             self._metrics.originates.labels(call.kind.value, "refused").inc()
             bound.warning("call.refused", reason=exc.message)
@@ -100,7 +112,7 @@ class Originator:
         except AmiUnavailable as exc:
             # Even "not connected" (the link dropped while the row was written) stays
             # uncertain: the row exists, so the request can not be placed again anyway.
-            await self._calls.set_state(call.request_id, CallState.UNCERTAIN)
+            await self._record_state(call.request_id, CallState.UNCERTAIN)
             self._tracker.placed(call.request_id)
             self._metrics.originates.labels(call.kind.value, "uncertain").inc()
             bound.warning("call.uncertain", reason=exc.message)

@@ -31,6 +31,7 @@ from cpaas_daemon.campaigns.prompts import Prompts
 from cpaas_daemon.campaigns.targets import TargetStore
 from cpaas_daemon.errors import DomainError
 from cpaas_daemon.store.errors import StoreUnavailable
+from cpaas_daemon.store.retry import until_stored
 
 log = structlog.get_logger(__name__)
 
@@ -115,10 +116,14 @@ class AttemptPlacer:
             await self._originator.place(call)
         except Refused as exc:  # nothing rang: Asterisk refused it, or a value was unsafe
             await self._give_up(call.request_id, campaign_id, exc.message)
-        except NotSent:  # no calls row, nothing sent: undone, dialled again later
-            self._inflight.pop(call.request_id)
-            await self._targets.not_sent(call.request_id)
-            log.warning("campaign.attempt_not_sent", request_id=call.request_id)
+        except (NotSent, StoreUnavailable) as exc:  # no calls row, nothing sent: undone,
+            self._inflight.pop(call.request_id)  # dialled again later (once the store is back)
+            await until_stored(
+                lambda: self._targets.not_sent(call.request_id),
+                "campaign.not_sent",
+                request_id=call.request_id,
+            )
+            log.warning("campaign.attempt_not_sent", request_id=call.request_id, reason=str(exc))
         except Uncertain:  # the link dropped after sending: the CDR, or the dialer's sweep, decides
             log.warning("campaign.attempt_uncertain", request_id=call.request_id)
         except Exception:  # a bug: the sweep will close the attempt as UNKNOWN

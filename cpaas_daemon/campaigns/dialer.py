@@ -40,6 +40,7 @@ from cpaas_daemon.cdr.ingest import CdrIngest
 from cpaas_daemon.config import CampaignsConfig, DialConfig
 from cpaas_daemon.errors import Conflict
 from cpaas_daemon.pbx.pool import PbxPool
+from cpaas_daemon.store.retry import until_stored
 from cpaas_daemon.timefmt import utc_now
 
 log = structlog.get_logger(__name__)
@@ -117,8 +118,9 @@ class CampaignDialer:
         self._runs[campaign.campaign_id] = (run, task)
 
     async def _guarded(self, run: CampaignRun) -> None:
-        try:
-            await run.run()
+        campaign_id = run.campaign.campaign_id
+        try:  # the store is the run's truth: after an outage it resumes from it
+            await until_stored(run.run, "campaign.run", campaign_id=campaign_id)
         except Exception:
             log.exception("campaign.run_failed", campaign_id=run.campaign.campaign_id)
         finally:
@@ -155,6 +157,15 @@ class CampaignDialer:
             self._spawn(self._apply(request_id, dial_status), f"campaign-outcome-{request_id}")
 
     async def _apply(self, request_id: str, outcome: str) -> None:
+        """Write the attempt's outcome, waiting for the store if it is down: dropped, the
+        contact would stay claimed (or end UNKNOWN by the sweep) though its CDR came."""
+        await until_stored(
+            lambda: self._finish(request_id, outcome), "campaign.outcome", request_id=request_id
+        )
+        self._inflight.pop(request_id)
+        self._tracker.forget(request_id)
+
+    async def _finish(self, request_id: str, outcome: str) -> None:
         attempt = await self._targets.attempt_of(request_id)
         retry_at = None
         if attempt is not None and outcome not in (UNKNOWN, NOT_DIALED):
@@ -168,8 +179,6 @@ class CampaignDialer:
                 retry_at = utc_now() + timedelta(seconds=campaign.retry_time)
         if attempt is not None:
             await self._targets.finish_attempt(request_id, outcome, retry_at)
-        self._inflight.pop(request_id)
-        self._tracker.forget(request_id)
 
     async def _reconcile(self, attempt: OpenAttempt) -> None:
         rid = attempt.request_id

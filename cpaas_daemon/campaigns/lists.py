@@ -7,13 +7,14 @@ skipped rather than stored twice, so the returned count is what was really added
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Sequence
 
 from cpaas_daemon.campaigns.contacts import ContactInput
 from cpaas_daemon.campaigns.model import DND_PREFIX, LIST_PREFIX, new_batch_id, new_id
 from cpaas_daemon.errors import Conflict, NotFound, ValidationFailed
-from cpaas_daemon.store.db import Database
+from cpaas_daemon.store.db import Database, Params
 
 MAX_LIST_NAME = 128
 
@@ -22,6 +23,14 @@ def list_name(value: object, field: str) -> str:
     if not isinstance(value, str) or not 1 <= len(value.strip()) <= MAX_LIST_NAME:
         raise ValidationFailed(f"{field} must be 1-{MAX_LIST_NAME} characters")
     return value.strip()
+
+
+def _contact_rows(list_id: str, batch_id: str, contacts: Sequence[ContactInput]) -> list[Params]:
+    """The ``campaign_contacts`` rows of an import, fields as JSON text."""
+    return [
+        (list_id, c.name, c.number, json.dumps(c.fields, ensure_ascii=False), batch_id)
+        for c in contacts
+    ]
 
 
 class ListRepository:
@@ -76,10 +85,8 @@ class ListRepository:
         """Store new numbers in one transaction; returns (how many were added, batch_id)."""
         await self.require_list(account_id, list_id)
         batch_id = new_batch_id()
-        rows = [
-            (list_id, c.name, c.number, json.dumps(c.fields, ensure_ascii=False), batch_id)
-            for c in contacts
-        ]
+        # Encoding 50,000 contacts' fields takes ~0.2 s: on a worker thread, not the loop.
+        rows = await asyncio.to_thread(_contact_rows, list_id, batch_id, contacts)
         async with self._db.transaction() as conn:
             await conn.executemany(
                 "INSERT INTO campaign_contacts"

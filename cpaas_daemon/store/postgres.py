@@ -15,12 +15,21 @@ from typing import Any
 
 import asyncpg
 
+from cpaas_daemon.errors import ValidationFailed
 from cpaas_daemon.store.db import Database, Params, Row, Transaction
 from cpaas_daemon.store.dialect import NOW, numbered, postgres_ddl
 from cpaas_daemon.store.errors import StoreUnavailable
 
 # What a lost server, a refused statement or a full disk raise: a 503, nothing half-written.
 _FAILURES = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
+
+
+def _refused(exc: BaseException) -> Exception:
+    """A driver failure as the daemon's own error. Text with a NUL, which PostgreSQL
+    cannot store at all (SQLite can), is the client's bad value (a 400), not an outage."""
+    if isinstance(exc, asyncpg.CharacterNotInRepertoireError):
+        return ValidationFailed("text with a NUL character (\\u0000) cannot be stored")
+    return StoreUnavailable.from_driver(exc)
 
 
 def _rows_changed(status: str) -> int:
@@ -54,7 +63,7 @@ class _Connection:
         try:
             return _rows_changed(await self._conn.execute(query, *args))
         except _FAILURES as exc:
-            raise StoreUnavailable.from_driver(exc) from exc
+            raise _refused(exc) from exc
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         batch = [numbered(sql, params) for params in rows]
@@ -63,14 +72,14 @@ class _Connection:
         try:
             await self._conn.executemany(batch[0][0], [args for _, args in batch])
         except _FAILURES as exc:
-            raise StoreUnavailable.from_driver(exc) from exc
+            raise _refused(exc) from exc
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         query, args = numbered(sql, params)
         try:
             return list(await self._conn.fetch(query, *args))
         except _FAILURES as exc:
-            raise StoreUnavailable.from_driver(exc) from exc
+            raise _refused(exc) from exc
 
 
 class PostgresDatabase(Database):
@@ -96,7 +105,7 @@ class PostgresDatabase(Database):
                 self.url, min_size=1, max_size=self._pool_size, init=_init
             )
         except _FAILURES as exc:
-            raise StoreUnavailable.from_driver(exc) from exc
+            raise _refused(exc) from exc
         await self.migrate()
 
     async def _disconnect(self) -> None:
@@ -105,20 +114,27 @@ class PostgresDatabase(Database):
             self._pool = None
 
     @asynccontextmanager
+    async def _acquired(self) -> AsyncIterator[Any]:
+        """A pooled connection. Taking one may connect anew (a connection the server cut
+        is replaced on acquire), so a server that is down or shutting down fails here:
+        :class:`StoreUnavailable` (a 503), like any failed statement, never a 500."""
+        try:
+            async with self.pool.acquire() as conn:
+                yield conn
+        except _FAILURES as exc:
+            raise _refused(exc) from exc
+
+    @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
-        async with self._write_lock:
-            try:
-                async with self.pool.acquire() as conn, conn.transaction():
-                    yield _Connection(conn)
-            except _FAILURES as exc:
-                raise StoreUnavailable.from_driver(exc) from exc
+        async with self._write_lock, self._acquired() as conn, conn.transaction():
+            yield _Connection(conn)
 
     async def execute(self, sql: str, params: Params = ()) -> int:
-        async with self._write_lock, self.pool.acquire() as conn:
+        async with self._write_lock, self._acquired() as conn:
             return await _Connection(conn).execute(sql, params)
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
-        async with self.pool.acquire() as conn:
+        async with self._acquired() as conn:
             return await _Connection(conn).fetchall(sql, params)
 
     async def tables(self) -> set[str]:

@@ -3,9 +3,7 @@ campaign finishes and no contact is dialled more often than its retries allow.""
 
 from __future__ import annotations
 
-import contextlib
 import signal
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -14,6 +12,7 @@ from cpaas_daemon.sim.server import SimulatedAsterisk
 from tests.daemon_process import ACCOUNT, Client, cli, daemon_process, environment, until
 from tests.harness import ACCOUNTS, free_port
 from tests.integration.campaigns.helpers import PROMPT, number, originates, upload_prompt, window
+from tests.store_rig import opened_store
 
 pytestmark = pytest.mark.slow
 BUSY = "4"
@@ -46,13 +45,13 @@ async def start_campaign(client: Client, numbers: list[str]) -> str:
     return campaign_id
 
 
-def calls_without_cdr(database: Path, campaign_id: str) -> set[str]:
-    with contextlib.closing(sqlite3.connect(database)) as db:
-        rows = db.execute(
+async def calls_without_cdr(database: Path, campaign_id: str) -> set[str]:
+    async with opened_store(database) as db:
+        rows = await db.fetchall(
             "SELECT dialed_number FROM calls WHERE campaign_id = ? AND cdr_at IS NULL",
             (campaign_id,),
         )
-        return {row[0] for row in rows}
+    return {row[0] for row in rows}
 
 
 async def test_kill_9_halfway_then_restart_dials_nobody_twice(
@@ -91,4 +90,4 @@ async def test_kill_9_halfway_then_restart_dials_nobody_twice(
     # A contact is left undialled only if a calls row without CDR stands for it: that
     # Originate may have left just before the kill, so it is never sent again.
     undialled = {n for n in numbers if dialled[n] == 0}
-    assert undialled <= calls_without_cdr(tmp_path / "cpaas.sqlite3", campaign_id)
+    assert undialled <= await calls_without_cdr(tmp_path / "cpaas.sqlite3", campaign_id)

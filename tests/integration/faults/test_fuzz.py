@@ -47,9 +47,8 @@ def probes() -> list[fuzz.Probe]:
 
 async def row_counts(daemon: Daemon) -> dict[str, int]:
     db = daemon.app[keys.DOMAINS].core.db
-    tables = await db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")
     return {
-        row["name"]: await db.fetchval(f'SELECT COUNT(*) FROM "{row["name"]}"') for row in tables
+        table: await db.fetchval(f'SELECT COUNT(*) FROM "{table}"') for table in await db.tables()
     }
 
 

@@ -3,7 +3,8 @@
 The real daemon runs over HTTP against the simulated Asterisk over TCP. "Disk full" is
 ``PRAGMA max_page_count`` on the daemon's own connection (works anywhere, no root), with
 the free room left in the file used up by filler rows, so the next write needs a page the
-database may not take -- SQLITE_FULL, exactly as on a full disk.
+database may not take -- SQLITE_FULL, exactly as on a full disk. SQLite only (pragmas,
+file locks); test_postgres_outage.py is the PostgreSQL store's counterpart.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+
+import pytest
 
 from cpaas_daemon import keys
 from cpaas_daemon.ami.bus import Event
@@ -24,21 +26,14 @@ from cpaas_daemon.sim.daemon_config import daemon_config
 from cpaas_daemon.sim.server import SimulatedAsterisk
 from cpaas_daemon.store.errors import StoreUnavailable
 from tests.harness import Daemon, running_daemon, running_sim
-from tests.integration.faults import schema
+from tests.integration.faults.store_faults import CLICK2CALL, assert_503_in_dialect, originates
+from tests.store_rig import ON_POSTGRES
 
-CLICK2CALL = {
-    "agent_number": "919979270010",
-    "caller_id": "15168148111",
-    "destination_number": "918000680020",
-}
+pytestmark = pytest.mark.skipif(
+    ON_POSTGRES, reason="SQLite's max_page_count and file locks; see test_postgres_outage.py"
+)
+
 UNLIMITED_PAGES = 1_073_741_823
-CPAAS_ERROR = next(op for _, _, op in schema.operations() if op["operationId"] == "click2call")[
-    "responses"
-]["503"]["content"]["application/json"]["schema"]
-
-
-def originates(sim: SimulatedAsterisk) -> list[dict[str, Any]]:
-    return [a for a in sim.actions if str(a.get("Action", "")).lower() == "originate"]
 
 
 async def count(daemon: Daemon, sql: str, *params: object) -> int:
@@ -80,11 +75,6 @@ async def disk_full(daemon: Daemon) -> AsyncIterator[None]:
         yield
     finally:
         await db.fetchval(f"PRAGMA max_page_count = {UNLIMITED_PAGES}")
-
-
-def assert_503_in_dialect(status: int, body: object) -> None:
-    assert status == 503, body
-    assert schema.errors(CPAAS_ERROR, body) == []
 
 
 async def test_click2call_on_a_full_disk_is_a_503_dials_nothing_and_works_once_space_returns(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from tests.daemon_process import ACCOUNT, cli, daemon_process, environment, unti
 from tests.harness import ACCOUNTS, free_port
 from tests.integration.webhooks.helpers import CALL, events_of, has
 from tests.integration.webhooks.receiver import Receiver, verify
+from tests.store_rig import opened_store
 
 pytestmark = pytest.mark.slow
 
@@ -43,26 +43,18 @@ async def test_kill_9_mid_delivery_loses_nothing_and_resends_with_the_same_id(
     async with daemon_process(env):
         await receiver.wait(lambda: has(receiver, "/crm", request_id, "call.completed"))
 
-        async def all_recorded() -> bool:
-            return (
-                _count(
-                    tmp_path, "SELECT COUNT(*) FROM webhook_deliveries WHERE state != 'delivered'"
-                )
-                == 0
-            )
+        async with opened_store(tmp_path / "cpaas.sqlite3") as db:
 
-        await until(all_recorded, 10)
+            async def all_recorded() -> bool:
+                sql = "SELECT COUNT(*) FROM webhook_deliveries WHERE state != 'delivered'"
+                return await db.fetchval(sql) == 0
+
+            await until(all_recorded, 10)
+            stored = {row[0] for row in await db.fetchall("SELECT event_id FROM webhook_events")}
 
     received = receiver.at("/crm")
     assert [r.headers["webhook-id"] for r in received].count(first.headers["webhook-id"]) == 2
     assert all(verify(secret, r.headers, r.raw) for r in received)
-    with sqlite3.connect(tmp_path / "cpaas.sqlite3") as db:
-        stored = {row[0] for row in db.execute("SELECT event_id FROM webhook_events")}
     assert {r.headers["webhook-id"] for r in received} == stored  # nothing lost
     sequences = [e["sequence"] for e in events_of(receiver, "/crm", request_id)]
     assert sorted(set(sequences)) == list(range(1, max(sequences) + 1))
-
-
-def _count(tmp_path: Path, sql: str) -> int:
-    with sqlite3.connect(tmp_path / "cpaas.sqlite3") as db:
-        return int(db.execute(sql).fetchone()[0])
