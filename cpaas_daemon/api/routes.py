@@ -63,7 +63,13 @@ def create_root(domains: Domains) -> tuple[web.Application, Api]:
             body_deadline(http, generic_renderer),
         ]
     )
-    ops = health.OpsApi(domains.pbx.pool, core.db, core.metrics)
+    ops = health.OpsApi(
+        domains.pbx.pool,
+        core.db,
+        core.metrics,
+        core.config.cluster.node_id,
+        domains.campaigns.service.dialer.owned,
+    )
     root.router.add_get("/health", ops.health)
     root.router.add_get("/metrics", ops.metrics)
     root.router.add_get("/openapi.json", openapi.openapi_json)

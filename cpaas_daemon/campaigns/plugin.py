@@ -48,6 +48,8 @@ def build(core: Core, calls: CallsPlugin, cdr: CdrPlugin, pbx: PbxPlugin) -> Cam
         cdr=cdr.ingest,
         config=config.campaigns,
         dial=config.dial,
+        leases=pbx.leases,
+        lease_seconds=config.cluster.lease_seconds,
     )
     service = CampaignService(
         lists=ListRepository(db),

@@ -3,7 +3,8 @@
 A turn needs four things, checked in this order every time: the window is still open,
 the PBX is connected (otherwise the campaign shows as paused), a concurrency slot is
 free (per campaign and daemon-wide), and the pacer says the next call is due. DND
-contacts use no turn: nothing is dialled, they only get their DND record.
+contacts use no turn: nothing is dialled, they only get their DND record. With several
+daemons a turn also needs this node to still hold the campaign's lease (``owns``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Callable
 from datetime import datetime
 
 import structlog
@@ -45,6 +47,7 @@ class CampaignRun:
         inflight: InFlight,
         ami: PbxPool,
         global_cap: int,
+        owns: Callable[[], bool] = lambda: True,
     ) -> None:
         self.campaign = campaign
         self.paused = False
@@ -54,6 +57,7 @@ class CampaignRun:
         self._inflight = inflight
         self._ami = ami
         self._global_cap = global_cap
+        self._owns = owns
         self._pacer = Pacer(campaign.calls_per_minute)
 
     async def run(self) -> None:
@@ -109,6 +113,10 @@ class CampaignRun:
         """Wait until a call may start; False if the window closed meanwhile."""
         campaign = self.campaign
         while (left := _seconds_until(campaign.end_at)) > 0:
+            if not self._owns():  # the lease lapsed: the keeper is about to cancel this run
+                self.paused = True
+                await asyncio.sleep(min(MAX_NAP, left))
+                continue
             if not self._ami.connected:
                 self.paused = True
                 with contextlib.suppress(TimeoutError):

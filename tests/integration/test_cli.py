@@ -11,6 +11,7 @@ from pathlib import Path
 
 import aiohttp
 
+from cpaas_daemon.config import default_node_id
 from cpaas_daemon.main import main
 from tests.harness import free_port
 
@@ -36,6 +37,10 @@ async def test_run_simulate_serves_health_within_10_seconds(tmp_path: Path) -> N
                             assert await response.json() == {
                                 "status": "ok", "ami": True, "db": True,
                                 "pbx": {"default": True},
+                                "cluster": {
+                                    "node": default_node_id(), "pbx": ["default"],
+                                    "campaigns": [],
+                                },
                             }  # fmt: skip
                             break
                 except aiohttp.ClientConnectionError:
