@@ -72,8 +72,9 @@ async def until(probe: Callable[[], Awaitable[bool]], within: float) -> None:
 
 
 @asynccontextmanager
-async def daemon_process(env: dict[str, str]) -> AsyncIterator[tuple[Process, Client]]:
-    process = await cli(env, "run")
+async def daemon_process(env: dict[str, str], *args: str) -> AsyncIterator[tuple[Process, Client]]:
+    """``run`` with ``args`` (``--config FILE``), once its /health answers 200."""
+    process = await cli(env, "run", *args)
     url = f"http://127.0.0.1:{env['CPAAS_HTTP__PORT']}"
     try:
         async with aiohttp.ClientSession() as session:

@@ -1,0 +1,180 @@
+"""Two daemons (real processes) on one PostgreSQL, driving two simulated PBXs: each PBX
+is worked by exactly one of them, and when one is killed (-9) the other takes its PBX
+within ``lease_seconds`` plus a renewal interval, and places calls on it. Nothing is
+dialled twice: every Originate on either simulator names a distinct request."""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cpaas_daemon.sim.server import SimulatedAsterisk
+from tests.daemon_process import ACCOUNT, Client, Process, cli, daemon_process, environment, until
+from tests.harness import ACCOUNTS, free_port, running_sim
+from tests.integration.calls.test_call_control import LONG_CALL
+from tests.integration.calls.test_click2call import originates
+from tests.integration.pbx.test_multi_pbx import pbx_entry
+from tests.store_rig import ON_POSTGRES
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not ON_POSTGRES,
+        reason="several daemons share a PostgreSQL store; run with TEST_STORE=postgresql",
+    ),
+]
+
+LEASE = 3.0
+INTERVAL = LEASE / 3
+
+
+@dataclass
+class Node:
+    name: str
+    process: Process
+    client: Client
+    agi_port: int
+
+    async def health(self) -> dict[str, Any]:
+        async with self.client.session.get(self.client.url + "/health") as response:
+            body: dict[str, Any] = await response.json()
+            return body
+
+
+def toml_value(value: Any) -> str:
+    if isinstance(value, str):
+        return f'"{value}"'
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def pbx_toml(entries: list[dict[str, Any]]) -> str:
+    """``[[pbx]]`` tables (the environment cannot express a list of them)."""
+    lines = []
+    for entry in entries:
+        lines.append("[[pbx]]")
+        lines += [f"{k} = {toml_value(v)}" for k, v in entry.items() if k != "ami"]
+        lines.append("[pbx.ami]")
+        lines += [f"{k} = {toml_value(v)}" for k, v in entry["ami"].items()]
+    return "\n".join(lines) + "\n"
+
+
+def announced_agi(sim: SimulatedAsterisk) -> str | None:
+    """The FastAGI address the last daemon that logged in to ``sim`` set: its owner's."""
+    values = [
+        str(a["Value"]) for a in sim.actions
+        if a.get("Action") == "Setvar" and a.get("Variable") == ["CPAAS_AGI"]
+    ]  # fmt: skip
+    return values[-1] if values else None
+
+
+def requests_dialled(sims: dict[str, SimulatedAsterisk]) -> list[str]:
+    """The request id of every Originate on every simulator (one per call placed)."""
+    found = []
+    for sim in sims.values():
+        for action in originates(sim):
+            variables = action["Variable"]
+            assert isinstance(variables, list)
+            found += [v.split("=", 1)[1] for v in variables if v.startswith("__CPAAS_REQUEST_ID=")]
+    return found
+
+
+@dataclass
+class Cluster:
+    sims: dict[str, SimulatedAsterisk]
+    nodes: dict[str, Node]
+
+
+@pytest.fixture
+async def cluster(tmp_path: Path, agi_port: int) -> AsyncIterator[Cluster]:
+    async with AsyncExitStack() as stack:
+        sims: dict[str, SimulatedAsterisk] = {}
+        entries = []
+        for pbx_id in ("pbx1", "pbx2"):
+            workdir = tmp_path / pbx_id
+            workdir.mkdir()
+            sims[pbx_id] = await stack.enter_async_context(
+                running_sim(workdir, agi_port, time_scale=0.2)
+            )
+            entries.append(pbx_entry(pbx_id, sims[pbx_id], workdir))
+        config = tmp_path / "cluster.toml"
+        config.write_text(pbx_toml(entries), encoding="utf-8")
+        base = environment(tmp_path, sims["pbx1"], agi_port, free_port())
+        base["CPAAS_CLUSTER__LEASE_SECONDS"] = str(LEASE)
+        base["CPAAS_LIMITS__CALLS_PER_SECOND"] = "100"
+        added = await cli(base, "accounts", "add", ACCOUNT, "--auth", ACCOUNTS[ACCOUNT])
+        assert await added.wait() == 0
+        nodes = {}
+        for name in ("node-a", "node-b"):  # a first: it takes both PBXs, then hands one over
+            port = free_port()
+            env = {
+                **base,
+                "CPAAS_CLUSTER__NODE_ID": name,
+                "CPAAS_HTTP__PORT": str(free_port()),
+                "CPAAS_AGI__PORT": str(port),
+            }
+            process, client = await stack.enter_async_context(
+                daemon_process(env, "--config", str(config))
+            )
+            nodes[name] = Node(name, process, client, port)
+        yield Cluster(sims, nodes)
+
+
+async def test_each_pbx_has_one_owner_and_a_killed_owners_pbx_moves_without_double_dials(
+    cluster: Cluster,
+) -> None:
+    a, b = cluster.nodes["node-a"], cluster.nodes["node-b"]
+
+    async def one_each() -> bool:
+        health = {name: await node.health() for name, node in cluster.nodes.items()}
+        return {name: h["cluster"]["pbx"] for name, h in health.items()} == {
+            "node-a": ["pbx1"],
+            "node-b": ["pbx2"],
+        } and {name: h["pbx"] for name, h in health.items()} == {
+            "node-a": {"pbx1": True, "pbx2": False},
+            "node-b": {"pbx1": False, "pbx2": True},
+        }
+
+    await until(one_each, 4 * LEASE)
+    # On the wire: each PBX was last set up by its owner (its FastAGI port), and only
+    # its owner is logged in to it.
+    assert announced_agi(cluster.sims["pbx1"]) == f"agi://127.0.0.1:{a.agi_port}"
+    assert announced_agi(cluster.sims["pbx2"]) == f"agi://127.0.0.1:{b.agi_port}"
+    assert [len(sim.sessions) for sim in cluster.sims.values()] == [1, 1]
+
+    # Each node places calls on the PBX it works, and only there.
+    placed = []
+    for node, pbx_id in ((a, "pbx1"), (b, "pbx2")):
+        before = len(originates(cluster.sims[pbx_id]))
+        reply = await node.client.call("POST", "/api/click2call", LONG_CALL)
+        placed.append(reply["response"]["request_id"])
+        assert len(originates(cluster.sims[pbx_id])) == before + 1
+
+    a.process.send_signal(signal.SIGKILL)
+    killed = time.monotonic()
+    await a.process.wait()
+
+    async def b_has_both() -> bool:
+        health = await b.health()
+        return bool(health["cluster"]["pbx"] == ["pbx1", "pbx2"] and health["pbx"]["pbx1"])
+
+    await until(b_has_both, 3 * LEASE)
+    took = time.monotonic() - killed
+    print(f"pbx1 taken over by node-b {took:.2f} s after node-a was killed")
+    assert took < LEASE + INTERVAL + 1.0  # the stated bound, plus an AMI login
+    assert announced_agi(cluster.sims["pbx1"]) == f"agi://127.0.0.1:{b.agi_port}"
+
+    # node-b now places calls on pbx1 too (least loaded first: both carry one call).
+    for _ in range(2):
+        reply = await b.client.call("POST", "/api/click2call", LONG_CALL)
+        placed.append(reply["response"]["request_id"])
+    assert len(originates(cluster.sims["pbx1"])) == 2
+    assert len(originates(cluster.sims["pbx2"])) == 2
+    dialled = requests_dialled(cluster.sims)
+    assert sorted(dialled) == sorted(placed)  # each call once, nothing twice
