@@ -20,6 +20,9 @@ from tests.daemon_process import ACCOUNT, Client, Process, cli, daemon_process, 
 from tests.harness import ACCOUNTS, free_port, running_sim
 from tests.integration.calls.test_call_control import LONG_CALL
 from tests.integration.calls.test_click2call import originates
+from tests.integration.campaigns.helpers import number, upload_prompt
+from tests.integration.campaigns.helpers import originates as originates_per_number
+from tests.integration.campaigns.test_restart import start_campaign
 from tests.integration.pbx.test_multi_pbx import pbx_entry
 from tests.store_rig import ON_POSTGRES
 
@@ -90,6 +93,21 @@ class Cluster:
     sims: dict[str, SimulatedAsterisk]
     nodes: dict[str, Node]
 
+    async def settled(self) -> None:
+        """node-a took both PBXs, then handed pbx2 to node-b: one each, logged in."""
+
+        async def one_each() -> bool:
+            health = {name: await node.health() for name, node in self.nodes.items()}
+            return {name: h["cluster"]["pbx"] for name, h in health.items()} == {
+                "node-a": ["pbx1"],
+                "node-b": ["pbx2"],
+            } and {name: h["pbx"] for name, h in health.items()} == {
+                "node-a": {"pbx1": True, "pbx2": False},
+                "node-b": {"pbx1": False, "pbx2": True},
+            }
+
+        await until(one_each, 4 * LEASE)
+
 
 @pytest.fixture
 async def cluster(tmp_path: Path, agi_port: int) -> AsyncIterator[Cluster]:
@@ -131,17 +149,7 @@ async def test_each_pbx_has_one_owner_and_a_killed_owners_pbx_moves_without_doub
 ) -> None:
     a, b = cluster.nodes["node-a"], cluster.nodes["node-b"]
 
-    async def one_each() -> bool:
-        health = {name: await node.health() for name, node in cluster.nodes.items()}
-        return {name: h["cluster"]["pbx"] for name, h in health.items()} == {
-            "node-a": ["pbx1"],
-            "node-b": ["pbx2"],
-        } and {name: h["pbx"] for name, h in health.items()} == {
-            "node-a": {"pbx1": True, "pbx2": False},
-            "node-b": {"pbx1": False, "pbx2": True},
-        }
-
-    await until(one_each, 4 * LEASE)
+    await cluster.settled()
     # On the wire: each PBX was last set up by its owner (its FastAGI port), and only
     # its owner is logged in to it.
     assert announced_agi(cluster.sims["pbx1"]) == f"agi://127.0.0.1:{a.agi_port}"
@@ -178,3 +186,49 @@ async def test_each_pbx_has_one_owner_and_a_killed_owners_pbx_moves_without_doub
     assert len(originates(cluster.sims["pbx2"])) == 2
     dialled = requests_dialled(cluster.sims)
     assert sorted(dialled) == sorted(placed)  # each call once, nothing twice
+
+
+async def test_a_campaign_is_dialled_by_one_node_and_picked_up_when_it_dies(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    a, b = cluster.nodes["node-a"], cluster.nodes["node-b"]
+    await cluster.settled()
+    upload_prompt(tmp_path / "uploads")
+    numbers = [number(i) for i in range(40)]
+    campaign_id = await start_campaign(a.client, numbers)  # BUSY (ends in 4) retried once
+
+    async def dialled() -> int:
+        actions = [*cluster.sims["pbx1"].actions, *cluster.sims["pbx2"].actions]
+        return sum(originates_per_number(actions).values())
+
+    async def dialled_some() -> bool:
+        return await dialled() >= 10
+
+    await until(dialled_some, 20)
+    assert (
+        (await a.health())["cluster"]["campaigns"],
+        (await b.health())["cluster"]["campaigns"],
+    ) == ([campaign_id], [])
+    assert originates(cluster.sims["pbx2"]) == []  # node-a dials on its own PBX only
+
+    a.process.send_signal(signal.SIGKILL)
+    killed = time.monotonic()
+    await a.process.wait()
+
+    async def b_dials_it() -> bool:
+        return bool((await b.health())["cluster"]["campaigns"] == [campaign_id])
+
+    await until(b_dials_it, 3 * LEASE)
+    took = time.monotonic() - killed
+    print(f"campaign picked up by node-b {took:.2f} s after node-a was killed")
+    assert took < LEASE + INTERVAL + 1.0
+
+    async def completed() -> bool:
+        body = await b.client.call("GET", f"/api/get_campaign_details?campaign_id={campaign_id}")
+        return bool(body["response"]["result"][0]["campaign_status"] == "3")
+
+    await until(completed, 60)
+    counts = originates_per_number([*cluster.sims["pbx1"].actions, *cluster.sims["pbx2"].actions])
+    assert set(counts) == set(numbers)  # everyone was dialled ...
+    too_often = {n: c for n, c in counts.items() if c > (2 if n.endswith("4") else 1)}
+    assert too_often == {}  # ... and nobody more often than their retries allow
