@@ -248,6 +248,14 @@ class CallRepository:
         )
         return None if row is None else CallRecord.from_row(row)
 
+    async def pbx_of(self, account_id: str, request_id: str) -> str | None:
+        """The PBX an account's call was placed on (None: no such call of this account)."""
+        value = await self._db.fetchval(
+            "SELECT pbx_id FROM calls WHERE account_id = ? AND request_id = ?",
+            (account_id, request_id),
+        )
+        return None if value is None else str(value)
+
     async def numbers(self, account_id: str, request_ids: list[str]) -> dict[str, CallNumbers]:
         """request_id -> its agent, customer and dialled numbers (this account's calls)."""
         if not request_ids:

@@ -109,39 +109,46 @@ class Cluster:
         await until(one_each, 4 * LEASE)
 
 
+async def start_cluster(
+    stack: AsyncExitStack, tmp_path: Path, agi_port: int, pbx_ids: tuple[str, ...]
+) -> Cluster:
+    """A simulator per PBX, then node-a, then node-b (node-a takes every PBX first)."""
+    sims: dict[str, SimulatedAsterisk] = {}
+    entries = []
+    for pbx_id in pbx_ids:
+        workdir = tmp_path / pbx_id
+        workdir.mkdir()
+        sims[pbx_id] = await stack.enter_async_context(
+            running_sim(workdir, agi_port, time_scale=0.2)
+        )
+        entries.append(pbx_entry(pbx_id, sims[pbx_id], workdir))
+    config = tmp_path / "cluster.toml"
+    config.write_text(pbx_toml(entries), encoding="utf-8")
+    base = environment(tmp_path, sims[pbx_ids[0]], agi_port, free_port())
+    base["CPAAS_CLUSTER__LEASE_SECONDS"] = str(LEASE)
+    base["CPAAS_LIMITS__CALLS_PER_SECOND"] = "100"
+    added = await cli(base, "accounts", "add", ACCOUNT, "--auth", ACCOUNTS[ACCOUNT])
+    assert await added.wait() == 0
+    nodes = {}
+    for name in ("node-a", "node-b"):
+        port = free_port()
+        env = {
+            **base,
+            "CPAAS_CLUSTER__NODE_ID": name,
+            "CPAAS_HTTP__PORT": str(free_port()),
+            "CPAAS_AGI__PORT": str(port),
+        }
+        process, client = await stack.enter_async_context(
+            daemon_process(env, "--config", str(config))
+        )
+        nodes[name] = Node(name, process, client, port)
+    return Cluster(sims, nodes)
+
+
 @pytest.fixture
 async def cluster(tmp_path: Path, agi_port: int) -> AsyncIterator[Cluster]:
     async with AsyncExitStack() as stack:
-        sims: dict[str, SimulatedAsterisk] = {}
-        entries = []
-        for pbx_id in ("pbx1", "pbx2"):
-            workdir = tmp_path / pbx_id
-            workdir.mkdir()
-            sims[pbx_id] = await stack.enter_async_context(
-                running_sim(workdir, agi_port, time_scale=0.2)
-            )
-            entries.append(pbx_entry(pbx_id, sims[pbx_id], workdir))
-        config = tmp_path / "cluster.toml"
-        config.write_text(pbx_toml(entries), encoding="utf-8")
-        base = environment(tmp_path, sims["pbx1"], agi_port, free_port())
-        base["CPAAS_CLUSTER__LEASE_SECONDS"] = str(LEASE)
-        base["CPAAS_LIMITS__CALLS_PER_SECOND"] = "100"
-        added = await cli(base, "accounts", "add", ACCOUNT, "--auth", ACCOUNTS[ACCOUNT])
-        assert await added.wait() == 0
-        nodes = {}
-        for name in ("node-a", "node-b"):  # a first: it takes both PBXs, then hands one over
-            port = free_port()
-            env = {
-                **base,
-                "CPAAS_CLUSTER__NODE_ID": name,
-                "CPAAS_HTTP__PORT": str(free_port()),
-                "CPAAS_AGI__PORT": str(port),
-            }
-            process, client = await stack.enter_async_context(
-                daemon_process(env, "--config", str(config))
-            )
-            nodes[name] = Node(name, process, client, port)
-        yield Cluster(sims, nodes)
+        yield await start_cluster(stack, tmp_path, agi_port, ("pbx1", "pbx2"))
 
 
 async def test_each_pbx_has_one_owner_and_a_killed_owners_pbx_moves_without_double_dials(
@@ -232,3 +239,43 @@ async def test_a_campaign_is_dialled_by_one_node_and_picked_up_when_it_dies(
     assert set(counts) == set(numbers)  # everyone was dialled ...
     too_often = {n: c for n, c in counts.items() if c > (2 if n.endswith("4") else 1)}
     assert too_often == {}  # ... and nobody more often than their retries allow
+
+
+async def test_a_node_without_the_pbx_forwards_click2call_and_modify_call_to_its_owner(
+    tmp_path: Path, agi_port: int
+) -> None:
+    """One PBX, two nodes: node-b works none (a standby, still healthy) and answers call
+    control by forwarding it, with the client's own auth, to node-a."""
+    async with AsyncExitStack() as stack:
+        cluster = await start_cluster(stack, tmp_path, agi_port, ("pbx1",))
+        a, b = cluster.nodes["node-a"], cluster.nodes["node-b"]
+        sim = cluster.sims["pbx1"]
+        health = await b.health()
+        assert (health["status"], health["cluster"]["pbx"]) == ("ok", [])
+        assert (await a.health())["cluster"]["pbx"] == ["pbx1"]
+
+        reply = await b.client.call("POST", "/api/click2call", LONG_CALL)
+        request_id = reply["response"]["request_id"]
+        assert requests_dialled(cluster.sims) == [request_id]  # placed once, by node-a
+
+        async def agent_up() -> bool:
+            body = await a.client.call("GET", "/api/live_calls")
+            return any(
+                call["request_id"] == request_id and call.get("agent_channel_state") == "Up"
+                for call in body["response"]["result"]
+            )
+
+        await until(agent_up, 10)
+        hangup = {"request_id": request_id, "leg": "agent", "modify_type": "2"}
+        reply = await b.client.call("POST", "/api/modify_call", hangup)
+        assert reply["response"]["message"] == "call hangup successfully"
+        assert [x for x in sim.actions if x.get("Action") == "Hangup"] != []
+
+        # Without the client's credentials nothing is forwarded: node-b refuses it itself.
+        async with b.client.session.post(
+            b.client.url + "/api/click2call",
+            json=LONG_CALL,
+            headers={"account": ACCOUNT, "auth": "wrong-secret"},
+        ) as response:
+            assert response.status == 401
+        assert requests_dialled(cluster.sims) == [request_id]
