@@ -171,23 +171,24 @@ async def test_each_pbx_has_one_owner_and_a_killed_owners_pbx_moves_without_doub
         placed.append(reply["response"]["request_id"])
         assert len(originates(cluster.sims[pbx_id])) == before + 1
 
-    a.process.send_signal(signal.SIGKILL)
+    # node-a worked pbx2 before it handed it over: it starts that same Pbx again.
+    b.process.send_signal(signal.SIGKILL)
     killed = time.monotonic()
-    await a.process.wait()
+    await b.process.wait()
 
-    async def b_has_both() -> bool:
-        health = await b.health()
-        return bool(health["cluster"]["pbx"] == ["pbx1", "pbx2"] and health["pbx"]["pbx1"])
+    async def a_has_both() -> bool:
+        health = await a.health()
+        return bool(health["cluster"]["pbx"] == ["pbx1", "pbx2"] and health["pbx"]["pbx2"])
 
-    await until(b_has_both, 3 * LEASE)
+    await until(a_has_both, 3 * LEASE)
     took = time.monotonic() - killed
-    print(f"pbx1 taken over by node-b {took:.2f} s after node-a was killed")
+    print(f"pbx2 taken over by node-a {took:.2f} s after node-b was killed")
     assert took < LEASE + INTERVAL + 1.0  # the stated bound, plus an AMI login
-    assert announced_agi(cluster.sims["pbx1"]) == f"agi://127.0.0.1:{b.agi_port}"
+    assert announced_agi(cluster.sims["pbx2"]) == f"agi://127.0.0.1:{a.agi_port}"
 
-    # node-b now places calls on pbx1 too (least loaded first: both carry one call).
+    # node-a now places calls on pbx2 too (least loaded first: both carry one call).
     for _ in range(2):
-        reply = await b.client.call("POST", "/api/click2call", LONG_CALL)
+        reply = await a.client.call("POST", "/api/click2call", LONG_CALL)
         placed.append(reply["response"]["request_id"])
     assert len(originates(cluster.sims["pbx1"])) == 2
     assert len(originates(cluster.sims["pbx2"])) == 2
