@@ -3,7 +3,9 @@
 A :class:`LeaseKeeper` runs one round every ``lease_seconds / 3``: it renews what it
 holds, lets go of what it no longer wants, and tries to take what it wants and lacks
 (:meth:`LeaseKeeper.round`). Taking a lease runs ``on_gained`` (start the PBX, launch
-the campaign); losing or letting go runs ``on_lost`` (stop it) and then releases it.
+the campaign) in a task of its own, so a slow start (a long Master.csv to catch up)
+never delays the renewal of the other leases; losing or letting go cancels a start
+still running, runs ``on_lost`` (stop it) and then releases the lease.
 
 Validity is judged twice. The database decides who may take a lease (its clock, its
 expiry). This node decides, on its OWN monotonic clock, how long it may still act: a
@@ -71,6 +73,7 @@ class LeaseKeeper:
         self._on_lost = on_lost
         self._clock = clock
         self._held: dict[str, _Held] = {}
+        self._starting: dict[str, asyncio.Task[None]] = {}
         self._loop: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
 
@@ -88,6 +91,7 @@ class LeaseKeeper:
         """One round now (what is free is started before start returns), then a round
         every third of the lease."""
         await self.round()
+        await self.started()
         self._loop = asyncio.create_task(self._every_interval(), name=f"leases-{self.kind}")
 
     async def _every_interval(self) -> None:
@@ -105,6 +109,10 @@ class LeaseKeeper:
         async with self._lock:
             for name in list(self._held):
                 await self._let_go(name, release=True)
+
+    async def started(self) -> None:
+        """Until the work of every lease taken so far has started (or failed to)."""
+        await asyncio.gather(*self._starting.values(), return_exceptions=True)
 
     async def claim(self, name: str) -> bool:
         """Take ``name`` now if it is free (work created on this node starts here at
@@ -174,15 +182,32 @@ class LeaseKeeper:
             return
         self._held[name] = _Held(lease, sent)
         log.info("lease.gained", kind=self.kind, name=name, token=lease.token)
+        self._starting[name] = asyncio.create_task(
+            self._start(lease), name=f"lease-start-{self.kind}-{name}"
+        )
+
+    async def _start(self, lease: Lease) -> None:
         try:
             await self._on_gained(lease)
         except Exception:
-            log.exception("lease.start_failed", kind=self.kind, name=name)
-            await self._let_go(name, release=True)
+            log.exception("lease.start_failed", kind=self.kind, name=lease.name)
+            self._starting.pop(lease.name, None)
+            async with self._lock:
+                held = self._held.get(lease.name)
+                if held is not None and held.lease == lease:
+                    await self._let_go(lease.name, release=True)
+        else:
+            self._starting.pop(lease.name, None)
 
     async def _let_go(self, name: str, *, release: bool) -> None:
-        """Stop the work first, then (if still ours) free the lease."""
+        """Stop the work first (a start still running is cancelled), then (if still
+        ours) free the lease."""
         held = self._held.pop(name)
+        starting = self._starting.pop(name, None)
+        if starting is not None:
+            starting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await starting
         try:
             await self._on_lost(name)
         except Exception:

@@ -4,6 +4,7 @@ that the pool routes only to the PBXs whose lease this node may act on."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -51,3 +52,13 @@ def test_the_pool_routes_only_to_pbxs_whose_lease_is_valid_here() -> None:
     with pytest.raises(NotSent, match="PBX is not connected"):
         pool.route("0000000002")
     assert not pool.connected
+
+
+def test_the_documented_cluster_section_is_a_valid_configuration(tmp_path: Path) -> None:
+    docs = (Path(__file__).parents[3] / "docs" / "scaling.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```toml\n(.*?)```", docs, re.S)
+    [example] = [block for block in blocks if "[cluster]" in block]
+    (tmp_path / "cluster.toml").write_text(example, encoding="utf-8")
+    config = load_config(tmp_path / "cluster.toml", environ={})
+    assert config.cluster.node_id == "host-a"
+    assert config.api_url() == "http://10.0.0.5:8080"

@@ -4,6 +4,7 @@ node take the lease."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -43,16 +44,21 @@ class Flaky(LeaseRepository):
 
 
 class Work:
-    """What the keeper starts and stops, as it was told."""
+    """What the keeper starts and stops, as it was told; ``slow`` starts wait for
+    ``go``."""
 
     def __init__(self) -> None:
         self.log: list[tuple[str, str, int | None]] = []
         self.wanted = Wanted(["east", "west"], 2)
+        self.slow: set[str] = set()
+        self.go = asyncio.Event()
 
     async def want(self) -> Wanted:
         return self.wanted
 
     async def gained(self, lease: Lease) -> None:
+        if lease.name in self.slow:
+            await self.go.wait()
         self.log.append(("start", lease.name, lease.token))
 
     async def lost(self, name: str) -> None:
@@ -88,6 +94,7 @@ async def test_free_leases_are_taken_and_started_and_a_lapse_stops_acting_before
     repo = Flaky(stores[0], "node-a")
     mine = keeper(repo, work, clock)
     await mine.round()
+    await mine.started()
     assert work.log == [("start", "east", 1), ("start", "west", 1)]
     assert mine.valid("east") == Lease(PBX, "east", "node-a", 1)
 
@@ -104,6 +111,7 @@ async def test_free_leases_are_taken_and_started_and_a_lapse_stops_acting_before
     assert work.log[2:] == [("stop", "east", None), ("stop", "west", None)]
     repo.down = False  # the store is back and nobody took them: this node takes them again
     await mine.round()
+    await mine.started()
     assert work.log[4:] == [("start", "east", 2), ("start", "west", 2)]
 
 
@@ -115,11 +123,13 @@ async def test_a_lease_taken_over_is_stopped_at_the_next_renewal(
     mine = keeper(repo, work, clock)
     work.wanted = Wanted(["east"], 1)
     await mine.round()
+    await mine.started()
     lease = mine.valid("east")
     assert lease is not None
     await repo.release(lease)  # as if it expired while node-a was paused
     assert await other.acquire(PBX, "east", SECONDS) == Lease(PBX, "east", "node-b", 2)
     await mine.round()
+    await mine.started()
     assert work.log == [("start", "east", 1), ("stop", "east", None)]
     assert mine.valid("east") is None
     assert (await other.holdings(PBX))["east"].holder == "node-b"
@@ -131,8 +141,10 @@ async def test_a_lease_no_longer_wanted_is_stopped_then_released_for_another_nod
     clock, work = Clock(), Work()
     mine = keeper(LeaseRepository(stores[0], "node-a"), work, clock)
     await mine.round()
+    await mine.started()
     work.wanted = Wanted(["east", "west"], 1)  # a second node came: keep the first only
     await mine.round()
+    await mine.started()
     assert work.log[-1] == ("stop", "west", None)
     assert mine.held() == ["east"]
     assert await other.acquire(PBX, "west", SECONDS) == Lease(PBX, "west", "node-b", 2)
@@ -141,3 +153,24 @@ async def test_a_lease_no_longer_wanted_is_stopped_then_released_for_another_nod
     await mine.stop()  # a clean stop hands everything over at once
     assert work.log[-1] == ("stop", "east", None)
     assert await other.acquire(PBX, "east", SECONDS) == Lease(PBX, "east", "node-b", 2)
+
+
+async def test_a_slow_start_does_not_hold_up_the_renewal_of_the_other_leases(
+    stores: tuple[Database, Database],
+) -> None:
+    clock, work = Clock(), Work()
+    mine = keeper(LeaseRepository(stores[0], "node-a"), work, clock)
+    work.wanted = Wanted(["east"], 2)
+    await mine.round()
+    await mine.started()
+    work.slow, work.wanted = {"west"}, Wanted(["east", "west"], 2)
+    async with asyncio.timeout(5):  # a round that waited for the start would hang here
+        await mine.round()  # takes west; its start (a long Master.csv, say) still runs
+    assert work.log == [("start", "east", 1)]
+    clock.now += SECONDS * (1 - MARGIN) - 0.01
+    await mine.round()  # ... and east is renewed meanwhile
+    clock.now += 0.02
+    assert mine.valid("east") is not None
+    work.go.set()
+    await mine.started()
+    assert work.log == [("start", "east", 1), ("start", "west", 1)]
