@@ -56,6 +56,8 @@ def build(core: Core, cdr: CdrPlugin) -> PbxPlugin:
     pbxes = _build_pbxes(core, cdr)
     ownership = PbxOwnership(pbxes, leases, config.cluster.lease_seconds)
     pool = PbxPool(pbxes, core.tracker.load, ownership.lease)
+    for keeper in (ownership.node, ownership.pbx):
+        core.metrics.leases_held.labels(keeper.kind).set_function(_count(keeper.held))
     pool.on_login(_resync_tracker(core.tracker))
     pool.on_login(_announce_globals(config, core.agi_secret))
     sim = _simulator(config) if config.simulate else None
@@ -65,6 +67,10 @@ def build(core: Core, cdr: CdrPlugin) -> PbxPlugin:
         leases=leases,
         contexts=(*([_sim_ctx(sim, pool)] if sim is not None else []), running(ownership)),
     )
+
+
+def _count(held: Callable[[], list[str]]) -> Callable[[], float]:
+    return lambda: len(held())
 
 
 def _build_pbxes(core: Core, cdr: CdrPlugin) -> list[Pbx]:

@@ -102,6 +102,7 @@ async def test_health_and_metrics(daemon: Daemon) -> None:
     async with daemon.session.get(daemon.url + "/metrics") as response:
         text = await response.text()
     assert 'cpaas_ami_connected{pbx="default"} 1.0' in text
+    assert 'cpaas_leases_held{kind="pbx"} 1.0' in text
 
 
 async def test_live_statistics_and_hangup(daemon: Daemon, sim: SimulatedAsterisk) -> None:
