@@ -143,9 +143,11 @@ class CampaignDialer:
                 await entry[1]
 
     async def adopt(self, campaign: Campaign) -> None:
-        """A campaign just created here: dial it from this node if its lease is free."""
+        """A campaign just created here: dial it from this node if it works a PBX (else a
+        node that does takes it at its next round)."""
         self._unfinished[campaign.campaign_id] = campaign
-        await self._keeper.claim(campaign.campaign_id)
+        if self._ami.owned():
+            await self._keeper.claim(campaign.campaign_id)
 
     async def stop(self) -> None:
         """Cancel every run and pending outcome (the database already holds the truth),
