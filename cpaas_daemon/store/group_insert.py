@@ -75,8 +75,7 @@ class GroupInsert:
         batch: list[_Pending] = []
         try:
             while self._pending:
-                size = _same_guard(self._pending[:MAX_ROWS])
-                batch, self._pending = self._pending[:size], self._pending[size:]
+                batch, self._pending = _same_guard(self._pending)
                 await self._write_batch(batch)
         except BaseException as exc:  # closed store, shutdown: no caller waits forever
             waiting, self._pending = [*batch, *self._pending], []
@@ -120,10 +119,16 @@ class GroupInsert:
             await conn.execute(sql, params)
 
 
-def _same_guard(pending: list[_Pending]) -> int:
-    """How many leading rows share the first one's guard (one batch, one check)."""
+def _same_guard(pending: list[_Pending]) -> tuple[list[_Pending], list[_Pending]]:
+    """The next batch (up to MAX_ROWS rows whose guard is the first row's: one check for
+    them all) and the rows left waiting, in order. Calls placed at once on two PBXs are
+    two batches, not one per row."""
     first = pending[0][2]
-    return next((i for i, (_, _, guard) in enumerate(pending) if guard != first), len(pending))
+    batch: list[_Pending] = []
+    rest: list[_Pending] = []
+    for item in pending:
+        (batch if item[2] == first and len(batch) < MAX_ROWS else rest).append(item)
+    return batch, rest
 
 
 def _settle(written: asyncio.Future[None], error: StoreUnavailable | None) -> None:
