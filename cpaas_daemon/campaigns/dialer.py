@@ -50,6 +50,7 @@ from cpaas_daemon.cluster.leases import CAMPAIGN, Lease, LeaseRepository
 from cpaas_daemon.config import CampaignsConfig, DialConfig
 from cpaas_daemon.errors import Conflict
 from cpaas_daemon.pbx.pool import PbxPool
+from cpaas_daemon.tasks import cancel
 from cpaas_daemon.timefmt import utc_now
 
 log = structlog.get_logger(__name__)
@@ -138,9 +139,7 @@ class CampaignDialer:
         placed finish here and are recorded."""
         entry = self._runs.pop(campaign_id, None)
         if entry is not None:
-            entry[1].cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await entry[1]
+            await cancel(entry[1])
 
     async def adopt(self, campaign: Campaign) -> None:
         """A campaign just created here: dial it from this node if it works a PBX (else a

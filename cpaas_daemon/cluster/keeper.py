@@ -28,6 +28,7 @@ import structlog
 
 from cpaas_daemon.cluster.leases import Lease, LeaseRepository
 from cpaas_daemon.store.errors import StoreUnavailable
+from cpaas_daemon.tasks import cancel
 
 log = structlog.get_logger(__name__)
 
@@ -100,13 +101,12 @@ class LeaseKeeper:
 
     async def stop(self) -> None:
         """Stop every piece of work and release its lease, so another node takes it at
-        once instead of after expiry."""
-        if self._loop is not None:
-            self._loop.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._loop
-            self._loop = None
+        once instead of after expiry. A round under way finishes first (the lock): a
+        round cancelled halfway, inside a PBX's stop that waits for its own tasks, could
+        lose the cancellation and run on."""
         async with self._lock:
+            await cancel(self._loop)
+            self._loop = None
             for name in list(self._held):
                 await self._let_go(name, release=True)
 
@@ -203,11 +203,7 @@ class LeaseKeeper:
         """Stop the work first (a start still running is cancelled), then (if still
         ours) free the lease."""
         held = self._held.pop(name)
-        starting = self._starting.pop(name, None)
-        if starting is not None:
-            starting.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await starting
+        await cancel(self._starting.pop(name, None))
         try:
             await self._on_lost(name)
         except Exception:

@@ -77,6 +77,16 @@ def announced_agi(sim: SimulatedAsterisk) -> str | None:
     return values[-1] if values else None
 
 
+def senders(sim: SimulatedAsterisk) -> dict[str, int]:
+    """Each Originate's request id -> the pid of the daemon that sent it (its ActionID
+    is ``cpaas-<pid>-<client>-<n>.<request_id>``)."""
+    found = {}
+    for action in originates(sim):
+        prefix, request_id = str(action["ActionID"]).rsplit(".", 1)
+        found[request_id] = int(prefix.split("-")[1])
+    return found
+
+
 def requests_dialled(sims: dict[str, SimulatedAsterisk]) -> list[str]:
     """The request id of every Originate on every simulator (one per call placed)."""
     found = []
@@ -280,3 +290,29 @@ async def test_a_node_without_the_pbx_forwards_click2call_and_modify_call_to_its
         ) as response:
             assert response.status == 401
         assert requests_dialled(cluster.sims) == [request_id]
+
+
+async def test_a_paused_owner_resumed_after_the_takeover_dials_nothing_on_the_lost_pbx(
+    cluster: Cluster,
+) -> None:
+    """SIGSTOP node-b (pbx2's owner) until node-a has taken pbx2, then SIGCONT it and send
+    it a click2call at once: its lease lapsed on its own clock while it was stopped, so
+    it does not dial on pbx2 with its old token; the call is placed by node-a. Then
+    node-b stops cleanly (SIGTERM in the fixture) although it was stopping pbx2 then
+    (its keeper once lost that cancellation and never ended)."""
+    a, b = cluster.nodes["node-a"], cluster.nodes["node-b"]
+    await cluster.settled()
+    b.process.send_signal(signal.SIGSTOP)
+    try:
+
+        async def a_has_both() -> bool:
+            health = await a.health()
+            return bool(health["cluster"]["pbx"] == ["pbx1", "pbx2"] and health["pbx"]["pbx2"])
+
+        await until(a_has_both, 3 * LEASE)
+    finally:
+        b.process.send_signal(signal.SIGCONT)
+    reply = await b.client.call("POST", "/api/click2call", LONG_CALL)
+    request_id = reply["response"]["request_id"]
+    sent_by = {**senders(cluster.sims["pbx1"]), **senders(cluster.sims["pbx2"])}
+    assert sent_by == {request_id: a.process.pid}  # forwarded to node-a, dialled once
