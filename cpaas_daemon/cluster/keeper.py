@@ -167,7 +167,9 @@ class LeaseKeeper:
         if renewed:
             held.renewed_at = sent
         else:
-            log.warning("lease.taken_over", kind=self.kind, name=name, token=held.lease.token)
+            log.warning(
+                "lease.taken_over", kind=self.kind, name=name, fencing_token=held.lease.token
+            )
             await self._let_go(name, release=False)
 
     async def _take(self, name: str) -> None:
@@ -181,7 +183,7 @@ class LeaseKeeper:
         if lease is None:
             return
         self._held[name] = _Held(lease, sent)
-        log.info("lease.gained", kind=self.kind, name=name, token=lease.token)
+        log.info("lease.gained", kind=self.kind, name=name, fencing_token=lease.token)
         self._starting[name] = asyncio.create_task(
             self._start(lease), name=f"lease-start-{self.kind}-{name}"
         )
