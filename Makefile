@@ -45,9 +45,10 @@ test: $(STAMP) system-deps
 	$(MAKE) --no-print-directory test-postgres
 
 # The store-touching tests again on a private PostgreSQL (docs/storage.md): the unit tier,
-# whose store tests open a Database. tests/integration does not pass there yet.
+# whose store tests open a Database, and the cluster tests (several daemons need
+# PostgreSQL; they skip on SQLite). The rest of tests/integration does not pass there yet.
 test-postgres: $(STAMP)
-	TEST_STORE=postgresql $(PY) -m pytest -q -p no:cacheprovider tests/unit
+	TEST_STORE=postgresql $(PY) -m pytest -q -p no:cacheprovider tests/unit tests/integration/cluster
 
 # The unit tier (no daemon, simulator, Asterisk or subprocess) minus its few `slow` tests
 # (seconds of generated data each): about 11 s. `make test` runs everything.
