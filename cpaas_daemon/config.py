@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+import socket
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -248,6 +249,39 @@ class PbxConfig(_Section):
         return None if value is None else dial_template(value)
 
 
+NODE_ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,62}$"
+
+
+def default_node_id() -> str:
+    """The host name as a node id (lower-cased, other characters as ``-``): unique per
+    machine, stable across restarts, which is what a lease's holder must be."""
+    name = re.sub(r"[^a-z0-9_.-]", "-", socket.gethostname().lower()).lstrip("_.-")
+    return (name or "node")[:63]
+
+
+class ClusterConfig(_Section):
+    """Several daemons on one store (docs/scaling.md): who this node is, how long the
+    leases it holds (a PBX, a running campaign) last without renewal, and where the
+    other nodes reach its API."""
+
+    node_id: str = Field(default_factory=default_node_id, pattern=NODE_ID_PATTERN)
+    """Unique per daemon sharing the store: two processes with one id would both
+    believe they hold the same lease."""
+    lease_seconds: float = Field(10.0, ge=1.0, le=300.0)
+    """A lease not renewed for this long (judged on the database's clock) is free for
+    another node; the holder renews every third of it."""
+    api_url: str = ""
+    """Where other nodes reach this node's HTTP API (``http://10.0.0.5:8080``), stored
+    with every lease it holds; empty: ``http://<http.host>:<http.port>``."""
+
+    @field_validator("api_url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        if value and not re.fullmatch(r"https?://[^/\s]+", value):
+            raise ValueError("must look like http://host:port (no path)")
+        return value
+
+
 class LogConfig(_Section):
     format: Literal["auto", "json", "console"] = "auto"
     level: Literal["debug", "info", "warning", "error"] = "info"
@@ -270,6 +304,7 @@ class Config(_Section):
     webhooks: WebhooksConfig = WebhooksConfig()
     limits: LimitsConfig = LimitsConfig()
     log: LogConfig = LogConfig()
+    cluster: ClusterConfig = ClusterConfig()
     pbx: tuple[PbxConfig, ...] = ()
     """``[[pbx]]`` entries; empty: one PBX, ``default``, from ``[ami]``, ``dial``,
     ``cdr.csv_path`` and ``queue_log.path`` (:meth:`pbxes`)."""
@@ -290,6 +325,13 @@ class Config(_Section):
             for pbx in self.pbx
             if "pbx_timezone" in pbx.ami.model_fields_set
         }
+
+    def api_url(self) -> str:
+        """Where other nodes reach this node's API (``cluster.api_url`` or the listener)."""
+        if self.cluster.api_url:
+            return self.cluster.api_url
+        host = "127.0.0.1" if self.http.host in ("0.0.0.0", "") else self.http.host
+        return f"http://{host}:{self.http.port}"
 
     def pbxes(self) -> tuple[PbxConfig, ...]:
         """Every PBX the daemon drives. Without ``[[pbx]]`` it is the

@@ -27,6 +27,12 @@ class Metrics:
         self.ami_connected = Gauge(
             "cpaas_ami_connected", "1 when logged in to the PBX's AMI", ["pbx"], registry=r
         )
+        self.leases_held = Gauge(
+            "cpaas_leases_held",
+            "leases (docs/scaling.md) this node holds and may act on now",
+            ["kind"],
+            registry=r,
+        )
         self.ami_reconnects = Counter("cpaas_ami_reconnects", "AMI reconnects", registry=r)
         self.ami_events = Counter("cpaas_ami_events", "AMI events received", registry=r)
         self.originates = Counter(

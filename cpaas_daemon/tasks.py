@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -34,9 +33,14 @@ async def every(
 
 
 async def cancel(task: asyncio.Task[Any] | None) -> None:
-    """Cancel a component's task and wait until it has ended (None: nothing was started)."""
+    """Cancel a component's task and wait until it has ended (None: nothing was started).
+
+    The caller's own cancellation still reaches the caller: awaiting the task under
+    ``suppress(CancelledError)`` would swallow it too (a lease keeper stopping a PBX
+    while it is itself being stopped then ran on forever)."""
     if task is None:
         return
     task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    await asyncio.wait([task])
+    if not task.cancelled():
+        task.result()  # what it ended with instead, as awaiting it would raise

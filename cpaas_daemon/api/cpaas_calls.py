@@ -21,6 +21,7 @@ from cpaas_daemon.api.cpaas_base import (
     ok,
     parse_body,
 )
+from cpaas_daemon.api.forwarding import Forwarder
 from cpaas_daemon.calls import dialstring
 from cpaas_daemon.calls.dialstring import new_request_id
 from cpaas_daemon.calls.live import Leg, LiveCall, leg_channel, live_calls
@@ -184,8 +185,10 @@ class CallsApi:
         cdr: CdrQueries,
         transcripts: TranscriptService,
         recordings: RecordingFiles,
+        forwarder: Forwarder,
     ) -> None:
         self._auth = auth
+        self._forwarder = forwarder
         self._limiter = limiter
         self._calls = calls
         self._otp = otp
@@ -204,6 +207,8 @@ class CallsApi:
     async def click2call(self, request: web.Request) -> web.Response:
         account = await self._auth.account_of(request)
         body = await parse_body(request, Click2Call)
+        if (node := await self._forwarder.for_new_call(request)) is not None:
+            return await self._forwarder.forward(request, node)
         request_id = new_request_id()
         transcript = body.transcript == "on"
         call = TwoPartyCall(
@@ -239,6 +244,10 @@ class CallsApi:
     async def modify_call(self, request: web.Request) -> web.Response:
         account = await self._auth.account_of(request)
         body = await parse_body(request, ModifyCall)
+        if body.channel is None and body.request_id is not None:
+            pbx_id = await self._call_records.pbx_of(account, body.request_id)
+            if (node := await self._forwarder.for_pbx(request, pbx_id)) is not None:
+                return await self._forwarder.forward(request, node)
         channel = body.target(self._tracker, account)
         message = await self._calls.modify(
             account, channel, ModifyType(int(body.modify_type)), body.transfer_to

@@ -39,6 +39,7 @@ from cpaas_daemon.api import (
 )
 from cpaas_daemon.api.context import context_middleware
 from cpaas_daemon.api.errors import Renderer, error_middleware, generic_renderer
+from cpaas_daemon.api.forwarding import Forwarder
 from cpaas_daemon.config import HttpConfig
 from cpaas_daemon.domains import Domains
 from cpaas_daemon.http_server import body_deadline
@@ -63,7 +64,13 @@ def create_root(domains: Domains) -> tuple[web.Application, Api]:
             body_deadline(http, generic_renderer),
         ]
     )
-    ops = health.OpsApi(domains.pbx.pool, core.db, core.metrics)
+    ops = health.OpsApi(
+        domains.pbx.pool,
+        core.db,
+        core.metrics,
+        core.config.cluster.node_id,
+        domains.campaigns.service.dialer.owned,
+    )
     root.router.add_get("/health", ops.health)
     root.router.add_get("/metrics", ops.metrics)
     root.router.add_get("/openapi.json", openapi.openapi_json)
@@ -77,7 +84,13 @@ def create_root(domains: Domains) -> tuple[web.Application, Api]:
         _agent_dashboard(http, agent_dashboard.AgentDashboardApi(v2_auth, domains.stats.agents)),
     )
     _mount(root, ("/api/v2/",), _v2(http, ecounters.EcountersApi(v2_auth, domains.stats.ecounters)))
-    _mount(root, ("/api/", cpaas_campaigns.SEED_STOP_PATH), _cpaas(http, domains, accounts))
+    forwarder = Forwarder(domains.pbx.pool, domains.pbx.leases, http.body_timeout)
+    root.on_cleanup.append(forwarder.close)
+    _mount(
+        root,
+        ("/api/", cpaas_campaigns.SEED_STOP_PATH),
+        _cpaas(http, domains, accounts, forwarder),
+    )
     _mount(
         root,
         ("/rest/isales/",),
@@ -100,8 +113,11 @@ def _dialect(http: HttpConfig, render: Renderer) -> web.Application:
     return web.Application(middlewares=[error_middleware(render), body_deadline(http, render)])
 
 
-def _cpaas(http: HttpConfig, domains: Domains, auth: cpaas_base.AccountAuth) -> web.Application:
-    """Seed 003: CPaaS calls and CDRs (`account` + `auth` headers)."""
+def _cpaas(
+    http: HttpConfig, domains: Domains, auth: cpaas_base.AccountAuth, forwarder: Forwarder
+) -> web.Application:
+    """Seed 003: CPaaS calls and CDRs (`account` + `auth` headers); call control that
+    needs another node's PBX is forwarded there."""
     core = domains.core
     calls = cpaas_calls.CallsApi(
         auth=auth,
@@ -113,6 +129,7 @@ def _cpaas(http: HttpConfig, domains: Domains, auth: cpaas_base.AccountAuth) -> 
         cdr=domains.cdr.queries,
         transcripts=domains.transcripts.service,
         recordings=domains.recordings.files,
+        forwarder=forwarder,
     )
     transcripts = cpaas_transcripts.TranscriptsApi(auth, domains.transcripts.service)
     callbacks = cpaas_callbacks.CallbacksApi(auth, domains.callbacks.service)

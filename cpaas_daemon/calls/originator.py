@@ -8,6 +8,12 @@ CDR that arrives -- or does not.
 The PBX is chosen here, at the last moment (:meth:`PbxPool.route`): the call's numbers
 go through that PBX's outbound template, its row names the PBX, and the call counts in
 that PBX's load from before its Originate is sent.
+
+Several daemons on one store (docs/scaling.md): the PBX is one whose lease this node
+holds, and the lease is the call's fence. The row commits only in a transaction that
+finds the lease still this node's with the same token (:meth:`Lease.check`), and the
+Originate is written only if the lease is still valid on the local clock right before
+it goes out, with no ``await`` between that check and the write.
 """
 
 from __future__ import annotations
@@ -18,10 +24,11 @@ from cpaas_daemon.ami import actions
 from cpaas_daemon.ami.actions import AmiAction, UnsafeValue
 from cpaas_daemon.ami.errors import AmiRefused, AmiUnavailable
 from cpaas_daemon.calls.model import CallRequest, CallState, other_channel_id
-from cpaas_daemon.calls.placement import Refused, Uncertain
+from cpaas_daemon.calls.placement import NotSent, Refused, Uncertain
 from cpaas_daemon.calls.repository import CallRepository
 from cpaas_daemon.calls.tracker import CallTracker, RequestInfo
 from cpaas_daemon.cdr.ami_outcome import originate_action_id
+from cpaas_daemon.cluster.leases import LeaseLost
 from cpaas_daemon.config import DialConfig
 from cpaas_daemon.log import add_to_request_line
 from cpaas_daemon.metrics import Metrics
@@ -94,13 +101,25 @@ class Originator:
         # moment see each other, so a burst spreads and stops at max_channels.
         self._tracker.register(RequestInfo(call.request_id, call.account_id, call.kind), pbx.id)
         try:
-            await self._calls.insert(call)
+            await self._calls.insert(call, fence=self._pbxes.lease(pbx.id))
+        except LeaseLost as exc:  # another node took the PBX: nothing written
+            self._tracker.forget(call.request_id)
+            raise NotSent(
+                f"PBX {pbx.id} is now another node's; no call was placed", call.request_id
+            ) from exc
         except BaseException:
             self._tracker.forget(call.request_id)
             raise
         bound = log.bind(
             request_id=call.request_id, account=call.account_id, kind=call.kind, pbx=pbx.id
         )
+        if not self._pbxes.owns(pbx.id):  # the lease lapsed while the row was written
+            await self._calls.set_state(call.request_id, CallState.REFUSED)
+            self._tracker.forget(call.request_id)
+            bound.warning("call.lease_lapsed")
+            raise Refused(
+                f"PBX {pbx.id} lease lapsed before sending; no call was placed", call.request_id
+            )
         try:
             await pbx.client.send(originate, action_id=action_id)
         except AmiRefused as exc:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from cpaas_daemon.calls.model import CallKind, CallRequest, CallState, DialStatus
 from cpaas_daemon.cdr.summary import CdrSummary
 from cpaas_daemon.store.db import Database, Row, Transaction
-from cpaas_daemon.store.group_insert import GroupInsert
+from cpaas_daemon.store.group_insert import GroupInsert, Guard
 from cpaas_daemon.timefmt import iso, utc_now
 
 
@@ -99,11 +99,15 @@ class CallRepository:
         self._db = db
         self._inserts = GroupInsert(db, "calls", _INSERT_COLUMNS)
 
-    async def insert(self, call: CallRequest, state: CallState = CallState.QUEUED) -> None:
+    async def insert(
+        self, call: CallRequest, state: CallState = CallState.QUEUED, fence: Guard | None = None
+    ) -> None:
         """Written before the Originate goes out, so a crash can never hide a dialled call.
 
         Returns once the row is committed; calls placed at the same moment share that
-        commit (:class:`~cpaas_daemon.store.group_insert.GroupInsert`).
+        commit (:class:`~cpaas_daemon.store.group_insert.GroupInsert`). With ``fence``
+        (the lease of the call's PBX) the row commits only while that lease still has
+        this node and token: a node that lost the PBX writes nothing and dials nothing.
         """
         await self._inserts.insert(
             (
@@ -124,7 +128,8 @@ class CallRepository:
                 state.value,
                 iso(utc_now()),
                 call.pbx_id,
-            )
+            ),
+            fence,
         )
 
     async def set_state(self, request_id: str, state: CallState) -> None:
@@ -242,6 +247,14 @@ class CallRepository:
             (account_id, request_id),
         )
         return None if row is None else CallRecord.from_row(row)
+
+    async def pbx_of(self, account_id: str, request_id: str) -> str | None:
+        """The PBX an account's call was placed on (None: no such call of this account)."""
+        value = await self._db.fetchval(
+            "SELECT pbx_id FROM calls WHERE account_id = ? AND request_id = ?",
+            (account_id, request_id),
+        )
+        return None if value is None else str(value)
 
     async def numbers(self, account_id: str, request_ids: list[str]) -> dict[str, CallNumbers]:
         """request_id -> its agent, customer and dialled numbers (this account's calls)."""

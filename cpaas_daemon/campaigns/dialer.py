@@ -9,6 +9,14 @@ Restarts. At start every open attempt is reconciled (docs/campaigns.md): no call
 means nothing was sent (undone, dialled again); a refused call is NOT_DIALED; a stored
 CDR is applied now; anything else is adopted and waits for its CDR like a live one.
 
+Several daemons (docs/scaling.md). A campaign is dialled only by the node holding its
+lease ('campaign', id), so its pacing and concurrency are one budget. Each node polls
+the unfinished campaigns every third of ``cluster.lease_seconds`` and takes those whose
+lease is free or expired, while it works at least one PBX; the node that creates a
+campaign takes it at once. Gaining a campaign reconciles ITS open attempts (above) and
+launches its run; losing the lease (or the campaign being stopped or finished) cancels
+the run. The run also checks the lease before each call it launches.
+
 Lost CDRs. Cdr events sent while the daemon was down or disconnected are gone. The
 sweep finishes an attempt as UNKNOWN -- never re-dialled, so an answered contact is
 never called twice -- once no channel of it has been live for ``ORPHAN_GRACE`` seconds
@@ -37,10 +45,13 @@ from cpaas_daemon.campaigns.repository import CampaignRepository
 from cpaas_daemon.campaigns.runner import CampaignRun
 from cpaas_daemon.campaigns.targets import OpenAttempt, TargetStore
 from cpaas_daemon.cdr.ingest import CdrIngest
+from cpaas_daemon.cluster.keeper import LeaseKeeper, Wanted
+from cpaas_daemon.cluster.leases import CAMPAIGN, Lease, LeaseRepository
 from cpaas_daemon.config import CampaignsConfig, DialConfig
 from cpaas_daemon.errors import Conflict
 from cpaas_daemon.pbx.pool import PbxPool
 from cpaas_daemon.store.retry import until_stored
+from cpaas_daemon.tasks import cancel
 from cpaas_daemon.timefmt import utc_now
 
 log = structlog.get_logger(__name__)
@@ -68,6 +79,8 @@ class CampaignDialer:
         cdr: CdrIngest,
         config: CampaignsConfig,
         dial: DialConfig,
+        leases: LeaseRepository,
+        lease_seconds: float,
     ) -> None:
         self._campaigns = campaigns
         self._targets = targets
@@ -79,19 +92,68 @@ class CampaignDialer:
         self._orphan_age = dial.originate_timeout_ms / 1000 + ORPHAN_GRACE
         self._runs: dict[str, tuple[CampaignRun, asyncio.Task[None]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._unfinished: dict[str, Campaign] = {}
+        self._leases = leases
+        self._keeper = LeaseKeeper(
+            leases,
+            CAMPAIGN,
+            lease_seconds=lease_seconds,
+            want=self._wanted,
+            on_gained=self._gained,
+            on_lost=self._lost,
+        )
         cdr.on_summary(self._on_summary, CallKind.CAMPAIGN)
 
     # -- life cycle -----------------------------------------------------------------
     async def start(self) -> None:
-        for campaign in await self._campaigns.unfinished():
-            self.launch(campaign)  # first, so that reconciled outcomes can schedule retries
-        for attempt in await self._targets.open_attempts():
-            await self._reconcile(attempt)
+        """Take the campaigns this node may (all of them when it is the only node),
+        reconcile the open attempts of finished campaigns when alone, then poll."""
+        alone = await self._leases.live_nodes() == 1
+        await self._keeper.start()
+        if alone:  # no other node can be waiting for these attempts' CDRs
+            for attempt in await self._targets.open_attempts():
+                if attempt.campaign_id not in self._keeper.held():
+                    await self._reconcile(attempt)
         self._spawn(self._sweep(), "campaign-sweep")
+
+    def owned(self) -> list[str]:
+        """The campaigns this node dials (its leases)."""
+        return self._keeper.held()
+
+    async def _wanted(self) -> Wanted:
+        """Every unfinished campaign; new ones only while this node works a PBX (a node
+        with none would hold them paused)."""
+        found = await self._campaigns.unfinished()
+        self._unfinished = {campaign.campaign_id: campaign for campaign in found}
+        held = len(self._keeper.held())
+        return Wanted(list(self._unfinished), len(found) if self._ami.owned() else held)
+
+    async def _gained(self, lease: Lease) -> None:
+        campaign = self._unfinished[lease.name]
+        self.launch(campaign)  # first, so that reconciled outcomes can schedule retries
+        for attempt in await self._targets.open_attempts():
+            if attempt.campaign_id == lease.name:
+                await self._reconcile(attempt)
+
+    async def _lost(self, campaign_id: str) -> None:
+        """Stop dialling (another node has it, or it is stopped/finished); calls already
+        placed finish here and are recorded."""
+        entry = self._runs.pop(campaign_id, None)
+        if entry is not None:
+            await cancel(entry[1])
+
+    async def adopt(self, campaign: Campaign) -> None:
+        """A campaign just created here: dial it from this node if it works a PBX (else a
+        node that does takes it at its next round)."""
+        self._unfinished[campaign.campaign_id] = campaign
+        if self._ami.owned():
+            await self._keeper.claim(campaign.campaign_id)
 
     async def stop(self) -> None:
         """Cancel every run and pending outcome (the database already holds the truth),
-        and let Originates already on their way finish being sent and recorded."""
+        release the campaigns' leases, and let Originates already on their way finish
+        being sent and recorded."""
+        await self._keeper.stop()
         tasks = [task for _, task in self._runs.values()] + list(self._tasks)
         for task in tasks:
             task.cancel()
@@ -110,6 +172,7 @@ class CampaignDialer:
             inflight=self._inflight,
             ami=self._ami,
             global_cap=self._config.max_concurrent_calls,
+            owns=lambda: self._keeper.valid(campaign.campaign_id) is not None,
         )
         # A fresh context: the run must not log under the HTTP request that created it.
         task = asyncio.create_task(

@@ -48,7 +48,10 @@ def build(core: Core, calls: CallsPlugin, cdr: CdrPlugin, pbx: PbxPlugin) -> Cam
         cdr=cdr.ingest,
         config=config.campaigns,
         dial=config.dial,
+        leases=pbx.leases,
+        lease_seconds=config.cluster.lease_seconds,
     )
+    core.metrics.leases_held.labels("campaign").set_function(lambda: len(dialer.owned()))
     service = CampaignService(
         lists=ListRepository(db),
         campaigns=campaigns,

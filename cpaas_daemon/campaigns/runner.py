@@ -7,7 +7,8 @@ contacts use no turn: nothing is dialled, they only get their DND record.
 
 Each contact is claimed (:meth:`TargetStore.claim_next`) before anything else is done
 for it, so two daemons running the same campaign on one store never dial one contact
-twice; a claim another node won is simply skipped.
+twice; a claim another node won is simply skipped. With several
+daemons a turn also needs this node to still hold the campaign's lease (``owns``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Callable
 from datetime import datetime
 
 import structlog
@@ -50,6 +52,7 @@ class CampaignRun:
         inflight: InFlight,
         ami: PbxPool,
         global_cap: int,
+        owns: Callable[[], bool] = lambda: True,
     ) -> None:
         self.campaign = campaign
         self.paused = False
@@ -59,6 +62,7 @@ class CampaignRun:
         self._inflight = inflight
         self._ami = ami
         self._global_cap = global_cap
+        self._owns = owns
         self._pacer = Pacer(campaign.calls_per_minute)
 
     async def run(self) -> None:
@@ -128,6 +132,10 @@ class CampaignRun:
         """Wait until a call may start; False if the window closed meanwhile."""
         campaign = self.campaign
         while (left := _seconds_until(campaign.end_at)) > 0:
+            if not self._owns():  # the lease lapsed: the keeper is about to cancel this run
+                self.paused = True
+                await asyncio.sleep(min(MAX_NAP, left))
+                continue
             if not self._ami.connected:
                 self.paused = True
                 with contextlib.suppress(TimeoutError):

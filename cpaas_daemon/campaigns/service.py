@@ -78,7 +78,7 @@ class CampaignService:
         else:
             self._prompts.recorded(account_id, settings.recorded_filename)
         campaign_id = await self.campaigns.create(account_id, settings)
-        self.dialer.launch(await self.campaigns.get(account_id, campaign_id))
+        await self.dialer.adopt(await self.campaigns.get(account_id, campaign_id))
         return campaign_id
 
     async def details(

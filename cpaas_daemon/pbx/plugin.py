@@ -4,6 +4,9 @@ and under ``--simulate`` the simulated PBX the first one connects to.
 
 Each :class:`Pbx` owns the readers of the files it writes (Master.csv, queue_log), so the
 plugin is built from the core and the CDR plugin whose ingest its CSV readers feed.
+
+Each PBX runs only while this node holds its lease (:class:`PbxOwnership`); the lease
+repository is this plugin's, for the other domains that hold leases (campaigns).
 """
 
 from __future__ import annotations
@@ -21,9 +24,11 @@ from cpaas_daemon.ami.client import AmiClient
 from cpaas_daemon.calls.tracker import CallTracker
 from cpaas_daemon.cdr.csv_backfill import CdrCsvBackfill
 from cpaas_daemon.cdr.plugin import CdrPlugin
+from cpaas_daemon.cluster.leases import LeaseRepository
 from cpaas_daemon.config import Config
 from cpaas_daemon.core import Core
 from cpaas_daemon.lifecycle import Context, running
+from cpaas_daemon.pbx.ownership import PbxOwnership
 from cpaas_daemon.pbx.pool import Pbx, PbxPool
 from cpaas_daemon.queue_log.repository import QueueLogRepository
 from cpaas_daemon.queue_log.tailer import QueueLogTailer
@@ -37,24 +42,40 @@ log = structlog.get_logger(__name__)
 @dataclass(frozen=True)
 class PbxPlugin:
     pool: PbxPool
+    ownership: PbxOwnership
+    leases: LeaseRepository
     contexts: tuple[Context, ...]
-    """The simulator (``--simulate``), then every PBX: its Master.csv caught up, its AMI
-    link, its queue_log tailer. Started once the domains that consume AMI events run."""
+    """The simulator (``--simulate``), then every PBX this node holds the lease of: its
+    Master.csv caught up, its AMI link, its queue_log tailer. Started once the domains
+    that consume AMI events run."""
 
 
 def build(core: Core, cdr: CdrPlugin) -> PbxPlugin:
-    pool = _build_pool(core, cdr)
-    sim = _simulator(core.config) if core.config.simulate else None
+    config = core.config
+    leases = LeaseRepository(core.db, config.cluster.node_id, config.api_url())
+    pbxes = _build_pbxes(core, cdr)
+    ownership = PbxOwnership(pbxes, leases, config.cluster.lease_seconds)
+    pool = PbxPool(pbxes, core.tracker.load, ownership.lease)
+    for keeper in (ownership.node, ownership.pbx):
+        core.metrics.leases_held.labels(keeper.kind).set_function(_count(keeper.held))
+    pool.on_login(_resync_tracker(core.tracker))
+    pool.on_login(_announce_globals(config, core.agi_secret))
+    sim = _simulator(config) if config.simulate else None
     return PbxPlugin(
         pool=pool,
-        contexts=(*([_sim_ctx(sim, pool)] if sim is not None else []), running(pool)),
+        ownership=ownership,
+        leases=leases,
+        contexts=(*([_sim_ctx(sim, pool)] if sim is not None else []), running(ownership)),
     )
 
 
-def _build_pool(core: Core, cdr: CdrPlugin) -> PbxPool:
-    """One :class:`Pbx` per configured PBX, all publishing on the core's bus; the pool
-    places calls by the tracker's count of each PBX's calls."""
-    config, db, bus, metrics, tracker = core.config, core.db, core.bus, core.metrics, core.tracker
+def _count(held: Callable[[], list[str]]) -> Callable[[], float]:
+    return lambda: len(held())
+
+
+def _build_pbxes(core: Core, cdr: CdrPlugin) -> list[Pbx]:
+    """One :class:`Pbx` per configured PBX, all publishing on the core's bus."""
+    config, db, bus, metrics = core.config, core.db, core.bus, core.metrics
     pbxes = []
     for pbx in config.pbxes():
         csv, queue_log = pbx.cdr_csv_path, pbx.queue_log_path
@@ -74,10 +95,7 @@ def _build_pool(core: Core, cdr: CdrPlugin) -> PbxPool:
                 ),
             )
         )
-    pool = PbxPool(pbxes, tracker.load)
-    pool.on_login(_resync_tracker(tracker))
-    pool.on_login(_announce_globals(config, core.agi_secret))
-    return pool
+    return pbxes
 
 
 def _resync_tracker(tracker: CallTracker) -> Callable[[Pbx], Awaitable[None]]:

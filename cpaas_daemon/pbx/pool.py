@@ -10,6 +10,10 @@ of the others: that unit is what a lease will later hand from one daemon to anot
 being placed, below ``max_channels``), the least loaded first, ties to the first
 configured. None qualifying is :class:`NotSent`: no row, nothing dialled, the same 503
 ``pbx_unavailable`` the API gave with its one PBX down.
+
+With several daemons on one store a PBX is worked only by the node holding its lease
+(:mod:`cpaas_daemon.pbx.ownership`): the pool routes only to the PBXs whose lease this
+node may still act on, and hands that lease to the call as its fence.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from cpaas_daemon.calls.dialstring import dial_string
 from cpaas_daemon.calls.model import CallRequest
 from cpaas_daemon.calls.placement import NotSent
 from cpaas_daemon.cdr.csv_backfill import CdrCsvBackfill
+from cpaas_daemon.cluster.leases import Lease
 from cpaas_daemon.config import PbxConfig
 from cpaas_daemon.queue_log.tailer import QueueLogTailer
 from cpaas_daemon.tasks import cancel
@@ -102,12 +107,34 @@ def choose(pbxes: Sequence[Pbx], load: Callable[[str], int]) -> Pbx | None:
 
 
 class PbxPool:
-    """Every configured PBX, in configuration order."""
+    """Every configured PBX, in configuration order; the ones this node works are those
+    whose lease ``lease(pbx_id)`` answers (None given: all of them, unfenced)."""
 
-    def __init__(self, pbxes: Sequence[Pbx], load: Callable[[str], int]) -> None:
+    def __init__(
+        self,
+        pbxes: Sequence[Pbx],
+        load: Callable[[str], int],
+        lease: Callable[[str], Lease | None] | None = None,
+    ) -> None:
         self._pbxes = list(pbxes)
         self._by_id = {pbx.id: pbx for pbx in self._pbxes}
         self._load = load
+        self._lease = lease
+
+    @property
+    def pbxes(self) -> list[Pbx]:
+        return list(self._pbxes)
+
+    def owns(self, pbx_id: str) -> bool:
+        """This node may act on that PBX now (its lease, judged on the local clock)."""
+        return self._lease is None or self._lease(pbx_id) is not None
+
+    def lease(self, pbx_id: str) -> Lease | None:
+        """The fence of a call placed on that PBX (None: unfenced, or not ours)."""
+        return None if self._lease is None else self._lease(pbx_id)
+
+    def owned(self) -> list[str]:
+        return [pbx.id for pbx in self._pbxes if self.owns(pbx.id)]
 
     @property
     def first(self) -> Pbx:
@@ -120,15 +147,17 @@ class PbxPool:
 
     @property
     def connected(self) -> bool:
-        """At least one PBX is healthy."""
-        return any(pbx.healthy for pbx in self._pbxes)
+        """At least one PBX this node works is healthy."""
+        return any(pbx.healthy and self.owns(pbx.id) for pbx in self._pbxes)
 
     def health(self) -> dict[str, bool]:
-        return {pbx.id: pbx.healthy for pbx in self._pbxes}
+        """Each PBX: healthy and worked by this node (another node's shows False)."""
+        return {pbx.id: pbx.healthy and self.owns(pbx.id) for pbx in self._pbxes}
 
     def route(self, request_id: str) -> Pbx:
-        """Where a new call goes (:func:`choose`); :class:`NotSent` when nowhere."""
-        pbx = choose(self._pbxes, self._load)
+        """Where a new call goes (:func:`choose` among the PBXs this node works);
+        :class:`NotSent` when nowhere."""
+        pbx = choose([pbx for pbx in self._pbxes if self.owns(pbx.id)], self._load)
         if pbx is not None:
             return pbx
         if not self.connected:  # the single PBX's answer, word for word
@@ -149,7 +178,7 @@ class PbxPool:
         order, each naming its PBX (``CpaasPbx``): the realtime queue view, where one
         queue may have members and callers on several PBXs. A PBX that fails meanwhile
         is left out (logged); AmiUnavailable or AmiRefused only when none answers."""
-        healthy = [pbx for pbx in self._pbxes if pbx.healthy]
+        healthy = [pbx for pbx in self._pbxes if pbx.healthy and self.owns(pbx.id)]
         if not healthy:
             return await self._pbxes[0].client.send_list(action)  # raises AmiUnavailable
         answers = await asyncio.gather(

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import aiohttp
 
+from cpaas_daemon.config import default_node_id
 from cpaas_daemon.main import main
 from tests.harness import free_port
 
@@ -36,6 +37,10 @@ async def test_run_simulate_serves_health_within_10_seconds(tmp_path: Path) -> N
                             assert await response.json() == {
                                 "status": "ok", "ami": True, "db": True,
                                 "pbx": {"default": True},
+                                "cluster": {
+                                    "node": default_node_id(), "pbx": ["default"],
+                                    "campaigns": [],
+                                },
                             }  # fmt: skip
                             break
                 except aiohttp.ClientConnectionError:
@@ -105,7 +110,8 @@ def test_pbx_entries_keep_their_secrets_and_one_left_default_refuses_run(
 ) -> None:
     """docs/scaling.md's example is a valid configuration; check-config prints no PBX's
     secret, and ``run`` names the PBX still on the built-in secret."""
-    [example] = re.findall(r"```toml\n(.*?)```", (REPO / "docs" / "scaling.md").read_text(), re.S)
+    blocks = re.findall(r"```toml\n(.*?)```", (REPO / "docs" / "scaling.md").read_text(), re.S)
+    [example] = [block for block in blocks if "[[pbx]]" in block]
     config = tmp_path / "pbx.toml"
     # east gets a secret of its own, west keeps the built-in one.
     east_only = example.replace('secret = "..."', 'secret = "east-secret-1"', 1)

@@ -49,6 +49,7 @@ OWNERS: dict[str, str | None] = {
     "dids": "calls/dids.py",
     "dnd_contacts": "campaigns/lists.py",
     "dnd_lists": "campaigns/lists.py",
+    "leases": "cluster/leases.py",
     "queue_calls": "queue_log/repository.py",
     "queue_calls_daily": "queue_log/repository.py",
     "queue_log": "queue_log/repository.py",

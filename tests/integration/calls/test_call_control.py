@@ -9,6 +9,7 @@ import pytest
 
 from cpaas_daemon import keys
 from cpaas_daemon.calls.model import request_id_from_uniqueid
+from cpaas_daemon.config import default_node_id
 from cpaas_daemon.sim.daemon_config import daemon_config
 from cpaas_daemon.sim.server import SimulatedAsterisk
 from tests.harness import Daemon, free_port, running_daemon
@@ -93,11 +94,15 @@ async def test_health_and_metrics(daemon: Daemon) -> None:
     status, health = await daemon.get("/health", account=None)
     assert (status, health) == (
         200,
-        {"status": "ok", "ami": True, "db": True, "pbx": {"default": True}},
-    )
+        {
+            "status": "ok", "ami": True, "db": True, "pbx": {"default": True},
+            "cluster": {"node": default_node_id(), "pbx": ["default"], "campaigns": []},
+        },
+    )  # fmt: skip
     async with daemon.session.get(daemon.url + "/metrics") as response:
         text = await response.text()
     assert 'cpaas_ami_connected{pbx="default"} 1.0' in text
+    assert 'cpaas_leases_held{kind="pbx"} 1.0' in text
 
 
 async def test_live_statistics_and_hangup(daemon: Daemon, sim: SimulatedAsterisk) -> None:
