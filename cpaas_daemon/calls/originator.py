@@ -28,7 +28,7 @@ from cpaas_daemon.calls.placement import NotSent, Refused, Uncertain
 from cpaas_daemon.calls.repository import CallRepository
 from cpaas_daemon.calls.tracker import CallTracker, RequestInfo
 from cpaas_daemon.cdr.ami_outcome import originate_action_id
-from cpaas_daemon.cluster.leases import LeaseLost
+from cpaas_daemon.cluster.leases import Fences, Lease, LeaseLost
 from cpaas_daemon.config import DialConfig
 from cpaas_daemon.log import add_to_request_line
 from cpaas_daemon.metrics import Metrics
@@ -82,8 +82,11 @@ class Originator:
             variables=variables,
         )
 
-    async def place(self, call: CallRequest) -> None:
+    async def place(self, call: CallRequest, also: Lease | None = None) -> None:
         """Write the call down, then send its one Originate.
+
+        ``also`` is a lease the row is fenced by besides its PBX's (a campaign call's
+        campaign lease): taken over meanwhile, nothing is written or sent (NotSent).
 
         Raises :class:`NotSent` (not connected: nothing written, nothing sent),
         :class:`Refused` (nothing rang: a value refused before sending, or Asterisk's
@@ -101,11 +104,11 @@ class Originator:
         # moment see each other, so a burst spreads and stops at max_channels.
         self._tracker.register(RequestInfo(call.request_id, call.account_id, call.kind), pbx.id)
         try:
-            await self._calls.insert(call, fence=self._pbxes.lease(pbx.id))
-        except LeaseLost as exc:  # another node took the PBX: nothing written
+            await self._calls.insert(call, fence=_fence(self._pbxes.lease(pbx.id), also))
+        except LeaseLost as exc:  # another node took the PBX (or the campaign): nothing written
             self._tracker.forget(call.request_id)
             raise NotSent(
-                f"PBX {pbx.id} is now another node's; no call was placed", call.request_id
+                f"{exc}: another node's now; no call was placed", call.request_id
             ) from exc
         except BaseException:
             self._tracker.forget(call.request_id)
@@ -145,3 +148,9 @@ class Originator:
             request_id=call.request_id, kind=call.kind, channel=call.channel, pbx=pbx.id
         ):  # placed by a campaign or a callback: no HTTP request line to ride on
             bound.info("call.originated", channel=call.channel)
+
+
+def _fence(pbx: Lease | None, also: Lease | None) -> Lease | Fences | None:
+    if pbx is None or also is None:
+        return pbx or also
+    return Fences((pbx, also))

@@ -19,6 +19,7 @@ to the PBX is not paid in series with every call of the campaign.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import structlog
 
@@ -29,6 +30,7 @@ from cpaas_daemon.campaigns.inflight import InFlight
 from cpaas_daemon.campaigns.model import CAMPAIGN_CONTEXT, NOT_DIALED, Campaign, Target
 from cpaas_daemon.campaigns.prompts import Prompts
 from cpaas_daemon.campaigns.targets import TargetStore
+from cpaas_daemon.cluster.leases import Lease
 from cpaas_daemon.errors import DomainError
 from cpaas_daemon.store.errors import StoreUnavailable
 from cpaas_daemon.store.retry import until_stored
@@ -49,6 +51,12 @@ class AttemptPlacer:
         self._prompts = prompts
         self._inflight = inflight
         self._sending: set[asyncio.Task[None]] = set()
+        self._lease: Callable[[str], Lease | None] | None = None
+
+    def fence_with(self, lease: Callable[[str], Lease | None]) -> None:
+        """Each call's row is fenced by ``lease(campaign_id)``, the campaign's lease while
+        this node may act on it; None from it (lapsed) and the call is not placed."""
+        self._lease = lease
 
     def request(
         self, campaign: Campaign, target: Target, request_id: str, prompt: str
@@ -113,7 +121,10 @@ class AttemptPlacer:
     async def _fire(self, call: CallRequest) -> None:
         campaign_id = call.campaign_id or ""
         try:
-            await self._originator.place(call)
+            lease = None if self._lease is None else self._lease(campaign_id)
+            if self._lease is not None and lease is None:
+                raise NotSent("the campaign's lease lapsed; no call was placed", call.request_id)
+            await self._originator.place(call, also=lease)
         except Refused as exc:  # nothing rang: Asterisk refused it, or a value was unsafe
             await self._give_up(call.request_id, campaign_id, exc.message)
         except (NotSent, StoreUnavailable) as exc:  # no calls row, nothing sent: undone,

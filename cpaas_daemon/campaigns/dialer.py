@@ -102,6 +102,9 @@ class CampaignDialer:
             on_gained=self._gained,
             on_lost=self._lost,
         )
+        # A taken-over campaign's open attempts are reconciled by the new holder: a row
+        # written after that by this node would be a second dial, so the row is fenced.
+        placer.fence_with(self._keeper.valid)
         cdr.on_summary(self._on_summary, CallKind.CAMPAIGN)
 
     # -- life cycle -----------------------------------------------------------------

@@ -67,6 +67,19 @@ class Lease:
 
 
 @dataclass(frozen=True)
+class Fences:
+    """Several leases, all checked in one transaction: a campaign call's row is fenced by
+    its PBX's lease and by its campaign's (a node that took the campaign over reconciles
+    its open attempts; a row the old holder writes after that would be dialled twice)."""
+
+    leases: tuple[Lease, ...]
+
+    async def check(self, conn: Transaction) -> None:
+        for lease in self.leases:
+            await lease.check(conn)
+
+
+@dataclass(frozen=True)
 class Holding:
     """Who holds a lease now (for /health and for forwarding to the holder's API)."""
 

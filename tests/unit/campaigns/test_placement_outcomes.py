@@ -28,7 +28,7 @@ class _Originator:
     def __init__(self, outcome: PlacementFailed) -> None:
         self.outcome = outcome
 
-    async def place(self, _call: CallRequest) -> None:
+    async def place(self, _call: CallRequest, also: object = None) -> None:
         raise self.outcome
 
 
