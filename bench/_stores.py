@@ -27,7 +27,7 @@ import socket
 import sqlite3
 import subprocess
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -170,7 +170,9 @@ class BenchStore:
                     conn.execute("BEGIN")
                     for statement in _statements(sql):
                         conn.execute(statement)
-                    conn.execute("INSERT INTO schema_version VALUES (?, ?, 'bench')", (version, name))
+                    conn.execute(
+                        "INSERT INTO schema_version (version, name) VALUES (?, ?)", (version, name)
+                    )
                     conn.execute("COMMIT")
             conn.close()
             return
@@ -243,9 +245,26 @@ class Stores:
             server = PostgresServer()
             server.start()
             self._server = server
-        return BenchStore("postgres", path, await self._server.create(name))
+        return BenchStore("postgres", path, await self._server.create(f"bench_{name}"))
 
     def close(self) -> None:
         if self._server is not None:
             self._server.stop()
             self._server = None
+
+
+async def per_store(measure: Callable[[Stores, str], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
+    """``measure(stores, kind)`` for each store of :func:`stores`, each in a directory of
+    its own, as ``{kind: figures}``; a store that cannot run here is ``{"skipped": why}``."""
+    result: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="cpaas-bench-") as tmp:
+        for kind in stores():
+            each = Stores(Path(tmp) / kind)
+            each.tmp.mkdir()
+            try:
+                result[kind] = await measure(each, kind)
+            except NoPostgres as exc:
+                result[kind] = {"skipped": str(exc)}
+            finally:
+                each.close()
+    return result

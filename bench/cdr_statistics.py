@@ -26,18 +26,16 @@ import json
 import os
 import random
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 import structlog
 
 from bench._live import ACCOUNT, HEADERS, SECRET, free_port, percentile, start_daemon
-from bench._stores import BenchStore, NoPostgres, Stores, size, stores
+from bench._stores import BenchStore, Stores, per_store, size
 from cpaas_daemon.accounts.repository import hash_secret
 
 QUICK = bool(os.environ.get("BENCH_QUICK"))
@@ -211,18 +209,11 @@ async def _one(stores: Stores, kind: str, now: datetime) -> dict[str, Any]:
 
 async def _all() -> dict[str, Any]:
     now = datetime.now(UTC)
-    result: dict[str, Any] = {"rows": ROWS, "target_p99_ms": TARGET_P99_MS}
-    with tempfile.TemporaryDirectory() as name:
-        for kind in stores():
-            stores_ = Stores(Path(name) / kind)
-            stores_.tmp.mkdir()
-            try:
-                result[kind] = await _one(stores_, kind, now)
-            except NoPostgres as exc:
-                result[kind] = {"skipped": str(exc)}
-            finally:
-                stores_.close()
-    return result
+
+    async def one(stores_: Stores, kind: str) -> dict[str, Any]:
+        return await _one(stores_, kind, now)
+
+    return {"rows": ROWS, "target_p99_ms": TARGET_P99_MS, **await per_store(one)}
 
 
 def run() -> dict[str, Any]:
