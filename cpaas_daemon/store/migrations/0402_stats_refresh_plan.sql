@@ -1,0 +1,3 @@
+-- Nothing to do on SQLite: its triggers (0401) run their statements directly.
+-- PostgreSQL's twin (postgres/0402_stats_refresh_plan.sql) makes stats_facts_refresh a
+-- PL/pgSQL function, whose UPDATE is planned once per connection instead of per call.
