@@ -84,9 +84,10 @@ class CdrQueries:
         """CDRs whose call started on ``start`` .. ``end`` inclusive (UTC days).
 
         The page's ids are picked first, on the index alone (``calls_account_cdr_date``,
-        migration 0120), and only those 1,000 rows are read and joined: with the OFFSET
-        in the outer query both stores read every skipped row and probed its transcript
-        (offset 40,000 of 2M calls: 24 -> 6 ms on SQLite).
+        migration 0120, in the page's order), and only those rows are read and joined:
+        with the OFFSET in the outer query both stores read every skipped call and probed
+        its transcript. Offset 40,000 of 2M calls: 24 -> 6 ms on SQLite, 73 -> 16 ms on
+        PostgreSQL (which sorted the week's calls before).
         """
         return await self._db.fetchall(
             f"SELECT {_COLUMNS} FROM {_FROM} WHERE calls.id IN (SELECT id FROM calls"
