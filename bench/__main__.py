@@ -8,6 +8,11 @@ starts with ``_`` are helpers, not benchmarks.
 The report opens with a summary (figure | measured | target | peer) built from
 :data:`SUMMARY`, then the machine (with its load average: these machines are shared, so
 a busy neighbour shows there), then every figure of every module.
+
+Running some modules only (``make bench BENCH="a b"``) replaces those modules' figures and
+keeps the others' from the previous run: every module's figures are kept in
+``bench/REPORT.json`` with when, at which commit and under what load they were measured,
+and its section in the report says so.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+KEPT = HERE / "REPORT.json"
 TIMEOUT = int(os.environ.get("BENCH_TIMEOUT", "3600"))
 """Seconds one module may take (the 10M-row stats benchmarks load two stores each)."""
 
@@ -254,7 +260,9 @@ def summary(results: dict[str, dict[str, Any]]) -> list[str]:
     return lines
 
 
-def report(results: dict[str, dict[str, Any]], before: dict[str, str]) -> str:
+def report(
+    results: dict[str, dict[str, Any]], before: dict[str, str], measured: dict[str, str]
+) -> str:
     lines = ["# Benchmark report", "", "Written by `make bench`; how each figure is measured"]
     lines += ["and how to read it: `docs/benchmarks.md`.", "", "## Summary", ""]
     lines += summary(results)
@@ -275,22 +283,45 @@ def report(results: dict[str, dict[str, Any]], before: dict[str, str]) -> str:
     lines += [f"- {key}: {value}" for key, value in before.items()]
     lines.append(f"- load average (1/5/15 min) after: {_load()}")
     for name, figures in results.items():
-        lines += ["", f"## {name}", "", "| figure | value |", "|---|---|"]
+        lines += ["", f"## {name}", ""]
+        if name in measured:
+            lines += [f"Measured {measured[name]}.", ""]
+        lines += ["| figure | value |", "|---|---|"]
         lines += [f"| {key} | {_number(value)} |" for key, value in flatten(figures).items()]
     return "\n".join(lines) + "\n"
+
+
+def kept() -> dict[str, dict[str, Any]]:
+    """The previous run's modules (``REPORT.json``): ``{name: {"figures", "measured"}}``."""
+    if not KEPT.exists():
+        return {}
+    value = json.loads(KEPT.read_text(encoding="utf-8"))
+    return value if isinstance(value, dict) else {}
 
 
 def main(argv: list[str]) -> int:
     names = argv or sorted(p.stem for p in HERE.glob("*.py") if not p.stem.startswith("_"))
     before = machine()
-    results = {}
+    modules = kept()
+    failed = False
     for name in names:
         print(f"bench: {name} ...", flush=True)
-        results[name] = run_one(name)
-        print(f"bench: {name}: {json.dumps(results[name])}", flush=True)
-    (HERE / "REPORT.md").write_text(report(results, before), encoding="utf-8")
+        load = _load().split()[0]
+        figures = run_one(name)
+        failed |= "error" in figures
+        print(f"bench: {name}: {json.dumps(figures)}", flush=True)
+        when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        modules[name] = {
+            "figures": figures,
+            "measured": f"{when} at {before['commit']}, load (1 min) {load} before,"
+            f" {_load().split()[0]} after",
+        }
+        KEPT.write_text(json.dumps(modules, indent=1) + "\n", encoding="utf-8")
+    results = {name: module["figures"] for name, module in sorted(modules.items())}
+    measured = {name: module["measured"] for name, module in modules.items()}
+    (HERE / "REPORT.md").write_text(report(results, before, measured), encoding="utf-8")
     print(f"bench: wrote {HERE / 'REPORT.md'}")
-    return 1 if any("error" in r for r in results.values()) else 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
