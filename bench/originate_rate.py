@@ -189,8 +189,10 @@ def _dialling_span(sims: list[Child], starts: list[int]) -> float:
     return max(1e-9, max(lasts, default=0) - min(firsts, default=0))
 
 
-async def _campaigns(url: str, tmp: Path, sims: list[Child], daemon: Child) -> dict[str, Any]:
-    """``CAMPAIGNS`` campaigns at ``CAMPAIGN_CPM`` over the simulators (one per PBX)."""
+async def _campaigns(
+    url: str, tmp: Path, sims: list[Child], daemon: Child, campaigns: int = CAMPAIGNS
+) -> dict[str, Any]:
+    """``campaigns`` campaigns at ``CAMPAIGN_CPM`` over the simulators (one per PBX)."""
     per_campaign = int(CAMPAIGN_CPM / 60 * CAMPAIGN_SECONDS)
     (tmp / "uploads" / ACCOUNT).mkdir(parents=True, exist_ok=True)
     (tmp / "uploads" / ACCOUNT / "prompt-8khz.wav").write_bytes(b"RIFF")
@@ -204,7 +206,7 @@ async def _campaigns(url: str, tmp: Path, sims: list[Child], daemon: Child) -> d
                 return reply["response"]  # type: ignore[no-any-return]
 
         lists = []
-        for c in range(CAMPAIGNS):
+        for c in range(campaigns):
             list_id = (await post("/api/create_campaign_list", {"list_name": f"l{c}"}))["list_id"]
             contacts = [
                 {"contact_name": f"c{i}", "contact_number": f"93{c:02d}{i:05d}9"}
@@ -234,7 +236,7 @@ async def _campaigns(url: str, tmp: Path, sims: list[Child], daemon: Child) -> d
             await post(
                 "/api/create_campaign", {**base, "list_id": list_id, "campaign_name": f"b{c}"}
             )
-        total = CAMPAIGNS * per_campaign
+        total = campaigns * per_campaign
         deadline = time.monotonic() + CAMPAIGN_SECONDS * 4 + 10
         while time.monotonic() < deadline:
             if _originated(sims) - sum(starts) >= total:
@@ -247,9 +249,9 @@ async def _campaigns(url: str, tmp: Path, sims: list[Child], daemon: Child) -> d
     per_sim = [s.lines[-1]["originates"] - start for s, start in zip(sims, starts, strict=True)]
     placed = sum(per_sim)
     return {
-        "campaigns": CAMPAIGNS,
+        "campaigns": campaigns,
         "campaign_calls_per_minute_each": CAMPAIGN_CPM,
-        "campaign_nominal_per_s": round(CAMPAIGNS * CAMPAIGN_CPM / 60, 1),
+        "campaign_nominal_per_s": round(campaigns * CAMPAIGN_CPM / 60, 1),
         "campaign_contacts": total,
         "campaign_originated": placed,
         "campaign_originated_per_pbx": per_sim,
