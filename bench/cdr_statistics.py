@@ -1,16 +1,16 @@
-"""Benchmark: CDR API latency over HTTP on 1M ``calls`` rows (target p99 < 50 ms).
+"""Benchmark: CDR API latency over HTTP on 10M ``calls`` rows, per store (target p99 < 50 ms).
 
-``run()`` writes ``ROWS`` calls straight into the ``calls`` table with one
-``executemany`` under the schema as of migration 0100, then opens the store, which applies
-every later migration (indexes, rollups: each must bring existing rows along, as in a
-production upgrade; ``schema_upgrade_s`` is that time), then starts the daemon
-(``bench._daemon``, the real ``create_app``, in its own process; no PBX needed) and times,
-one request at a time, from this process:
+For each store of ``BENCH_STORES`` (``bench._stores``: SQLite, and a private PostgreSQL)
+``run()`` bulk-loads ``ROWS`` calls (``BENCH_CDR_ROWS``: 10M, 100k with ``BENCH_QUICK``)
+into the ``calls`` table under the schema as of migration 0100, then opens the store,
+which applies every later migration (indexes, rollups: each must bring existing rows
+along, as in a production upgrade; ``schema_upgrade_s`` is that time plus ANALYZE), then
+starts the daemon (``bench._daemon``, the real ``create_app``, in its own process, on
+that store; no PBX needed) and times, one request at a time, from this process:
 
 * ``GET /api/get_cdr_statistics`` for the largest account (40 % of the rows);
 * ``POST /api/get_cdr_by_date`` with ``record_count`` 1000 over one week, first page;
-* the same at offset ``ROWS // 50`` (20,000 at 1M; deep paging: SQLite walks the rows
-  it skips).
+* the same at offset ``ROWS // 50`` (200,000 at 10M: ``by_date_1000_deep``).
 
 The data: 5 accounts (40/25/15/12/8 % of the calls) over the last 90 days, kinds
 click2call/OTP/campaign/inbound/callback, 97 % with a CDR (ANSWER 60 %, NOANSWER, BUSY,
