@@ -306,6 +306,7 @@ def kept() -> dict[str, dict[str, Any]]:
 def main(argv: list[str]) -> int:
     names = argv or sorted(p.stem for p in HERE.glob("*.py") if not p.stem.startswith("_"))
     before = machine()
+    before["modules run (the others are kept from earlier runs)"] = ", ".join(names)
     modules = kept()
     failed = False
     for name in names:
