@@ -48,8 +48,13 @@ _BENCH = {
 
 
 def config(tmp: Path, ami_port: int, agi_port: int, extra: dict[str, Any]) -> Config:
-    sections = _BENCH.keys() | extra.keys()
-    overrides = {name: {**_BENCH.get(name, {}), **extra.get(name, {})} for name in sections}
+    """The daemon's configuration: sections of ``extra`` merge over the bench's own; a
+    list (``pbx``: the ``[[pbx]]`` entries) is taken as it is."""
+    overrides: dict[str, Any] = {
+        name: value for name, value in extra.items() if isinstance(value, list)
+    }
+    for name in _BENCH.keys() | (extra.keys() - overrides.keys()):
+        overrides[name] = {**_BENCH.get(name, {}), **extra.get(name, {})}
     return daemon_config(tmp, ami_port, agi_port, **overrides)
 
 

@@ -41,7 +41,6 @@ import asyncio
 import json
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -55,12 +54,13 @@ import structlog
 from panoramisk.ami_protocol import AMIProtocol
 from panoramisk.message import Message
 
+from bench._stores import BenchStore
+from bench.cdr_ingest import cdr_rate, executemany_rate
 from cpaas_daemon.ami.bus import EventBus
 from cpaas_daemon.ami.client import AmiClient
 from cpaas_daemon.ami.protocol import AmiProtocol, as_event
-from cpaas_daemon.calls.model import channel_id_for
 from cpaas_daemon.calls.tracker import CallTracker
-from cpaas_daemon.cdr.ingest import INSERT_LEGS, CdrIngest
+from cpaas_daemon.cdr.ingest import CdrIngest
 from cpaas_daemon.config import AmiConfig
 from cpaas_daemon.metrics import Metrics
 from cpaas_daemon.store.sqlite import SqliteDatabase
@@ -331,83 +331,17 @@ def _split(blob: bytes, events: int, wanted: frozenset[str]) -> dict[str, float]
     }
 
 
-# -- CDR rows -----------------------------------------------------------------------------
-def _cdr_events(calls: int, ours: bool) -> list[dict[str, str]]:
-    template = {
-        "Event": "Cdr", "Privilege": "cdr,all", "AccountCode": "bench", "Source": "1001",
-        "Destination": "", "DestinationContext": "sim-endpoints", "CallerID": '"" <1001>',
-        "Channel": "", "DestinationChannel": "", "LastApplication": "Dial", "LastData": "",
-        "StartTime": "2026-11-22 16:01:46", "AnswerTime": "2026-11-22 16:01:47",
-        "EndTime": "2026-11-22 16:01:59", "Duration": "13", "BillableSeconds": "12",
-        "Disposition": "ANSWERED", "AMAFlags": "DOCUMENTATION", "UniqueID": "", "UserField": "",
-    }  # fmt: skip
-    events = []
-    for n in range(calls):
-        request_id = f"{n:010x}"
-        for leg, (channel, context) in enumerate(
-            ((f"Local/91{n:08d}@sim-endpoints-{n:08x};2", "cpaas-click2call"),
-             (f"Local/92{n:08d}@sim-endpoints-{n:08x};1", "sim-endpoints"))
-        ):  # fmt: skip
-            events.append(
-                template
-                | {
-                    "Channel": channel,
-                    "Destination": f"92{n:08d}",
-                    "DestinationContext": context,
-                    "UniqueID": channel_id_for(request_id)
-                    if ours and leg == 0
-                    else f"1795363306.{2 * n + leg}",
-                    "UserField": request_id if ours else "",
-                }
-            )
-    return events
-
-
-async def cdr_rate(tmp: Path, calls: int, ours: bool) -> float:
-    path = tmp / f"cdr-{ours}.sqlite3"
-    db = SqliteDatabase(path)
-    await db.open()
-    if ours:
-        conn = sqlite3.connect(path)
-        conn.execute("INSERT INTO accounts (account_id, auth_hash) VALUES ('bench', 'x')")
-        conn.executemany(
-            "INSERT INTO calls (request_id, account_id, kind, direction, state, created_at)"
-            " VALUES (?, 'bench', 'c2c', 'outbound', 'originated', '2026-11-22T16:01:46.000Z')",
-            [(f"{n:010x}",) for n in range(calls)],
-        )
-        conn.commit()
-        conn.close()
-    bus, metrics = EventBus(), Metrics()
-    ingest = CdrIngest(db, bus, metrics, ZoneInfo("UTC"))
-    await ingest.start()
-    events = _cdr_events(calls, ours)
-    try:
-        started = time.perf_counter()
-        for event in events:
-            bus.publish(event)
-        async with asyncio.timeout(300):
-            while metrics.registry.get_sample_value("cpaas_cdr_rows_total") != len(events):  # noqa: ASYNC110
-                await asyncio.sleep(0.002)
-        elapsed = time.perf_counter() - started
-    finally:
-        await ingest.stop()
-        await db.close()
-    return len(events) / elapsed
-
-
-async def aiosqlite_rate(tmp: Path, calls: int) -> float:
-    """Peer: the same leg rows written with one aiosqlite ``executemany`` (no summary)."""
-    db = SqliteDatabase(tmp / "peer.sqlite3")
-    await db.open()
-    try:
-        ingest = CdrIngest(db, EventBus(), Metrics(), ZoneInfo("UTC"))
-        stamp = "2026-11-22T16:02:00.000Z"
-        rows = [ingest._row(event, stamp) for event in _cdr_events(calls, ours=True)]
-        started = time.perf_counter()
-        await db.executemany(INSERT_LEGS, rows)
-        return len(rows) / (time.perf_counter() - started)
-    finally:
-        await db.close()
+# -- CDR rows: bench.cdr_ingest's functions, on SQLite -------------------------------------
+async def _cdr_rows(tmp: Path) -> dict[str, Any]:
+    ours = BenchStore("sqlite", tmp / "cdr-ours.sqlite3")
+    foreign = BenchStore("sqlite", tmp / "cdr-foreign.sqlite3")
+    peer = BenchStore("sqlite", tmp / "cdr-peer.sqlite3")
+    return {
+        "cdr_rows_per_s_our_calls": round(await cdr_rate(ours, CDR_CALLS, ours=True)),
+        "cdr_rows_per_s_foreign_legs": round(await cdr_rate(foreign, CDR_CALLS, ours=False)),
+        "peer_aiosqlite_rows_per_s": round(await executemany_rate(peer, CDR_CALLS)),
+        "cdr_rows": CDR_CALLS * 2,
+    }
 
 
 async def _measure(tmp: Path) -> dict[str, Any]:
@@ -449,11 +383,7 @@ async def _measure(tmp: Path) -> dict[str, Any]:
         "subscribed_share_of_stream_pct": round(100 * share, 1),
         **_split(*stream(SPLIT_EVENTS)[:2], wanted),
     }
-    result["cdr_rows_per_s_our_calls"] = round(await cdr_rate(tmp, CDR_CALLS, ours=True))
-    result["cdr_rows_per_s_foreign_legs"] = round(await cdr_rate(tmp, CDR_CALLS, ours=False))
-    result["peer_aiosqlite_rows_per_s"] = round(await aiosqlite_rate(tmp, CDR_CALLS))
-    result["cdr_rows"] = CDR_CALLS * 2
-    return result
+    return result | await _cdr_rows(tmp)
 
 
 def run() -> dict[str, Any]:

@@ -83,19 +83,25 @@ def _sim_rate(sim: Child, start: float, end: float) -> tuple[float, int]:
 
 
 class Usage:
-    """CPU seconds of the three processes between :meth:`start` and :meth:`stop`."""
+    """CPU seconds of the processes between :meth:`start` and :meth:`stop` (the
+    simulators' summed: with several PBXs, ``sim_cpu_pct`` can pass 100)."""
 
-    def __init__(self, sim: Child, daemon: Child) -> None:
-        self.sim, self.daemon = sim, daemon
+    def __init__(self, sims: list[Child], daemon: Child) -> None:
+        self.sims, self.daemon = sims, daemon
+
+    def _now(self) -> tuple[float, float, float]:
+        sims = sum(sim.cpu() for sim in self.sims)
+        return (self.daemon.cpu(), sims, time.process_time())
 
     def start(self) -> None:
         self.t0 = time.monotonic()
-        self.c0 = (self.daemon.cpu(), self.sim.cpu(), time.process_time())
+        self.c0 = self._now()
 
     def stop(self) -> dict[str, float]:
         wall = time.monotonic() - self.t0
-        now = (self.daemon.cpu(), self.sim.cpu(), time.process_time())
+        now = self._now()
         self.daemon_cpu_s = now[0] - self.c0[0]
+        self.sim_cpu_s = now[1] - self.c0[1]
         daemon, sim, client = (
             round(100 * (b - a) / wall) for a, b in zip(self.c0, now, strict=True)
         )
@@ -129,7 +135,7 @@ async def _click2call(url: str, sim: Child, daemon: Child) -> dict[str, Any]:
         before = await probe(session, url)
         begin = time.monotonic()
         window[:] = [begin + WARMUP, begin + WARMUP + DURATION]
-        usage = Usage(sim, daemon)
+        usage = Usage([sim], daemon)
         workers = [asyncio.create_task(client(session, window[1])) for _ in range(CONCURRENCY)]
         await asyncio.sleep(WARMUP)
         usage.start()
@@ -165,7 +171,28 @@ def _wall(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
-async def _campaigns(url: str, tmp: Path, sim: Child, daemon: Child) -> dict[str, Any]:
+def _originated(sims: list[Child]) -> int:
+    """Originates the simulators have accepted so far (their latest samples, summed)."""
+    return sum(sim.lines[-1]["originates"] for sim in sims)
+
+
+def _dialling_span(sims: list[Child], starts: list[int]) -> float:
+    """From the last sample before any simulator saw a call of ours to the first sample
+    that saw the last one (0.25 s resolution at both ends)."""
+    firsts, lasts = [], []
+    for sim, start in zip(sims, starts, strict=True):
+        ours = [s for s in sim.lines if s["originates"] > start]
+        if not ours:
+            continue
+        firsts.append(max((s["t"] for s in sim.lines if s["originates"] == start), default=0))
+        lasts.append(min(s["t"] for s in ours if s["originates"] == ours[-1]["originates"]))
+    return max(1e-9, max(lasts, default=0) - min(firsts, default=0))
+
+
+async def _campaigns(
+    url: str, tmp: Path, sims: list[Child], daemon: Child, campaigns: int = CAMPAIGNS
+) -> dict[str, Any]:
+    """``campaigns`` campaigns at ``CAMPAIGN_CPM`` over the simulators (one per PBX)."""
     per_campaign = int(CAMPAIGN_CPM / 60 * CAMPAIGN_SECONDS)
     (tmp / "uploads" / ACCOUNT).mkdir(parents=True, exist_ok=True)
     (tmp / "uploads" / ACCOUNT / "prompt-8khz.wav").write_bytes(b"RIFF")
@@ -179,7 +206,7 @@ async def _campaigns(url: str, tmp: Path, sim: Child, daemon: Child) -> dict[str
                 return reply["response"]  # type: ignore[no-any-return]
 
         lists = []
-        for c in range(CAMPAIGNS):
+        for c in range(campaigns):
             list_id = (await post("/api/create_campaign_list", {"list_name": f"l{c}"}))["list_id"]
             contacts = [
                 {"contact_name": f"c{i}", "contact_number": f"93{c:02d}{i:05d}9"}
@@ -201,39 +228,37 @@ async def _campaigns(url: str, tmp: Path, sim: Child, daemon: Child) -> dict[str
             "campaign_end_date": _wall(now + timedelta(minutes=30)),
             "time_zone": "UTC",
         }
-        start_originates = sim.lines[-1]["originates"]
-        usage = Usage(sim, daemon)
+        starts = [s.lines[-1]["originates"] for s in sims]
+        usage = Usage(sims, daemon)
         usage.start()
         spy = profile(daemon, CAMPAIGN_SECONDS, "campaign-daemon")
         for c, list_id in enumerate(lists):
             await post(
                 "/api/create_campaign", {**base, "list_id": list_id, "campaign_name": f"b{c}"}
             )
-        total = CAMPAIGNS * per_campaign
+        total = campaigns * per_campaign
         deadline = time.monotonic() + CAMPAIGN_SECONDS * 4 + 10
         while time.monotonic() < deadline:
-            if sim.lines[-1]["originates"] - start_originates >= total:
+            if _originated(sims) - sum(starts) >= total:
                 break
             await asyncio.sleep(0.25)
         cpu = usage.stop()
     if spy is not None:
         spy.wait()
     await asyncio.sleep(0.6)
-    ours = [s for s in sim.lines if s["originates"] > start_originates]
-    placed = (ours[-1]["originates"] - start_originates) if ours else 0
-    # Rate while dialling: from the sample just before the first call to the first
-    # sample that saw the last one (0.25 s resolution at both ends).
-    first_t = max((s["t"] for s in sim.lines if s["originates"] == start_originates), default=0)
-    last_t = min((s["t"] for s in ours if s["originates"] == ours[-1]["originates"]), default=0)
-    span = max(1e-9, last_t - first_t)
+    per_sim = [s.lines[-1]["originates"] - start for s, start in zip(sims, starts, strict=True)]
+    placed = sum(per_sim)
     return {
-        "campaigns": CAMPAIGNS,
+        "campaigns": campaigns,
         "campaign_calls_per_minute_each": CAMPAIGN_CPM,
-        "campaign_nominal_per_s": round(CAMPAIGNS * CAMPAIGN_CPM / 60, 1),
+        "campaign_nominal_per_s": round(campaigns * CAMPAIGN_CPM / 60, 1),
         "campaign_contacts": total,
         "campaign_originated": placed,
-        "campaign_originates_per_s": round(placed / span, 1),
+        "campaign_originated_per_pbx": per_sim,
+        "campaign_originates_per_s": round(placed / _dialling_span(sims, starts), 1),
         **{f"campaign_{key}": value for key, value in cpu.items()},
+        "campaign_daemon_cpu_ms_per_call": round(usage.daemon_cpu_s * 1000 / max(1, placed), 2),
+        "campaign_sim_cpu_ms_per_call": round(usage.sim_cpu_s * 1000 / max(1, placed), 2),
     }
 
 
@@ -248,7 +273,7 @@ async def _measure(part: str) -> dict[str, Any]:
             try:
                 if part == "c2c":
                     return await _click2call(url, sim, daemon)
-                return await _campaigns(url, tmp, sim, daemon)
+                return await _campaigns(url, tmp, [sim], daemon)
             finally:
                 daemon.stop()
         finally:

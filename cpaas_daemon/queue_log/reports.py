@@ -142,11 +142,18 @@ class Reports:
                 " GROUP BY k"
             )
             params += [status, *extra]
+        # SQLite would read a queue-grouped range through queue_calls_queue_time (queue,
+        # enter_epoch) to spare the GROUP BY its sort, then fetch every call of every
+        # status from the table: 2x slower than the covering (status, enter_epoch, ...)
+        # index (answered_calls_by_queue over 30 days of 10M lines: p50 36 ms; by agent,
+        # which takes the covering index, 18 ms). PostgreSQL's planner needs no hint.
+        hint = "INDEXED BY queue_calls_report " if self._db.dialect == "sqlite" else ""
         for edge in edges:
             where, extra = edge.where()
             parts.append(
                 f"SELECT {_DETAIL_KEYS[key]} AS k, COUNT(*) AS n, SUM(talk) AS talk,"
-                f" SUM(wait) AS wait FROM queue_calls WHERE status = ? AND {where} GROUP BY k"
+                f" SUM(wait) AS wait FROM queue_calls {hint}WHERE status = ? AND {where}"
+                " GROUP BY k"
             )
             params += [status, *extra]
         if not parts:  # a time-of-day window that no instant of the range falls in

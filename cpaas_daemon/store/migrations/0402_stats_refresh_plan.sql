@@ -1,0 +1,4 @@
+-- Nothing to do on SQLite: its triggers (0401) run their statements directly.
+-- PostgreSQL's twin (postgres/0402_stats_refresh_plan.sql) makes stats_facts_refresh a
+-- PL/pgSQL function that returns at once when there is nothing to refresh and plans its
+-- UPDATE once per connection instead of at every call.
