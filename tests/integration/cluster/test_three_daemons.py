@@ -79,6 +79,13 @@ async def settled(cluster: Cluster, nodes: list[Node]) -> dict[str, str]:
     return owners
 
 
+async def delivering(node: Node) -> bool:
+    """Whether the node runs the webhook delivery worker (holds its lease), per /metrics."""
+    async with node.client.session.get(node.client.url + "/metrics") as response:
+        text = await response.text()
+    return 'cpaas_leases_held{kind="webhooks"} 1.0' in text
+
+
 def campaign_dials(cluster: Cluster, numbers: list[str]) -> Counter[str]:
     """Originates per campaign number, over both PBXs' wires (a callback's first leg
     dials its agent, another number)."""
@@ -169,6 +176,7 @@ async def test_a_campaign_and_callbacks_on_three_nodes_dial_each_once_through_a_
     a = three.nodes["node-a"]
     owners = await settled(three, list(three.nodes.values()))
     assert owners["pbx1"] == "node-a"  # it took both first and kept the first-configured
+    assert [await delivering(node) for node in three.nodes.values()] == [True, False, False]
     upload_prompt(tmp_path / "uploads")
     numbers = [number(i) for i in range(CONTACTS)]
     campaign_id = await start_campaign(a.client, numbers)  # BUSY (ends in 4) retried once
@@ -197,6 +205,11 @@ async def test_a_campaign_and_callbacks_on_three_nodes_dial_each_once_through_a_
 
     await until(picked_up, 3 * LEASE)
     took = time.monotonic() - killed
+
+    async def one_delivers() -> bool:  # webhook delivery moves to one survivor too
+        return sorted([await delivering(node) for node in survivors]) == [False, True]
+
+    await until(one_delivers, 3 * LEASE)
     print(f"campaign picked up {took:.2f} s after node-a was killed ({before_kill} dialled)")
     assert took < LEASE + INTERVAL + 1.0
 
