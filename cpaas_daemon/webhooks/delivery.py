@@ -76,7 +76,7 @@ class Delivery:
 
     async def _gained(self, lease: Lease) -> None:
         log.info("webhook.delivery_started", fencing_token=lease.token)
-        await self.worker.start(lease)
+        await self.worker.start(lease, lambda: self.keeper.valid(DELIVERY) is not None)
 
     async def _lost(self, _name: str) -> None:
         await self.worker.stop()

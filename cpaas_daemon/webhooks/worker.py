@@ -28,6 +28,7 @@ import asyncio
 import contextlib
 import time
 from collections import Counter, defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -107,16 +108,22 @@ class DeliveryWorker:
         self._session: aiohttp.ClientSession | None = None
         self._task: asyncio.Task[None] | None = None
         self._fence: Lease | None = None
+        self._may_deliver: Callable[[], bool] = lambda: True
         self._pruned_at = 0.0
         self._soon: asyncio.TimerHandle | None = None
         # enough to keep every slot busy until the next round (a finished POST wakes
         # one), few enough that an endpoint catching up on a backlog costs little to plan
         self._plan_size = PLAN_PER_SLOT * config.concurrency_per_endpoint
 
-    async def start(self, fence: Lease | None = None) -> None:
+    async def start(
+        self, fence: Lease | None = None, may_deliver: Callable[[], bool] = lambda: True
+    ) -> None:
         """Deliver from the store's state, writing outcomes under ``fence`` (the
-        delivery lease; None: unfenced, a worker alone on its store)."""
-        self._fence = fence
+        delivery lease; None: unfenced, a worker alone on its store). ``may_deliver``
+        is asked before every POST: False once the lease lapsed on this node's clock,
+        before another node may take it (the worker is stopped at the keeper's next
+        round, which may come after that)."""
+        self._fence, self._may_deliver = fence, may_deliver
         self._outcomes, self._running, self._done = [], {}, set()
         self._busy, self._ready, self._behind = Counter(), defaultdict(deque), defaultdict(deque)
         connector = aiohttp.TCPConnector(
@@ -172,6 +179,8 @@ class DeliveryWorker:
                 await asyncio.wait_for(self._wake.wait(), self._config.poll_interval)
             self._wake.clear()
             started = time.monotonic()
+            if not self._may_deliver():
+                continue
             try:
                 self._plan(
                     await self._db.fetchall(
@@ -223,7 +232,7 @@ class DeliveryWorker:
         in (a task per POST would cost a turn, and an endpoint's rate is its slots over
         the time each is held)."""
         try:
-            while queue := self._ready.get(webhook_id):  # re-read: each round replaces it
+            while (queue := self._ready.get(webhook_id)) and self._may_deliver():  # re-read
                 row = queue.popleft()
                 self._running[row["id"]] = (webhook_id, row["stream"])
                 await self._deliver(row)
