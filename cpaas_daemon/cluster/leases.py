@@ -29,6 +29,8 @@ PBX = "pbx"
 CAMPAIGN = "campaign"
 NODE = "node"
 """Each node holds ('node', its id) while it runs: the live nodes are those leases."""
+WEBHOOKS = "webhooks"
+"""('webhooks', 'delivery'): the one node that delivers the webhook outbox."""
 
 _NOW = {
     # Seconds since the epoch (a double): julianday's day 2440587.5 is 1970-01-01.

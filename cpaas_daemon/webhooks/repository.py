@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from cpaas_daemon.cluster.leases import Lease
 from cpaas_daemon.errors import NotFound, ValidationFailed
 from cpaas_daemon.store.db import Database, Params, Row
 from cpaas_daemon.timefmt import iso, utc_now
@@ -258,15 +259,21 @@ class WebhookRepository:
         dead: Sequence[Params],
         disabled: Sequence[Params],
         unpark: Sequence[Params],
+        fence: Lease | None = None,
     ) -> int:
         """One delivery round's finished attempts, in ONE transaction, so a stream's next
         delivery is made due with its head's outcome or not at all. Each argument holds
         parameter rows of the statement of its name (``_DELIVERED``, ``_RETRY``, ``_DEAD``,
         ``_DISABLE``: endpoints that answered 410, ``_UNPARK``: streams whose head was
-        delivered or died). Returns how many streams' next deliveries became due."""
+        delivered or died). Returns how many streams' next deliveries became due. ``fence``:
+        the delivery lease the worker runs under; the transaction fails
+        (:class:`LeaseLost`) once another node has taken it, so a node that lost the
+        lease never writes over the new holder's outcomes."""
         writes = ((_DELIVERED, delivered), (_RETRY, retries), (_DEAD, dead), (_DISABLE, disabled))
         unparked = 0
         async with self._db.transaction() as conn:
+            if fence is not None:
+                await fence.check(conn)
             for sql, params in writes:
                 if params:  # each statement is a thread hop: skip the empty ones
                     await conn.executemany(sql, params)

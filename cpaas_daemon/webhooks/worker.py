@@ -15,6 +15,11 @@ failed POST's stream waits for its retry (``next_at``), its successors stay park
 A delivery stays ``pending`` in the store until its 2xx is recorded: a crash or kill -9
 during a POST makes the next process send it again, with the same ``webhook-id`` (and
 its successors stay parked until it is recorded, so the order holds across a crash).
+
+When several daemons share one store the worker runs on one node only, the holder of
+the ('webhooks', 'delivery') lease (:mod:`cpaas_daemon.webhooks.delivery`): two workers
+would POST the same delivery and break the order per stream. Its writes are fenced by
+that lease, and it starts again from the store each time this node takes the lease.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import asyncio
 import contextlib
 import time
 from collections import Counter, defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -30,6 +36,7 @@ from urllib.parse import urlsplit
 import aiohttp
 import structlog
 
+from cpaas_daemon.cluster.leases import Lease
 from cpaas_daemon.config import WebhooksConfig
 from cpaas_daemon.metrics import Metrics
 from cpaas_daemon.store.db import Database, Row
@@ -42,7 +49,6 @@ from cpaas_daemon.webhooks.ssrf import AddressPolicy, BlockedAddress, GuardedRes
 log = structlog.get_logger(__name__)
 
 PRUNE_EVERY = 600.0  # seconds between deletions of old delivered events
-REFRESH_EVERY = 1.0  # seconds between re-reads of who subscribes to what
 MIN_ROUND = 0.01  # seconds between round starts: completions in a burst are written together
 DEFER_LANDS = 0.02  # seconds until a deferred write has usually been committed
 PLAN_PER_SLOT = 8  # due deliveries read per endpoint per round, per concurrency slot
@@ -101,14 +107,25 @@ class DeliveryWorker:
         self._behind: dict[Key, deque[Row]] = defaultdict(deque)
         self._session: aiohttp.ClientSession | None = None
         self._task: asyncio.Task[None] | None = None
+        self._fence: Lease | None = None
+        self._may_deliver: Callable[[], bool] = lambda: True
         self._pruned_at = 0.0
-        self._refreshed_at = 0.0
         self._soon: asyncio.TimerHandle | None = None
         # enough to keep every slot busy until the next round (a finished POST wakes
         # one), few enough that an endpoint catching up on a backlog costs little to plan
         self._plan_size = PLAN_PER_SLOT * config.concurrency_per_endpoint
 
-    async def start(self) -> None:
+    async def start(
+        self, fence: Lease | None = None, may_deliver: Callable[[], bool] = lambda: True
+    ) -> None:
+        """Deliver from the store's state, writing outcomes under ``fence`` (the
+        delivery lease; None: unfenced, a worker alone on its store). ``may_deliver``
+        is asked before every POST: False once the lease lapsed on this node's clock,
+        before another node may take it (the worker is stopped at the keeper's next
+        round, which may come after that)."""
+        self._fence, self._may_deliver = fence, may_deliver
+        self._outcomes, self._running, self._done = [], {}, set()
+        self._busy, self._ready, self._behind = Counter(), defaultdict(deque), defaultdict(deque)
         connector = aiohttp.TCPConnector(
             resolver=GuardedResolver(self._policy), use_dns_cache=False, limit=0
         )
@@ -120,8 +137,6 @@ class DeliveryWorker:
             headers={"User-Agent": "cpaas-daemon-webhooks"},
             auto_decompress=False,
         )
-        self._outbox.subscribed = await self._repo.subscribed_accounts()
-        self._outbox.on_emit = self.wake_soon
         self._task = asyncio.create_task(self._run(), name="webhook-delivery")
 
     async def stop(self) -> None:
@@ -133,10 +148,16 @@ class DeliveryWorker:
         for task in self._slots:
             task.cancel()
         await asyncio.gather(*self._slots, return_exceptions=True)
-        with contextlib.suppress(Exception):
+        with contextlib.suppress(Exception):  # refused by the fence once the lease is lost
             await self._record()
         if self._session is not None:
             await self._session.close()
+        self._task = self._session = None
+
+    @property
+    def running(self) -> bool:
+        """Whether this worker delivers now (between :meth:`start` and :meth:`stop`)."""
+        return self._task is not None
 
     def wake(self) -> None:
         """Look for due deliveries now (new events were committed)."""
@@ -158,8 +179,9 @@ class DeliveryWorker:
                 await asyncio.wait_for(self._wake.wait(), self._config.poll_interval)
             self._wake.clear()
             started = time.monotonic()
+            if not self._may_deliver():
+                continue
             try:
-                await self._refresh()
                 self._plan(
                     await self._db.fetchall(
                         _DUE, {"now": iso(utc_now()), "per_endpoint": self._plan_size}
@@ -210,7 +232,7 @@ class DeliveryWorker:
         in (a task per POST would cost a turn, and an endpoint's rate is its slots over
         the time each is held)."""
         try:
-            while queue := self._ready.get(webhook_id):  # re-read: each round replaces it
+            while (queue := self._ready.get(webhook_id)) and self._may_deliver():  # re-read
                 row = queue.popleft()
                 self._running[row["id"]] = (webhook_id, row["stream"])
                 await self._deliver(row)
@@ -300,7 +322,12 @@ class DeliveryWorker:
         disabled = [(f"endpoint answered 410 Gone at {iso(now)}", w) for w in gone]
         try:
             unparked = await self._repo.write_outcomes(
-                delivered=done, retries=retry_rows, dead=dead, disabled=disabled, unpark=unpark
+                delivered=done,
+                retries=retry_rows,
+                dead=dead,
+                disabled=disabled,
+                unpark=unpark,
+                fence=self._fence,
             )
         except BaseException:
             self._outcomes[:0] = outcomes  # kept: written with the next round
@@ -314,13 +341,6 @@ class DeliveryWorker:
         for webhook_id in gone:
             log.warning("webhook.disabled", webhook_id=webhook_id, reason="410 Gone")
         return unparked > 0
-
-    async def _refresh(self) -> None:
-        """Who subscribes to what, re-read once a second: the CLI changes it from another
-        process (the API refreshes it at once)."""
-        if time.monotonic() - self._refreshed_at >= REFRESH_EVERY:
-            self._refreshed_at = time.monotonic()
-            self._outbox.subscribed = await self._repo.subscribed_accounts()
 
     async def _prune(self) -> None:
         """Every ``PRUNE_EVERY``: events older than the retention whose deliveries all

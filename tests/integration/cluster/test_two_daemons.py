@@ -120,9 +120,13 @@ class Cluster:
 
 
 async def start_cluster(
-    stack: AsyncExitStack, tmp_path: Path, agi_port: int, pbx_ids: tuple[str, ...]
+    stack: AsyncExitStack,
+    tmp_path: Path,
+    agi_port: int,
+    pbx_ids: tuple[str, ...],
+    node_names: tuple[str, ...] = ("node-a", "node-b"),
 ) -> Cluster:
-    """A simulator per PBX, then node-a, then node-b (node-a takes every PBX first)."""
+    """A simulator per PBX, then the nodes in order (node-a takes every PBX first)."""
     sims: dict[str, SimulatedAsterisk] = {}
     entries = []
     for pbx_id in pbx_ids:
@@ -140,7 +144,7 @@ async def start_cluster(
     added = await cli(base, "accounts", "add", ACCOUNT, "--auth", ACCOUNTS[ACCOUNT])
     assert await added.wait() == 0
     nodes = {}
-    for name in ("node-a", "node-b"):
+    for name in node_names:
         port = free_port()
         env = {
             **base,
