@@ -47,9 +47,13 @@ test: $(STAMP) system-deps
 # The suite again on a private PostgreSQL (docs/storage.md, "Tests on PostgreSQL"): the
 # unit and integration tiers, every daemon and store on PostgreSQL. Not tests/real_asterisk:
 # it tests Asterisk, not the store, through the same code paths the integration tier covers
-# on PostgreSQL, and would add its minutes of real calls twice.
+# on PostgreSQL, and would add its minutes of real calls twice. Nor the folders that open
+# no store at all (the simulator, the AMI protocol, TTS): they would run the same twice.
+NO_STORE := tests/integration/sim tests/unit/sim tests/unit/ami tests/unit/asterisk \
+  tests/integration/tts tests/unit/tts
 test-postgres: $(STAMP)
-	TEST_STORE=postgresql $(PY) -m pytest -q -p no:cacheprovider tests/unit tests/integration
+	TEST_STORE=postgresql $(PY) -m pytest -q -p no:cacheprovider tests/unit tests/integration \
+	  $(addprefix --ignore=,$(NO_STORE))
 
 # The unit tier (no daemon, simulator, Asterisk or subprocess) minus its few `slow` tests
 # (seconds of generated data each): about 11 s. `make test` runs everything.
