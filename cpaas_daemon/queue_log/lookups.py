@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from cpaas_daemon.errors import NotFound
 from cpaas_daemon.queue_log.filters import ReportFilter, Scope
 from cpaas_daemon.queue_log.localtime import local
-from cpaas_daemon.queue_log.paging import Page, PageRequest, Row
+from cpaas_daemon.queue_log.paging import Document, Page, PageRequest
 from cpaas_daemon.queue_log.reports import callflow_link
 from cpaas_daemon.store.db import Database
 
@@ -31,7 +31,7 @@ class Lookups:
         self._db = db
         self._tz = tz or ZoneInfo("UTC")
 
-    async def queues(self, scope: Scope, queue_id: int | None = None) -> list[Row]:
+    async def queues(self, scope: Scope, queue_id: int | None = None) -> list[Document]:
         """Queues seen in queue_log (plus ALL), sorted by name as Asternic lists them."""
         clause, params = _queue_clause(scope, "name")
         rows = [
@@ -50,7 +50,7 @@ class Lookups:
             raise NotFound(f"no such queue: {queue_id}")
         return found
 
-    async def agents(self, scope: Scope, agent_id: int | None = None) -> list[Row]:
+    async def agents(self, scope: Scope, agent_id: int | None = None) -> list[Document]:
         """Agents (member names) seen in queue_log, limited to the user's queues."""
         clause, params = _queue_clause(scope, "q.name")
         rows = [

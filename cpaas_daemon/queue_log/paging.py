@@ -12,7 +12,7 @@ from cpaas_daemon.parsing import whole_number
 DEFAULT_ROWS = 100
 MAX_ROWS = 1000
 
-Row = dict[str, Any]
+Document = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -36,14 +36,15 @@ class Page:
     page: int
     total_pages: int
     records: int
-    rows: list[Row]
+    rows: list[Document]
+    """The page's records as the dialect prints them (never store rows)."""
 
     @classmethod
-    def of(cls, request: PageRequest, records: int, rows: list[Row]) -> Page:
+    def of(cls, request: PageRequest, records: int, rows: list[Document]) -> Page:
         return cls(request.page, -(-records // request.rows), records, rows)
 
     @classmethod
-    def slice(cls, request: PageRequest, everything: Sequence[Row]) -> Page:
+    def slice(cls, request: PageRequest, everything: Sequence[Document]) -> Page:
         """Page through rows computed in full (aggregate reports have few rows)."""
         chunk = list(everything[request.offset : request.offset + request.rows])
         return cls.of(request, len(everything), chunk)
