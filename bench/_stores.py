@@ -21,7 +21,6 @@ The harness skips modules whose name starts with ``_``; this one is not a benchm
 from __future__ import annotations
 
 import os
-import pwd
 import shutil
 import socket
 import sqlite3
@@ -39,10 +38,10 @@ from cpaas_daemon.store.db import Database, migrations
 from cpaas_daemon.store.dialect import NOW, postgres_ddl
 from cpaas_daemon.store.postgres import PostgresDatabase
 from cpaas_daemon.store.sqlite import SqliteDatabase, _statements
+from tests.store_rig import NoPostgres, _binaries, _server_user
 
 CHUNK = 200_000
 USER = "cpaas"
-PG_BIN_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
 
 
 def stores() -> list[str]:
@@ -59,10 +58,6 @@ def size(variable: str, full: int, quick: int) -> int:
     return quick if os.environ.get("BENCH_QUICK") else full
 
 
-class NoPostgres(RuntimeError):
-    """No PostgreSQL server to run here; the PostgreSQL half of a benchmark is skipped."""
-
-
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -73,11 +68,7 @@ class PostgresServer:
     """One PostgreSQL server in a temporary directory, for one benchmark process."""
 
     def __init__(self) -> None:
-        given = os.environ.get("PG_BIN")
-        found = [Path(given)] if given else PG_BIN_DIRS
-        self.bin = next((d for d in found if (d / "initdb").is_file()), None)
-        if self.bin is None:
-            raise NoPostgres("no PostgreSQL server binaries (apt-get install postgresql)")
+        self.bin = _binaries()  # NoPostgres: the PostgreSQL half is skipped, saying why
         self.dir = Path(tempfile.mkdtemp(prefix="cpaas-bench-pg-"))
         self.port = _free_port()
         self._user = _server_user()
@@ -87,7 +78,6 @@ class PostgresServer:
         subprocess.run(command, check=True, capture_output=True, cwd=self.dir)
 
     def start(self) -> None:
-        assert self.bin is not None
         if self._user:
             shutil.chown(self.dir, self._user)
         data = str(self.dir / "data")
@@ -102,7 +92,6 @@ class PostgresServer:
                   str(self.dir / "server.log"), "-w", "-t", "60", "start")  # fmt: skip
 
     def stop(self) -> None:
-        assert self.bin is not None
         self._run(str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-m", "fast", "stop")
         shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -118,19 +107,6 @@ class PostgresServer:
         finally:
             await conn.close()
         return self.url(database)
-
-
-def _server_user() -> str | None:
-    """initdb refuses root: as root the server runs as ``postgres`` or ``nobody``."""
-    if os.geteuid() != 0:
-        return None
-    for name in ("postgres", "nobody"):
-        try:
-            pwd.getpwnam(name)
-        except KeyError:
-            continue
-        return name
-    raise NoPostgres("running as root and no unprivileged user to run PostgreSQL as")
 
 
 def _chunks(rows: Iterable[Sequence[Any]]) -> Iterator[list[Sequence[Any]]]:
