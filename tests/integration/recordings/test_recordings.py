@@ -47,11 +47,21 @@ def recordings_dir(daemon: Daemon) -> Path:
 
 
 async def recorded_call(daemon: Daemon, body: dict[str, str] = RECORDED) -> str:
-    """A finished click-to-call with its CDR, and its recording file on disk."""
+    """A finished click-to-call with its CDR, and its recording file on disk.
+
+    Finished means both: its CDR is in (the first leg's may be summarised while the
+    other leg's Hangup is still on its way) and it is gone from the live calls (until
+    then a download is a 409, "still live", by design)."""
     status, reply = await daemon.post("/api/click2call", body)
     assert status == 200, reply
     request_id: str = reply["response"]["request_id"]
     [cdr] = await daemon.cdr(request_id)
+
+    async def over() -> bool:
+        _, live = await daemon.get("/api/live_calls")
+        return all(call["request_id"] != request_id for call in live["response"]["result"])
+
+    await daemon.wait_for(over)
     if cdr["recording_name"]:
         (recordings_dir(daemon) / cdr["recording_name"]).write_bytes(AUDIO)
     return request_id
