@@ -58,6 +58,21 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 
 
 @pytest.fixture
+async def other_node(db: Database, tmp_path: Path) -> AsyncIterator[Database]:
+    """A second daemon's connection to the very store ``db`` opened."""
+    second = store_at(tmp_path / "store.sqlite3")
+    await second.open()
+    yield second
+    await second.close()
+
+
+@pytest.fixture
+def stores(db: Database, other_node: Database) -> tuple[Database, Database]:
+    """Two daemons' connections to one store: node a's and node b's."""
+    return db, other_node
+
+
+@pytest.fixture
 def agi_port() -> int:
     return free_port()
 

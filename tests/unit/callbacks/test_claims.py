@@ -9,12 +9,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from cpaas_daemon.callbacks.dialer import STALE_CLAIM, CallbackDialer
 from cpaas_daemon.callbacks.model import CallbackSpec, CallbackState
@@ -25,21 +21,11 @@ from cpaas_daemon.calls.model import CallKind, CallRequest
 from cpaas_daemon.calls.repository import CallRepository
 from cpaas_daemon.store.db import Database
 from cpaas_daemon.timefmt import iso, utc_now
-from tests.store_rig import store_at
 
 SPEC = CallbackSpec(
     "919979270010", "15168148111", "918000680020", "off", "Asia/Kolkata", "2030-01-01 10:00:00"
 )
 CALLBACKS = 20
-
-
-@pytest.fixture
-async def other_node(db: Database, tmp_path: Path) -> AsyncIterator[Database]:
-    """A second daemon's connection to the very store ``db`` opened."""
-    second = store_at(tmp_path / "store.sqlite3")
-    await second.open()
-    yield second
-    await second.close()
 
 
 class _Calls:

@@ -8,9 +8,7 @@ really interleave; on SQLite: two connections to one file, serialised by its wri
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -24,19 +22,9 @@ from cpaas_daemon.campaigns.targets import ClaimLost, TargetStore
 from cpaas_daemon.store.db import Database
 from cpaas_daemon.store.errors import StoreUnavailable
 from cpaas_daemon.timefmt import utc_now
-from tests.store_rig import store_at
 
 CONTACTS = 60
 DND_NUMBERS = ("9100000005", "9100000017", "9100000042")
-
-
-@pytest.fixture
-async def other_node(db: Database, tmp_path: Path) -> AsyncIterator[Database]:
-    """A second daemon's connection to the very store ``db`` opened."""
-    second = store_at(tmp_path / "store.sqlite3")
-    await second.open()
-    yield second
-    await second.close()
 
 
 async def new_campaign(db: Database) -> Campaign:

@@ -5,16 +5,13 @@ node take the lease."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
 from cpaas_daemon.cluster.keeper import MARGIN, LeaseKeeper, Wanted
 from cpaas_daemon.cluster.leases import PBX, Lease, LeaseRepository
 from cpaas_daemon.store.db import Database
-from cpaas_daemon.store.errors import StoreUnavailable
-from tests.store_rig import store_at
+from tests.lease_doubles import Unreachable
 
 SECONDS = 30.0  # the database's expiry is never reached by these tests' real time
 
@@ -25,22 +22,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-class Flaky(LeaseRepository):
-    """A node whose store stops answering renewals."""
-
-    down = False
-
-    async def renew(self, lease: Lease, seconds: float) -> bool:
-        if self.down:
-            raise StoreUnavailable("storage unavailable: server gone")
-        return await super().renew(lease, seconds)
-
-    async def acquire(self, kind: str, name: str, seconds: float) -> Lease | None:
-        if self.down:
-            raise StoreUnavailable("storage unavailable: server gone")
-        return await super().acquire(kind, name, seconds)
 
 
 class Work:
@@ -66,16 +47,6 @@ class Work:
 
 
 @pytest.fixture
-async def stores(tmp_path: Path) -> AsyncIterator[tuple[Database, Database]]:
-    first, second = store_at(tmp_path / "s.sqlite3"), store_at(tmp_path / "s.sqlite3")
-    await first.open()
-    await second.open()
-    yield first, second
-    await second.close()
-    await first.close()
-
-
-@pytest.fixture
 def other(stores: tuple[Database, Database]) -> LeaseRepository:
     return LeaseRepository(stores[1], "node-b")
 
@@ -91,7 +62,7 @@ async def test_free_leases_are_taken_and_started_and_a_lapse_stops_acting_before
     stores: tuple[Database, Database], other: LeaseRepository
 ) -> None:
     clock, work = Clock(), Work()
-    repo = Flaky(stores[0], "node-a")
+    repo = Unreachable(stores[0], "node-a")
     mine = keeper(repo, work, clock)
     await mine.round()
     await mine.started()

@@ -4,27 +4,13 @@ on two connections to one store, as two daemons would be."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
 from cpaas_daemon.cluster.leases import NODE, PBX, Lease, LeaseLost, LeaseRepository
 from cpaas_daemon.store.db import Database
-from tests.store_rig import store_at
 
 LONG = 60.0
-
-
-@pytest.fixture
-async def stores(tmp_path: Path) -> AsyncIterator[tuple[Database, Database]]:
-    """Two connections (pools) to one store: node a's and node b's."""
-    first, second = store_at(tmp_path / "s.sqlite3"), store_at(tmp_path / "s.sqlite3")
-    await first.open()
-    await second.open()
-    yield first, second
-    await second.close()
-    await first.close()
 
 
 @pytest.fixture

@@ -6,49 +6,20 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
-from cpaas_daemon.cluster.leases import WEBHOOKS, Lease, LeaseLost, LeaseRepository
+from cpaas_daemon.cluster.leases import WEBHOOKS, LeaseLost, LeaseRepository
 from cpaas_daemon.config import WebhooksConfig
 from cpaas_daemon.metrics import Metrics
 from cpaas_daemon.store.db import Database
-from cpaas_daemon.store.errors import StoreUnavailable
 from cpaas_daemon.webhooks.delivery import DELIVERY, Delivery
 from cpaas_daemon.webhooks.events import Outbox
 from cpaas_daemon.webhooks.repository import WebhookRepository
 from cpaas_daemon.webhooks.worker import DeliveryWorker
-from tests.store_rig import store_at
+from tests.lease_doubles import Unreachable
 
 LEASE_SECONDS = 1.0
-
-
-class Dead(LeaseRepository):
-    """A node killed with the lease: nothing it asks reaches the store again."""
-
-    dead = False
-
-    async def renew(self, lease: Lease, seconds: float) -> bool:
-        if self.dead:
-            raise StoreUnavailable("storage unavailable: node killed")
-        return await super().renew(lease, seconds)
-
-    async def acquire(self, kind: str, name: str, seconds: float) -> Lease | None:
-        if self.dead:
-            raise StoreUnavailable("storage unavailable: node killed")
-        return await super().acquire(kind, name, seconds)
-
-
-@pytest.fixture
-async def stores(tmp_path: Path) -> AsyncIterator[tuple[Database, Database]]:
-    first, second = store_at(tmp_path / "s.sqlite3"), store_at(tmp_path / "s.sqlite3")
-    await first.open()
-    await second.open()
-    yield first, second
-    await second.close()
-    await first.close()
 
 
 def node(db: Database, leases: LeaseRepository) -> Delivery:
@@ -86,7 +57,7 @@ async def test_one_node_delivers_and_a_released_lease_moves_to_the_other_at_once
 async def test_a_dead_holder_is_replaced_within_the_lease_and_its_late_writes_are_fenced(
     stores: tuple[Database, Database],
 ) -> None:
-    dying = Dead(stores[0], "node-a")
+    dying = Unreachable(stores[0], "node-a")
     a = node(stores[0], dying)
     b = node(stores[1], LeaseRepository(stores[1], "node-b"))
     await a.start()
@@ -94,7 +65,7 @@ async def test_a_dead_holder_is_replaced_within_the_lease_and_its_late_writes_ar
     try:
         stale = a.keeper.valid(DELIVERY)
         assert stale is not None
-        dying.dead = True
+        dying.down = True  # killed: nothing it asks reaches the store again
         died = time.monotonic()
         while not b.delivering():  # b's own rounds, every third of the lease
             await asyncio.sleep(0.05)
