@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 import structlog
 
 from cpaas_daemon.store.errors import StoreUnavailable
+from cpaas_daemon.tasks import cancel
 from cpaas_daemon.timefmt import utc_now
 
 log = structlog.get_logger(__name__)
@@ -45,11 +46,8 @@ class DuePoller:
         self._task = asyncio.create_task(self._run(), name="callback-poller")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel(self._task)
+        self._task = None
 
     def nudge(self) -> None:
         """Read the table now: this node created or moved a callback."""

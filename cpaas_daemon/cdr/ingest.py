@@ -10,7 +10,6 @@ per request.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -28,6 +27,7 @@ from cpaas_daemon.cdr.zones import PbxZones
 from cpaas_daemon.config import DEFAULT_PBX_ID
 from cpaas_daemon.metrics import Metrics
 from cpaas_daemon.store.db import Database, Row, Transaction
+from cpaas_daemon.tasks import cancel
 from cpaas_daemon.timefmt import iso, pbx_local_to_iso, utc_now
 
 log = structlog.get_logger(__name__)
@@ -109,11 +109,8 @@ class CdrIngest:
 
     async def stop(self) -> None:
         """Flush what is queued, then stop: a clean shutdown loses no CDR."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel(self._task)
+        self._task = None
         await self.outcomes.stop()
         await self._flush(self._drain())
 

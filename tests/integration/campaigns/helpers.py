@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from tests.daemon_process import Client
 from tests.harness import Daemon
 
 WALL = "%Y-%m-%d %H:%M:%S"
@@ -92,6 +93,20 @@ async def create_campaign(daemon: Daemon, body: Mapping[str, Any]) -> str:
     assert status == 200, reply
     campaign_id: str = reply["response"]["campaign_id"]
     return campaign_id
+
+
+async def campaign_on(client: Client, numbers: list[str], **overrides: Any) -> str:
+    """A list of ``numbers`` and a campaign over it (:func:`campaign_body`, BUSY retried
+    as far as ``max_retries`` says), created over HTTP on a daemon process."""
+    body = await client.call("POST", "/api/create_campaign_list", {"list_name": "l"})
+    list_id = body["response"]["list_id"]
+    contacts = [{"contact_number": n} for n in numbers]
+    await client.call(
+        "POST", "/api/add_contact_to_list", {"list_id": list_id, "contacts": contacts}
+    )
+    fields = campaign_body(list_id, retry_on_statuses="BUSY", **overrides)
+    body = await client.call("POST", "/api/create_campaign", fields)
+    return str(body["response"]["campaign_id"])
 
 
 async def campaign_status(daemon: Daemon, campaign_id: str) -> str:

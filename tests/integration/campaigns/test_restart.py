@@ -9,40 +9,19 @@ from pathlib import Path
 import pytest
 
 from cpaas_daemon.sim.server import SimulatedAsterisk
-from tests.daemon_process import ACCOUNT, Client, cli, daemon_process, environment, until
+from tests.daemon_process import ACCOUNT, cli, daemon_process, environment, until
 from tests.harness import ACCOUNTS, free_port
-from tests.integration.campaigns.helpers import PROMPT, number, originates, upload_prompt, window
+from tests.integration.campaigns.helpers import (
+    campaign_on,
+    number,
+    originates,
+    upload_prompt,
+    window,
+)
 from tests.store_rig import opened_store
 
 pytestmark = pytest.mark.slow
 BUSY = "4"
-
-
-async def start_campaign(client: Client, numbers: list[str]) -> str:
-    body = await client.call("POST", "/api/create_campaign_list", {"list_name": "l"})
-    list_id = body["response"]["list_id"]
-    contacts = [{"contact_number": n} for n in numbers]
-    await client.call(
-        "POST", "/api/add_contact_to_list", {"list_id": list_id, "contacts": contacts}
-    )
-    body = await client.call(
-        "POST",
-        "/api/create_campaign",
-        {
-            "list_id": list_id,
-            "campaign_name": "restart",
-            "campaign_type": "0",
-            "campaign_caller_id": "15168148111",
-            "recorded_filename": PROMPT,
-            "retry_on_statuses": "BUSY",
-            "max_retries": "1",
-            "retry_time": "0",
-            "calls_per_minute": "600",
-            **window(),
-        },
-    )
-    campaign_id: str = body["response"]["campaign_id"]
-    return campaign_id
 
 
 async def calls_without_cdr(database: Path, campaign_id: str) -> set[str]:
@@ -67,7 +46,14 @@ async def test_kill_9_halfway_then_restart_dials_nobody_twice(
         return sum(originates(sim.actions).values()) >= len(numbers) // 2
 
     async with daemon_process(env) as (process, client):
-        campaign_id = await start_campaign(client, numbers)
+        campaign_id = await campaign_on(
+            client,
+            numbers,
+            campaign_name="restart",
+            max_retries="1",
+            calls_per_minute="600",
+            **window(),
+        )
         await until(halfway, 20)
         process.send_signal(signal.SIGKILL)
         await process.wait()

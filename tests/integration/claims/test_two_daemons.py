@@ -34,7 +34,12 @@ from tests.daemon_process import (
 )
 from tests.harness import ACCOUNTS, free_port, running_sim
 from tests.integration.callbacks.helpers import new_callback, originates_for
-from tests.integration.campaigns.helpers import PROMPT, number, originates, upload_prompt
+from tests.integration.campaigns.helpers import (
+    campaign_on,
+    number,
+    originates,
+    upload_prompt,
+)
 from tests.store_rig import ON_POSTGRES, store_at, store_environment
 
 pytestmark = [
@@ -116,34 +121,6 @@ def wall(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime(WALL)
 
 
-async def create_campaign(client: Client, numbers: list[str], start: datetime) -> str:
-    body = await client.call("POST", "/api/create_campaign_list", {"list_name": "l"})
-    list_id = body["response"]["list_id"]
-    contacts = [{"contact_number": n} for n in numbers]
-    await client.call(
-        "POST", "/api/add_contact_to_list", {"list_id": list_id, "contacts": contacts}
-    )
-    body = await client.call(
-        "POST",
-        "/api/create_campaign",
-        {
-            "list_id": list_id,
-            "campaign_name": "shared",
-            "campaign_type": "0",
-            "campaign_caller_id": "15168148111",
-            "recorded_filename": PROMPT,
-            "retry_on_statuses": "BUSY",
-            "max_retries": "0",
-            "retry_time": "0",
-            "calls_per_minute": "1200",
-            "campaign_start_date": wall(start),
-            "campaign_end_date": wall(start + timedelta(hours=1)),
-            "time_zone": "UTC",
-        },
-    )
-    return str(body["response"]["campaign_id"])
-
-
 async def test_one_campaign_on_two_nodes_is_dialled_by_its_holder_each_contact_once(
     cluster: Cluster,
 ) -> None:
@@ -153,7 +130,16 @@ async def test_one_campaign_on_two_nodes_is_dialled_by_its_holder_each_contact_o
     # east (its lease), and leaves it alone.
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=6)
     async with started(east) as (_, client):
-        campaign_id = await create_campaign(client, numbers, start)
+        campaign_id = await campaign_on(
+            client,
+            numbers,
+            campaign_name="shared",
+            max_retries="0",
+            calls_per_minute="1200",
+            campaign_start_date=wall(start),
+            campaign_end_date=wall(start + timedelta(hours=1)),
+            time_zone="UTC",
+        )
         async with started(west):
 
             async def all_dialled() -> bool:
