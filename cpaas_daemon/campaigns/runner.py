@@ -7,8 +7,8 @@ contacts use no turn: nothing is dialled, they only get their DND record.
 
 Each contact is claimed (:meth:`TargetStore.claim_next`) before anything else is done
 for it, so two daemons running the same campaign on one store never dial one contact
-twice; a claim another node won is simply skipped. With several
-daemons a turn also needs this node to still hold the campaign's lease (``owns``).
+twice; a claim another node won is simply skipped. With several daemons a turn also
+needs this node to still hold the campaign's lease (``owns``).
 """
 
 from __future__ import annotations
