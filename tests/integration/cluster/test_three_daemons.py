@@ -23,9 +23,8 @@ from tests.daemon_process import ACCOUNT, until
 from tests.harness import ACCOUNTS
 from tests.integration.callbacks.helpers import new_callback, originates_for
 from tests.integration.calls.test_call_control import LONG_CALL
-from tests.integration.campaigns.helpers import number, upload_prompt
+from tests.integration.campaigns.helpers import campaign_on, number, upload_prompt
 from tests.integration.campaigns.helpers import originates as originates_per_number
-from tests.integration.campaigns.test_restart import start_campaign
 from tests.integration.cluster.test_two_daemons import (
     INTERVAL,
     LEASE,
@@ -179,7 +178,7 @@ async def test_a_campaign_and_callbacks_on_three_nodes_dial_each_once_through_a_
     assert [await delivering(node) for node in three.nodes.values()] == [True, False, False]
     upload_prompt(tmp_path / "uploads")
     numbers = [number(i) for i in range(CONTACTS)]
-    campaign_id = await start_campaign(a.client, numbers)  # BUSY (ends in 4) retried once
+    campaign_id = await campaign_on(a.client, numbers, max_retries="1")  # BUSY retried once
 
     async def dialled_some() -> bool:
         return sum(campaign_dials(three, numbers).values()) >= 10

@@ -20,9 +20,8 @@ from tests.daemon_process import ACCOUNT, Client, Process, cli, daemon_process, 
 from tests.harness import ACCOUNTS, free_port, running_sim
 from tests.integration.calls.test_call_control import LONG_CALL
 from tests.integration.calls.test_click2call import originates
-from tests.integration.campaigns.helpers import number, upload_prompt
+from tests.integration.campaigns.helpers import campaign_on, number, upload_prompt
 from tests.integration.campaigns.helpers import originates as originates_per_number
-from tests.integration.campaigns.test_restart import start_campaign
 from tests.integration.pbx.test_multi_pbx import pbx_entry
 from tests.store_rig import ON_POSTGRES
 
@@ -217,7 +216,7 @@ async def test_a_campaign_is_dialled_by_one_node_and_picked_up_when_it_dies(
     await cluster.settled()
     upload_prompt(tmp_path / "uploads")
     numbers = [number(i) for i in range(40)]
-    campaign_id = await start_campaign(a.client, numbers)  # BUSY (ends in 4) retried once
+    campaign_id = await campaign_on(a.client, numbers, max_retries="1")  # BUSY retried once
 
     async def dialled() -> int:
         actions = [*cluster.sims["pbx1"].actions, *cluster.sims["pbx2"].actions]
