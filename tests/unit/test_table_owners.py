@@ -52,6 +52,7 @@ OWNERS: dict[str, str | None] = {
     "leases": "cluster/leases.py",
     "queue_calls": "queue_log/repository.py",
     "queue_calls_daily": "queue_log/repository.py",
+    "queue_calls_hourly": "queue_log/repository.py",
     "queue_log": "queue_log/repository.py",
     "queue_log_positions": "queue_log/repository.py",
     "queue_names": "queue_log/repository.py",
