@@ -17,7 +17,7 @@ deltas.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from cpaas_daemon.config import DEFAULT_PBX_ID
@@ -199,18 +199,20 @@ async def _write_calls(conn: Transaction, changes: Changes) -> None:
         await conn.executemany(
             _UPDATE_CALL, ([*row[2:], row[0], row[1]] for row in changes.updates)
         )
-    await _write_rollup(conn, _DAILY, changes.rollup)
-    await _write_rollup(conn, _HOURLY, changes.hourly)
+    await _write_rollup(conn, _DAILY, changes.rollup.items())
+    await _write_rollup(conn, _HOURLY, changes.hourly.items())
 
 
 async def _write_rollup(
-    conn: Transaction, sql: tuple[str, str], rollup: Mapping[tuple[object, ...], list[int]]
+    conn: Transaction,
+    sql: tuple[str, str],
+    rollup: Collection[tuple[tuple[object, ...], list[int]]],
 ) -> None:
     """Apply a rollup's deltas; a key that lost calls may have none left: delete it then."""
     add, drop = sql
-    deltas = [(*key, *sums) for key, sums in rollup.items() if any(sums)]
+    deltas = [(*key, *sums) for key, sums in rollup if any(sums)]
     if deltas:
         await conn.executemany(add, deltas)
-        emptied = [key for key, sums in rollup.items() if sums[0] < 0]
+        emptied = [key for key, sums in rollup if sums[0] < 0]
         if emptied:
             await conn.executemany(drop, emptied)

@@ -188,17 +188,21 @@ ORDER BY 1, 2, 3, 4, 5, 6"""
 ROLLUP = "SELECT * FROM queue_calls_daily ORDER BY day, status, queue, agent, event, hold"
 _HOUR = "enter_epoch - (enter_epoch % 3600 + 3600) % 3600"
 _HOLD = "CASE WHEN wait <= 15 THEN 1 WHEN wait > 90 THEN 7 ELSE (wait + 14) / 15 END"
-HOURLY_FROM_DETAIL = " UNION ALL ".join(
-    f"SELECT status, '{dimension}' AS dimension, {_HOUR} AS hour, CAST({value} AS TEXT) AS value,"
-    f" COUNT(*) AS calls, SUM(wait) AS wait, SUM(talk) AS talk FROM queue_calls"
-    f" WHERE status IN ({statuses}) GROUP BY status, {_HOUR}, {value}"
-    for dimension, value, statuses in (
-        ("queue", "queue", "'answered', 'unanswered'"),
-        ("agent", "agent", "'answered'"),
-        ("event", "event", "'answered'"),
-        ("hold", _HOLD, "'answered'"),
+HOURLY_FROM_DETAIL = (
+    " UNION ALL ".join(
+        f"SELECT status, '{dimension}' AS dimension, {_HOUR} AS hour,"
+        f" CAST({value} AS TEXT) AS value, COUNT(*) AS calls, SUM(wait) AS wait,"
+        f" SUM(talk) AS talk FROM queue_calls"
+        f" WHERE status IN ({statuses}) GROUP BY status, {_HOUR}, {value}"
+        for dimension, value, statuses in (
+            ("queue", "queue", "'answered', 'unanswered'"),
+            ("agent", "agent", "'answered'"),
+            ("event", "event", "'answered'"),
+            ("hold", _HOLD, "'answered'"),
+        )
     )
-) + " ORDER BY status, dimension, hour, value"
+    + " ORDER BY status, dimension, hour, value"
+)
 HOURLY = "SELECT * FROM queue_calls_hourly ORDER BY status, dimension, hour, value"
 
 
