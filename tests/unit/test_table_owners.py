@@ -45,6 +45,7 @@ OWNERS: dict[str, str | None] = {
     "campaign_targets": "campaigns/targets.py",
     "campaigns": "campaigns/repository.py",
     "cdr_csv_positions": "cdr/csv_backfill.py",
+    "cdr_hour_counts": "calls/repository.py",
     "cdr_legs": "cdr/ingest.py",
     "dids": "calls/dids.py",
     "dnd_contacts": "campaigns/lists.py",
@@ -71,6 +72,7 @@ OWNERS: dict[str, str | None] = {
 VIEW_OWNERS: dict[str, str] = {
     "account_records": "accounts",
     "call_records": "calls",
+    "cdr_hours": "calls",
     "campaign_progress": "campaigns",
     "cdr_leg_records": "cdr",
     "cdr_status_counts": "stats",
