@@ -12,7 +12,6 @@ from pathlib import Path
 from cpaas_daemon import keys
 from cpaas_daemon.sim.server import SimulatedAsterisk
 from tests.harness import Daemon
-from tests.unit.cdr.test_cdr_by_date_hours import COUNTS, COUNTS_FROM_CALLS
 from tests.integration.campaigns.helpers import (
     campaign_body,
     create_campaign,
@@ -23,6 +22,7 @@ from tests.integration.campaigns.helpers import (
     upload_prompt,
     wait_completed,
 )
+from tests.unit.cdr.test_cdr_by_date_hours import COUNTS, COUNTS_FROM_CALLS
 
 SIM_OUTCOME = dict(
     enumerate(
