@@ -91,6 +91,15 @@ _INSERT_COLUMNS = (
 )  # fmt: skip
 
 # A call whose CDR already arrived stays completed, whatever AMI says after it.
+CDR_HOUR = 13
+"""``cdr_hour_counts``' key is the first this many characters of call_date (its hour)."""
+_ADD_CDR_HOURS = (
+    "INSERT INTO cdr_hour_counts (account_id, hour, n) VALUES (?, ?, ?)"
+    " ON CONFLICT (account_id, hour) DO UPDATE SET n = cdr_hour_counts.n + excluded.n"
+)
+_DROP_EMPTY_CDR_HOURS = "DELETE FROM cdr_hour_counts WHERE account_id = ? AND hour = ? AND n = 0"
+_CDR_STATE_CHUNK = 500  # request ids per read of the rows a batch of summaries rewrites
+
 _ADVANCE = f"UPDATE calls SET state = ? WHERE request_id = ? AND state != '{CallState.COMPLETED}'"
 
 
@@ -208,6 +217,7 @@ class CallRepository:
                 at,
             ),
         )
+        await _count_cdr_hours(conn, {(account_id, at[:CDR_HOUR]): 1})
 
     @staticmethod
     async def write_summaries(
@@ -215,9 +225,25 @@ class CallRepository:
     ) -> None:
         """Store each request's CDR summary and complete it, in one statement for the
         batch, inside the CDR ingest's transaction (the legs and their summaries commit
-        together). ``cdr_at`` keeps the first time a summary was written."""
+        together). ``cdr_at`` keeps the first time a summary was written. A call's CDR
+        moves in ``cdr_hour_counts`` from the hour of its old call_date (if it had a CDR)
+        to the hour of the new one."""
         if not summaries:
             return
+        stored = await _cdr_state(conn, [request_id for request_id, _ in summaries])
+        hours: dict[tuple[str, str], int] = {}
+        for request_id, summary in summaries:
+            found = stored.get(request_id)
+            if found is None:
+                continue
+            account_id, call_date, cdr_at = found
+            if call_date is not None and cdr_at is not None:
+                key = (account_id, call_date[:CDR_HOUR])
+                hours[key] = hours.get(key, 0) - 1
+            if summary.call_date is not None:
+                key = (account_id, summary.call_date[:CDR_HOUR])
+                hours[key] = hours.get(key, 0) + 1
+            stored[request_id] = (account_id, summary.call_date, cdr_at or at)
         await conn.executemany(
             "UPDATE calls SET call_date=?, answer=?, end_time=?, call_duration=?,"
             " billsec=?, dial_status=?, call_status=?, uniqueid=?, state=?,"
@@ -239,6 +265,7 @@ class CallRepository:
                 for request_id, summary in summaries
             ],
         )
+        await _count_cdr_hours(conn, hours)
 
     async def get(self, account_id: str, request_id: str) -> CallRecord | None:
         """A call of this account only: another account's request_id is simply not found."""
@@ -307,3 +334,31 @@ class CallRepository:
             "SELECT kind, account_id FROM calls WHERE request_id = ?", (request_id,)
         )
         return None if row is None else (CallKind(row["kind"]), row["account_id"])
+
+
+async def _cdr_state(
+    conn: Transaction, request_ids: Sequence[str]
+) -> dict[str, tuple[str, str | None, str | None]]:
+    """(account_id, call_date, cdr_at) of the stored calls among ``request_ids``."""
+    state: dict[str, tuple[str, str | None, str | None]] = {}
+    unique = list(dict.fromkeys(request_ids))
+    for first in range(0, len(unique), _CDR_STATE_CHUNK):
+        chunk = unique[first : first + _CDR_STATE_CHUNK]
+        for row in await conn.fetchall(
+            "SELECT request_id, account_id, call_date, cdr_at FROM calls"
+            f" WHERE request_id IN ({', '.join('?' * len(chunk))})",
+            chunk,
+        ):
+            state[row[0]] = (row[1], row[2], row[3])
+    return state
+
+
+async def _count_cdr_hours(conn: Transaction, deltas: dict[tuple[str, str], int]) -> None:
+    """Add each (account_id, hour)'s change of CDR count; drop the keys left at 0."""
+    changed = [(*key, n) for key, n in deltas.items() if n]
+    if not changed:
+        return
+    await conn.executemany(_ADD_CDR_HOURS, changed)
+    emptied = [key for key, n in deltas.items() if n < 0]
+    if emptied:
+        await conn.executemany(_DROP_EMPTY_CDR_HOURS, emptied)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from cpaas_daemon.queue_log.parser import (
     ANSWERED_END,
@@ -25,10 +26,15 @@ from cpaas_daemon.queue_log.parser import (
 )
 
 DAY = 86400
+HOUR = 3600
 HOLD_BUCKETS = (15, 30, 45, 60, 75, 90)
 """answered_calls_by_holdtime's limits (seconds); bucket n is "within HOLD_BUCKETS[n-1]"."""
 HOLD_BUCKET_LAST = len(HOLD_BUCKETS) + 1  # "+90 secs"
 REPORTED = ("answered", "unanswered")
+HOURLY_DIMENSIONS = {"answered": ("queue", "agent", "event", "hold"), "unanswered": ("queue",)}
+"""What ``queue_calls_hourly`` keeps per status: the groupings the reports have (answered
+by queue, agent, event and holdtime; unanswered by queue), so an hour holds ~100 rows
+rather than one per (queue, agent, event, hold) combination."""
 
 # The queue_calls columns, in table order; a row is a list of them.
 COLUMNS = (
@@ -79,6 +85,7 @@ _INT64_MAX = (1 << 63) - 1
 _INT64_MIN = -(1 << 63)
 
 Key = tuple[str, str]
+_K = TypeVar("_K", bound=tuple[object, ...])
 Row = list[object]
 
 
@@ -230,19 +237,34 @@ def rollup_key(row: Sequence[object]) -> RollupKey | None:
     )
 
 
+HourlyKey = tuple[str, str, int, str]
+
+
+def hourly_keys(daily: RollupKey, enter: int) -> list[HourlyKey]:
+    """The ``queue_calls_hourly`` rows a call counts in, given its ``queue_calls_daily`` key
+    and enter time: (status, dimension, hour, value), one per dimension its status is
+    reported by."""
+    _, status, queue, agent, event, hold = daily
+    hour = enter - enter % HOUR
+    values = {"queue": queue, "agent": agent, "event": event, "hold": str(hold)}
+    return [(status, dimension, hour, values[dimension]) for dimension in HOURLY_DIMENSIONS[status]]
+
+
 @dataclass
 class Changes:
-    """What to write: new rows, changed rows, and the rollup's deltas."""
+    """What to write: new rows, changed rows, and the daily and hourly rollups' deltas."""
 
     inserts: list[Row]
     updates: list[Row]
     rollup: dict[RollupKey, list[int]]
+    hourly: dict[HourlyKey, list[int]]
 
 
 def merge(calls: dict[Key, list[QueueLogLine]], stored: dict[Key, Row]) -> Changes:
     inserts: list[Row] = []
     updates: list[Row] = []
     rollup: dict[RollupKey, list[int]] = {}
+    hourly: dict[HourlyKey, list[int]] = {}
     for key, lines in calls.items():
         old = stored.get(key)
         new = apply(None if old is None else list(old), lines)
@@ -253,15 +275,27 @@ def merge(calls: dict[Key, list[QueueLogLine]], stored: dict[Key, Row]) -> Chang
         else:
             continue
         if old is not None:
-            _count(rollup, old, -1)
-        _count(rollup, new, 1)
-    return Changes(inserts, updates, rollup)
+            _count_call(rollup, hourly, old, -1)
+        _count_call(rollup, hourly, new, 1)
+    return Changes(inserts, updates, rollup, hourly)
 
 
-def _count(rollup: dict[RollupKey, list[int]], row: Row, sign: int) -> None:
-    key = rollup_key(row)
-    if key is None:
+def _count_call(
+    rollup: dict[RollupKey, list[int]], hourly: dict[HourlyKey, list[int]], row: Row, sign: int
+) -> None:
+    """Count ``row`` in (or out of, sign -1) both rollups' keys, if it is reported."""
+    daily = rollup_key(row)
+    if daily is None:
         return
+    enter = row[ENTER]
+    assert isinstance(enter, int)
+    _count(rollup, daily, row, sign)
+    for key in hourly_keys(daily, enter):
+        _count(hourly, key, row, sign)
+
+
+def _count(rollup: dict[_K, list[int]], key: _K, row: Row, sign: int) -> None:
+    """Add (sign 1) or take away (-1) ``row``'s call, wait and talk at ``key``."""
     wait, talk = row[WAIT], row[TALK]
     assert isinstance(wait, int)
     assert isinstance(talk, int)

@@ -2,11 +2,12 @@
 
 One row per (call, queue) is kept up to date at ingest, so no report reads the raw
 queue_log. The grouped reports by queue, agent, event and holdtime read the whole UTC
-days of their range from the daily rollup ``queue_calls_daily`` and only the partial
-days at its edges (a zone's midnight is rarely UTC's) from ``queue_calls``, all in one
-statement; with a time-of-day filter they read each day's window by that index; grouped
-by url or did, they scan ``queue_calls`` over the range by its (status, enter_epoch, ...)
-index. Column names are
+days of their range from the daily rollup ``queue_calls_daily``, the whole hours of what
+is left (the partial days at its edges, since a zone's midnight is rarely UTC's, or each
+day's window of a time-of-day filter) from the hourly one ``queue_calls_hourly``, and
+only the partial hours from ``queue_calls``, all in one statement; grouped by url or did,
+they scan ``queue_calls`` over the range by its (status, enter_epoch, ...) index. Column
+names are
 Asternic's (seed 004); values are native types and the API renders them as strings.
 """
 
@@ -17,7 +18,13 @@ from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from cpaas_daemon.errors import NotFound
-from cpaas_daemon.queue_log.calls import DAY, HOLD_BUCKET_LAST, HOLD_BUCKETS
+from cpaas_daemon.queue_log.calls import (
+    DAY,
+    HOLD_BUCKET_LAST,
+    HOLD_BUCKETS,
+    HOUR,
+    HOURLY_DIMENSIONS,
+)
 from cpaas_daemon.queue_log.filters import ReportFilter
 from cpaas_daemon.queue_log.localtime import DAY_FIRST, local
 from cpaas_daemon.queue_log.paging import Page, PageRequest
@@ -39,6 +46,13 @@ _DETAIL_COLUMNS = (
 
 # What each grouping reads in queue_calls_daily (None: not rolled up) and in queue_calls.
 _ROLLUP_KEYS = {"queue": "queue", "agent": "agent", "event": "event", "bucket": "hold"}
+# What each grouping reads in queue_calls_hourly: its dimension and the value as k.
+_HOURLY_KEYS = {
+    "queue": ("queue", "value"),
+    "agent": ("agent", "value"),
+    "event": ("event", "value"),
+    "bucket": ("hold", "CAST(value AS INTEGER)"),
+}
 _DETAIL_KEYS = {
     "queue": "queue",
     "agent": "agent",
@@ -52,8 +66,11 @@ _DETAIL_KEYS = {
 
 
 # SQLite allows 500 terms in a compound SELECT; past this many day windows (over a year
-# and a half), a time-of-day filter is one scan of the range instead.
+# and a half), a time-of-day filter is one scan of the range instead; past MAX_PARTS
+# terms once split into hours (up to three per window), the windows are read from
+# queue_calls whole.
 MAX_WINDOWS = 400
+MAX_PARTS = 480
 
 
 def split_days(flt: ReportFilter) -> tuple[ReportFilter | None, list[ReportFilter]]:
@@ -75,6 +92,50 @@ def split_days(flt: ReportFilter) -> tuple[ReportFilter | None, list[ReportFilte
     if last < flt.end:
         edges.append(replace(flt, start=last))
     return replace(flt, start=first, end=last), edges
+
+
+def split_hours(edges: list[ReportFilter]) -> tuple[list[ReportFilter], list[ReportFilter]]:
+    """The whole UTC hours of each part :func:`split_days` left to ``queue_calls`` (one
+    range per part that has any) and what is left of them: the partial hours (a window
+    edge at 09:30 or at a half-hour zone's midnight, a range starting at 14:13, the last
+    second of an inclusive 09:00-17:00). A part with a time-of-day clause of its own (more
+    windows than :data:`MAX_WINDOWS`) is left whole."""
+    hours: list[ReportFilter] = []
+    rest: list[ReportFilter] = []
+    for edge in edges:
+        first = -(-edge.start // HOUR) * HOUR
+        last = edge.end // HOUR * HOUR
+        if edge.seconds is not None or first >= last:
+            rest.append(edge)
+            continue
+        hours.append(replace(edge, start=first, end=last))
+        if edge.start < first:
+            rest.append(replace(edge, end=first))
+        if last < edge.end:
+            rest.append(replace(edge, start=last))
+    return hours, rest
+
+
+def hourly_where(status: str, key: str, flt: ReportFilter) -> tuple[str, list[object]] | None:
+    """The conditions on ``queue_calls_hourly`` for ``flt`` grouped by ``key``, or None if
+    the hourly rollup cannot answer it: it keeps one grouping per row, so a queue filter
+    (or a stats user's queue scope) only applies to the grouping by queue, and an agent
+    filter only to the grouping by agent."""
+    if key not in _HOURLY_KEYS:
+        return None
+    dimension = _HOURLY_KEYS[key][0]
+    if dimension not in HOURLY_DIMENSIONS.get(status, ()):
+        return None
+    clauses = ["status = ? AND dimension = ? AND hour >= ? AND hour < ?"]
+    params: list[object] = [status, dimension, flt.start, flt.end]
+    for column, values in (("queue", flt.visible_queues()), ("agent", flt.agents or None)):
+        if values is None:
+            continue
+        if key != column:
+            return None
+        clauses.append(f"value IN ({', '.join('?' * len(values))})" if values else "1 = 0")
+        params.extend(values)
+    return " AND ".join(clauses), params
 
 
 def callflow_link(callid: str) -> str:
@@ -142,6 +203,19 @@ class Reports:
                 " GROUP BY k"
             )
             params += [status, *extra]
+        hours, rest = split_hours(edges) if hourly_where(status, key, flt) else ([], edges)
+        if len(parts) + len(hours) + len(rest) > MAX_PARTS:
+            hours, rest = [], edges
+        for hour in hours:
+            found = hourly_where(status, key, hour)
+            assert found is not None
+            where, extra = found
+            parts.append(
+                f"SELECT {_HOURLY_KEYS[key][1]} AS k, SUM(calls) AS n, SUM(talk) AS talk,"
+                f" SUM(wait) AS wait FROM queue_calls_hourly WHERE {where} GROUP BY k"
+            )
+            params += extra
+        edges = rest
         # SQLite would read a queue-grouped range through queue_calls_queue_time (queue,
         # enter_epoch) to spare the GROUP BY its sort, then fetch every call of every
         # status from the table: 2x slower than the covering (status, enter_epoch, ...)
@@ -158,7 +232,7 @@ class Reports:
             params += [status, *extra]
         if not parts:  # a time-of-day window that no instant of the range falls in
             return []
-        if len(parts) == 1 and days is None:
+        if len(parts) == 1 and len(edges) == 1:  # one read of queue_calls alone
             sql = f"{parts[0]} ORDER BY k"
         else:
             sql = (

@@ -10,13 +10,14 @@ or a first line).
 
 The per-call rows are merged in Python (:mod:`cpaas_daemon.queue_log.calls`) and written
 with one ``executemany`` per table: the calls' stored rows are read once by primary key,
-the new and changed rows written once each, and the daily rollup gets its deltas.
+the new and changed rows written once each, and the daily and hourly rollups get their
+deltas.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from cpaas_daemon.config import DEFAULT_PBX_ID
@@ -63,18 +64,30 @@ _UPDATE_CALL = (
     f"UPDATE queue_calls SET {', '.join(f'{column} = ?' for column in COLUMNS[2:])}"
     " WHERE callid = ? AND queue = ?"
 )
-_ROLLUP_KEY = "day, status, queue, agent, event, hold"
-_ADD_ROLLUP = (
-    f"INSERT INTO queue_calls_daily ({_ROLLUP_KEY}, calls, wait, talk)"
+
+# Both rollups take the same deltas the same way: an upsert of (key..., calls, wait,
+# talk), then the delete of the keys that lost calls and may have none left.
+_DAILY_KEY = "day, status, queue, agent, event, hold"
+_DAILY = (
+    f"INSERT INTO queue_calls_daily ({_DAILY_KEY}, calls, wait, talk)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    f" ON CONFLICT ({_ROLLUP_KEY}) DO UPDATE SET"
+    f" ON CONFLICT ({_DAILY_KEY}) DO UPDATE SET"
     " calls = queue_calls_daily.calls + excluded.calls,"
     " wait = queue_calls_daily.wait + excluded.wait,"
-    " talk = queue_calls_daily.talk + excluded.talk"
-)
-_DROP_EMPTY_ROLLUP = (
+    " talk = queue_calls_daily.talk + excluded.talk",
     "DELETE FROM queue_calls_daily WHERE day = ? AND status = ? AND queue = ? AND agent = ?"
-    " AND event = ? AND hold = ? AND calls = 0"
+    " AND event = ? AND hold = ? AND calls = 0",
+)
+_HOURLY_KEY = "status, dimension, hour, value"
+_HOURLY = (
+    f"INSERT INTO queue_calls_hourly ({_HOURLY_KEY}, calls, wait, talk)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+    f" ON CONFLICT ({_HOURLY_KEY}) DO UPDATE SET"
+    " calls = queue_calls_hourly.calls + excluded.calls,"
+    " wait = queue_calls_hourly.wait + excluded.wait,"
+    " talk = queue_calls_hourly.talk + excluded.talk",
+    "DELETE FROM queue_calls_hourly WHERE status = ? AND dimension = ? AND hour = ?"
+    " AND value = ? AND calls = 0",
 )
 # Not ON CONFLICT DO NOTHING: PostgreSQL would spend an id on each known name, and these
 # ids are the API's queue_id / agent_id, numbered 1, 2, 3 in order of first appearance.
@@ -186,9 +199,20 @@ async def _write_calls(conn: Transaction, changes: Changes) -> None:
         await conn.executemany(
             _UPDATE_CALL, ([*row[2:], row[0], row[1]] for row in changes.updates)
         )
-    deltas = [(*key, *sums) for key, sums in changes.rollup.items() if any(sums)]
+    await _write_rollup(conn, _DAILY, changes.rollup.items())
+    await _write_rollup(conn, _HOURLY, changes.hourly.items())
+
+
+async def _write_rollup(
+    conn: Transaction,
+    sql: tuple[str, str],
+    rollup: Collection[tuple[tuple[object, ...], list[int]]],
+) -> None:
+    """Apply a rollup's deltas; a key that lost calls may have none left: delete it then."""
+    add, drop = sql
+    deltas = [(*key, *sums) for key, sums in rollup if any(sums)]
     if deltas:
-        await conn.executemany(_ADD_ROLLUP, deltas)
-        emptied = [key for key, sums in changes.rollup.items() if sums[0] < 0]
+        await conn.executemany(add, deltas)
+        emptied = [key for key, sums in rollup if sums[0] < 0]
         if emptied:
-            await conn.executemany(_DROP_EMPTY_ROLLUP, emptied)
+            await conn.executemany(drop, emptied)

@@ -45,6 +45,7 @@ OWNERS: dict[str, str | None] = {
     "campaign_targets": "campaigns/targets.py",
     "campaigns": "campaigns/repository.py",
     "cdr_csv_positions": "cdr/csv_backfill.py",
+    "cdr_hour_counts": "calls/repository.py",
     "cdr_legs": "cdr/ingest.py",
     "dids": "calls/dids.py",
     "dnd_contacts": "campaigns/lists.py",
@@ -52,6 +53,7 @@ OWNERS: dict[str, str | None] = {
     "leases": "cluster/leases.py",
     "queue_calls": "queue_log/repository.py",
     "queue_calls_daily": "queue_log/repository.py",
+    "queue_calls_hourly": "queue_log/repository.py",
     "queue_log": "queue_log/repository.py",
     "queue_log_positions": "queue_log/repository.py",
     "queue_names": "queue_log/repository.py",
@@ -70,6 +72,7 @@ OWNERS: dict[str, str | None] = {
 VIEW_OWNERS: dict[str, str] = {
     "account_records": "accounts",
     "call_records": "calls",
+    "cdr_hours": "calls",
     "campaign_progress": "campaigns",
     "cdr_leg_records": "cdr",
     "cdr_status_counts": "stats",

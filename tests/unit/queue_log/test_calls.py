@@ -186,6 +186,24 @@ ROLLUP_FROM_DETAIL = """SELECT enter_epoch - (enter_epoch % 86400 + 86400) % 864
 FROM queue_calls WHERE status IN ('answered', 'unanswered') GROUP BY 1, 2, 3, 4, 5, 6
 ORDER BY 1, 2, 3, 4, 5, 6"""
 ROLLUP = "SELECT * FROM queue_calls_daily ORDER BY day, status, queue, agent, event, hold"
+_HOUR = "enter_epoch - (enter_epoch % 3600 + 3600) % 3600"
+_HOLD = "CASE WHEN wait <= 15 THEN 1 WHEN wait > 90 THEN 7 ELSE (wait + 14) / 15 END"
+HOURLY_FROM_DETAIL = (
+    " UNION ALL ".join(
+        f"SELECT status, '{dimension}' AS dimension, {_HOUR} AS hour,"
+        f" CAST({value} AS TEXT) AS value, COUNT(*) AS calls, SUM(wait) AS wait,"
+        f" SUM(talk) AS talk FROM queue_calls"
+        f" WHERE status IN ({statuses}) GROUP BY status, {_HOUR}, {value}"
+        for dimension, value, statuses in (
+            ("queue", "queue", "'answered', 'unanswered'"),
+            ("agent", "agent", "'answered'"),
+            ("event", "event", "'answered'"),
+            ("hold", _HOLD, "'answered'"),
+        )
+    )
+    + " ORDER BY status, dimension, hour, value"
+)
+HOURLY = "SELECT * FROM queue_calls_hourly ORDER BY status, dimension, hour, value"
 
 
 async def ingest(db: Database, log: Path, repository: type, batch: int) -> None:
@@ -217,10 +235,10 @@ async def test_python_merge_equals_the_sql_upserts(tmp_path, seed, batch):
         assert await tables(new, DERIVED) == await tables(old, DERIVED)
         assert await new.fetchval("SELECT COUNT(*) FROM queue_calls") > 1500
         # The offset lost, the file read again from 0: nothing changes.
-        before = await tables(new, (*DERIVED, ROLLUP))
+        before = await tables(new, (*DERIVED, ROLLUP, HOURLY))
         await new.execute("DELETE FROM queue_log_positions")
         await ingest(new, log, QueueLogRepository, batch * 3)
-        assert await tables(new, (*DERIVED, ROLLUP)) == before
+        assert await tables(new, (*DERIVED, ROLLUP, HOURLY)) == before
     finally:
         await new.close()
         await old.close()
@@ -240,6 +258,9 @@ async def test_rollup_equals_the_numbers_derived_from_queue_calls(tmp_path, seed
             tuple(row) for row in await db.fetchall(ROLLUP_FROM_DETAIL)
         ]
         assert await db.fetchval("SELECT COUNT(*) FROM queue_calls_daily WHERE calls <= 0") == 0
+        # Calls straddle the 700-byte batches: CONNECT, then COMPLETE* moves them.
+        assert await tables(db, (HOURLY,)) == await tables(db, (HOURLY_FROM_DETAIL,))
+        assert await db.fetchval("SELECT COUNT(*) FROM queue_calls_hourly WHERE calls <= 0") == 0
     finally:
         await db.close()
 
@@ -272,6 +293,24 @@ async def test_the_migration_fills_the_rollup_from_stored_calls(tmp_path):
         await db.execute("DROP TABLE queue_calls_daily")
         await db.migrate()
         assert await tables(db, (ROLLUP,)) == expected
+    finally:
+        await db.close()
+
+
+async def test_the_migration_fills_the_hourly_rollup_from_stored_calls(tmp_path):
+    """A store ingested before migration 0303 gets an hourly rollup equal to its calls."""
+    log = tmp_path / "queue_log"
+    generate(log, 500, 6)
+    db = await open_db(tmp_path / "store.db")
+    try:
+        await ingest(db, log, QueueLogRepository, 1 << 20)
+        expected = await tables(db, (HOURLY,))
+        assert expected[0]
+        assert expected == await tables(db, (HOURLY_FROM_DETAIL,))
+        await db.execute("DELETE FROM schema_version WHERE version = 303")
+        await db.execute("DROP TABLE queue_calls_hourly")
+        await db.migrate()
+        assert await tables(db, (HOURLY,)) == expected
     finally:
         await db.close()
 

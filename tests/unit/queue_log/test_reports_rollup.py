@@ -1,10 +1,13 @@
-"""Reports read through the daily rollup give exactly what the detail table gives.
+"""Reports read through the daily and hourly rollups give exactly what the detail table
+gives.
 
 Each grouped report is run twice on the same generated log: as served (whole UTC days
-from ``queue_calls_daily``, partial days from ``queue_calls``) and with the rollup
-switched off (one scan of ``queue_calls``, the query the reports ran before the rollup).
-Ranges cover zones whose midnight is not UTC's (Kolkata +5:30, Kathmandu +5:45, New
-York), a DST change (Sydney, 2026-10-04), single days, agent, queue and scope filters.
+from ``queue_calls_daily``, whole hours of what is left from ``queue_calls_hourly``,
+partial hours from ``queue_calls``) and with both rollups switched off (one scan of
+``queue_calls``, the query the reports ran before the rollups). Ranges cover zones whose
+midnight is not UTC's (Kolkata +5:30, Kathmandu +5:45, New York), a DST change (Sydney,
+2026-10-04), single days, agent, queue and scope filters, and time-of-day windows on
+whole hours (09:00-17:00) and on partial ones (09:30, a +5:30 zone, the DST day).
 """
 
 from __future__ import annotations
@@ -29,6 +32,9 @@ GROUPED = (
     "answered_calls_by_url",
     "answered_calls_by_did",
 )
+OFFICE = {"secondsstart": "32400", "secondsend": "61200"}  # 09:00-17:00
+HALF_PAST = {"secondsstart": "34200", "secondsend": "63000"}  # 09:30-17:30
+SCOPE = frozenset({"sales", "a"})
 FILTERS = [
     ("UTC", {"start": "2026-09-21", "end": "2026-10-20"}, None),
     ("UTC", {"start": "2026-09-25", "end": "2026-09-25"}, None),
@@ -57,6 +63,20 @@ FILTERS = [
         },
         None,
     ),
+    *[
+        (zone, {"start": start, "end": end, **OFFICE, **narrowed}, scope)
+        for zone, start, end in (
+            ("UTC", "2026-09-21", "2026-10-20"),
+            ("Asia/Kolkata", "2026-09-22", "2026-10-08"),
+            ("Australia/Sydney", "2026-10-04", "2026-10-04"),  # 23 hours: DST begins
+            ("Australia/Sydney", "2026-09-28", "2026-10-09"),
+        )
+        for narrowed, scope in (({}, None), ({"agent": "Agent 2"}, None), ({}, SCOPE))
+    ],
+    ("UTC", {"start": "2026-09-21", "end": "2026-10-20", **HALF_PAST}, None),
+    ("Asia/Kolkata", {"start": "2026-09-22", "end": "2026-10-08", **HALF_PAST}, None),
+    ("Australia/Sydney", {"start": "2026-10-04", "end": "2026-10-04", **HALF_PAST}, None),
+    ("Europe/Paris", {"start": "2026-09-24", "end": "2026-09-24"}, None),  # hours + edges
 ]
 
 
@@ -81,6 +101,7 @@ async def test_rollup_and_detail_give_the_same_reports(ingested, monkeypatch, zo
     reports = Reports(ingested, tz)
     served = {name: await reports.run(name, flt, PageRequest()) for name in GROUPED}
     monkeypatch.setattr(reports_module, "split_days", lambda flt: (None, [flt]))
+    monkeypatch.setattr(reports_module, "split_hours", lambda edges: ([], edges))
     for name in GROUPED:
         detail = await reports.run(name, flt, PageRequest())
         assert served[name].rows == detail.rows, name
@@ -120,3 +141,55 @@ def test_a_time_of_day_filter_reads_one_window_a_day_until_there_are_too_many():
         {"start": "2025-01-01", "end": "2026-09-30", **office}, ZoneInfo("UTC"), Scope()
     )
     assert reports_module.split_days(years) == (None, [years])
+
+
+def test_the_parts_left_to_queue_calls_are_split_into_whole_and_partial_hours():
+    office = {"start": "2026-09-22", "end": "2026-09-23", **OFFICE}
+    kolkata = ReportFilter.from_query(office, ZoneInfo("Asia/Kolkata"), Scope())
+    hours, rest = reports_module.split_hours(reports_module.split_days(kolkata)[1])
+    day = 1_790_035_200  # 2026-09-22 00:00 UTC; 09:00 +05:30 is 03:30 UTC
+    assert [(part.start - day, part.end - day) for part in hours] == [
+        (4 * 3600, 11 * 3600),
+        (86400 + 4 * 3600, 86400 + 11 * 3600),
+    ]
+    assert [(part.start - day, part.end - day) for part in rest] == [
+        (12600, 14400),  # 03:30 .. 04:00
+        (39600, 41401),  # 11:00 .. 11:30:00 inclusive
+        (86400 + 12600, 86400 + 14400),
+        (86400 + 39600, 86400 + 41401),
+    ]
+    assert all(part.seconds is None for part in hours + rest)
+    utc = ReportFilter.from_query(office, ZoneInfo("UTC"), Scope())
+    hours, rest = reports_module.split_hours(reports_module.split_days(utc)[1])
+    assert [(part.start - day, part.end - day) for part in hours[:1]] == [(9 * 3600, 17 * 3600)]
+    assert [(part.start - day, part.end - day) for part in rest[:1]] == [(61200, 61201)]
+    within_an_hour = ReportFilter.from_epochs(day + 600, day + 1200)
+    assert reports_module.split_hours([within_an_hour]) == ([], [within_an_hour])
+
+
+@pytest.mark.parametrize(
+    ("report", "query", "hourly"),
+    [
+        ("answered_calls_by_agent", OFFICE, True),
+        ("unanswered_calls_by_queue", HALF_PAST, True),
+        ("answered_calls_by_event", {**OFFICE, "queue": "sales"}, False),  # not kept per queue
+        ("answered_calls_by_url", OFFICE, False),
+    ],
+)
+async def test_whole_hours_of_a_window_are_read_from_the_hourly_rollup(
+    ingested, report, query, hourly
+):
+    """Emptying the hourly rollup changes what a report that reads it answers, and only
+    that; a filter the rollup cannot answer still reads queue_calls."""
+    flt = ReportFilter.from_query(
+        {"start": "2026-09-21", "end": "2026-10-20", **query},
+        ZoneInfo("UTC"),
+        Scope(),
+        today=date(2026, 10, 20),
+    )
+    reports = Reports(ingested)
+    before = await reports.run(report, flt, PageRequest())
+    assert before.rows
+    await ingested.execute("DELETE FROM queue_calls_hourly")
+    after = await reports.run(report, flt, PageRequest())
+    assert (after.rows != before.rows) is hourly
