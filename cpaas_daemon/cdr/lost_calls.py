@@ -117,14 +117,15 @@ class LostCalls:
         except Exception:
             log.exception("cdr.lost_calls_failed", pbx=pbx_id, calls=len(placed))
 
-    async def check(self, pbx_id: str, csv: CdrCsvBackfill | None, placed: list[str]) -> None:
-        """Write the CDR of each of these calls that is unanswered for sure (see above)."""
+    async def check(self, pbx_id: str, csv: CdrCsvBackfill | None, placed: list[str]) -> list[str]:
+        """Write the CDR of each of these calls that is unanswered for sure (see above);
+        returns their request_ids."""
         lease = self._lease(pbx_id)
         if lease is None:  # another node works the PBX now: its own login checks them
-            return
+            return []
         if csv is None or not await csv.caught_up():
             self._unknown(pbx_id, placed, "no readable Master.csv to prove it unanswered")
-            return
+            return []
         awaiting = await self._calls.awaiting_cdr(placed)
         live = self._tracker.originated_live_on(pbx_id)
         outcomes = self._ingest.outcomes
@@ -146,6 +147,7 @@ class LostCalls:
             await self._ingest.store(legs, fence=lease)
         for rid in sure:
             log.warning("cdr.lost_call_unanswered", request_id=rid, pbx=pbx_id)
+        return sure
 
     @staticmethod
     def _unknown(pbx_id: str, request_ids: list[str], why: str) -> None:

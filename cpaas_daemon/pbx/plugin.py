@@ -46,6 +46,7 @@ class PbxPlugin:
     pool: PbxPool
     ownership: PbxOwnership
     leases: LeaseRepository
+    lost: LostCalls
     contexts: tuple[Context, ...]
     """The simulator (``--simulate``), then every PBX this node holds the lease of: its
     Master.csv caught up, its AMI link, its queue_log tailer. Started once the domains
@@ -76,6 +77,7 @@ def build(core: Core, cdr: CdrPlugin) -> PbxPlugin:
         pool=pool,
         ownership=ownership,
         leases=leases,
+        lost=lost,
         contexts=(
             *([_sim_ctx(sim, pool)] if sim is not None else []),
             running(lost),
