@@ -96,10 +96,10 @@ class CampaignDialer:
         self._config = config
         self._orphan_age = dial.originate_timeout_ms / 1000 + ORPHAN_GRACE
         # An adopted attempt's lost CDR is written originate timeout + cdr_grace after
-        # its PBX's login (cdr/lost_calls.py), which may come a lease round after this
-        # node adopted it: the sweep waits for that, and for ORPHAN_GRACE more.
+        # its PBX's login (cdr/lost_calls.py), which may come a lease round (L/3) after
+        # this node adopted it: the sweep waits for that, and for ORPHAN_GRACE more.
         self._adopted_age = (
-            dial.originate_timeout_ms / 1000 + cdr_grace + lease_seconds + ORPHAN_GRACE
+            dial.originate_timeout_ms / 1000 + cdr_grace + lease_seconds / 3 + ORPHAN_GRACE
         )
         self._runs: dict[str, tuple[CampaignRun, asyncio.Task[None]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
