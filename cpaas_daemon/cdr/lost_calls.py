@@ -38,7 +38,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from datetime import datetime
 
 import structlog
 
@@ -51,6 +50,7 @@ from cpaas_daemon.cdr.ingest import CdrIngest
 from cpaas_daemon.cluster.leases import Lease
 from cpaas_daemon.config import DEFAULT_PBX_ID
 from cpaas_daemon.tasks import cancel
+from cpaas_daemon.timefmt import parse_iso
 
 log = structlog.get_logger(__name__)
 
@@ -135,7 +135,7 @@ class LostCalls:
             rid
             for rid in ended
             if booted is not None
-            and booted + CLOCK_SKEW < datetime.fromisoformat(awaiting[rid].created_at).timestamp()
+            and booted + CLOCK_SKEW < parse_iso(awaiting[rid].created_at).timestamp()
         ]
         self._unknown(
             pbx_id,
@@ -157,7 +157,7 @@ class LostCalls:
     def _leg(self, request_id: str, call: CallAwaitingCdr, pbx_id: str) -> dict[str, str]:
         """The originated leg's CDR as Asterisk would write it knowing only that it was not
         answered; every field from the calls row (the same leg on any node)."""
-        started = datetime.fromisoformat(call.created_at)
+        started = parse_iso(call.created_at)
         return {
             "AccountCode": "",
             "Source": "",
