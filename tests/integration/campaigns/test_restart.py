@@ -39,7 +39,9 @@ async def calls_unheard(database: Path, campaign_id: str) -> set[str]:
 async def test_kill_9_halfway_then_restart_dials_nobody_twice(
     sim: SimulatedAsterisk, agi_port: int, tmp_path: Path
 ) -> None:
+    sim.core.started -= 3600  # the PBX has been up long before the campaign (Uptime)
     env = environment(tmp_path, sim, agi_port, free_port())
+    env["CPAAS_CDR__CSV_PATH"] = str(tmp_path / "Master.csv")  # the simulator's records
     added = await cli(env, "accounts", "add", ACCOUNT, "--auth", ACCOUNTS[ACCOUNT])
     assert await added.wait() == 0
     upload_prompt(tmp_path / "uploads")
@@ -82,3 +84,22 @@ async def test_kill_9_halfway_then_restart_dials_nobody_twice(
     # Originate may have left just before the kill, so it is never sent again.
     undialled = {n for n in numbers if dialled[n] == 0}
     assert undialled <= await calls_unheard(tmp_path / "cpaas.sqlite3", campaign_id)
+    # Every call ended with a CDR, those that ended unheard while the daemon was dead
+    # included (NO ANSWER: Master.csv has no record of them), so every contact has its
+    # call's outcome and none is UNKNOWN.
+    async with opened_store(tmp_path / "cpaas.sqlite3") as db:
+        assert (
+            await db.fetchall(
+                "SELECT request_id FROM calls WHERE campaign_id = ? AND cdr_at IS NULL",
+                (campaign_id,),
+            )
+            == []
+        )
+        assert (
+            await db.fetchall(
+                "SELECT request_id FROM campaign_attempts WHERE campaign_id = ?"
+                " AND (outcome IS NULL OR outcome = 'UNKNOWN')",
+                (campaign_id,),
+            )
+            == []
+        )
