@@ -137,8 +137,10 @@ class SimConfigSection(_Section):
 
 
 class CdrConfig(_Section):
-    """Asterisk's cdr_csv file, read to recover CDRs the AMI link missed (None = off), and
-    how long after a call ended a CDR is built from AMI when Asterisk wrote none."""
+    """Asterisk's cdr_csv file, read to recover CDRs the AMI link missed (None = off; it
+    is also what proves a call whose end no daemon heard unanswered, cdr/lost_calls.py),
+    and how long after a call ended a CDR is built from AMI when Asterisk wrote none (also
+    the grace, after the originate timeout, before such a lost call's CDR is written)."""
 
     csv_path: Path | None = None
     poll_interval: float = Field(2.0, gt=0)

@@ -76,6 +76,7 @@ class CallAwaitingCdr:
     channel_id: str | None
     destination_context: str
     dialed_number: str
+    created_at: str  # when the row was written, just before the Originate (ISO, UTC)
 
 
 _RECORD_COLUMNS = (
@@ -89,6 +90,9 @@ _INSERT_COLUMNS = (
     "dialed_number", "caller_id", "channel_id", "destination_context", "recording_name",
     "campaign_id", "list_id", "contact_id", "state", "created_at", "pbx_id",
 )  # fmt: skip
+
+# States of a call whose Originate was or may have been sent (not refused, not completed).
+_PLACED = (CallState.QUEUED.value, CallState.ORIGINATED.value, CallState.UNCERTAIN.value)
 
 # A call whose CDR already arrived stays completed, whatever AMI says after it.
 CDR_HOUR = 13
@@ -309,15 +313,30 @@ class CallRepository:
         for start in range(0, len(request_ids), 500):  # bound the statement's parameters
             chunk = request_ids[start : start + 500]
             rows = await self._db.fetchall(
-                "SELECT request_id, channel_id, destination_context, dialed_number FROM calls"
+                "SELECT request_id, channel_id, destination_context, dialed_number, created_at"
+                " FROM calls"
                 f" WHERE request_id IN ({','.join('?' * len(chunk))}) AND cdr_at IS NULL",
                 chunk,
             )
             for row in rows:
                 found[row["request_id"]] = CallAwaitingCdr(
-                    row["channel_id"], row["destination_context"], row["dialed_number"]
+                    row["channel_id"],
+                    row["destination_context"],
+                    row["dialed_number"],
+                    row["created_at"],
                 )
         return found
+
+    async def placed_without_cdr(self, pbx_id: str) -> list[str]:
+        """The calls placed on this PBX (outbound: an Originate was or may have been sent)
+        that have no CDR yet, by request_id: what a node taking the PBX over inherits
+        (index ``calls_awaiting_cdr``)."""
+        rows = await self._db.fetchall(
+            "SELECT request_id FROM calls WHERE pbx_id = ? AND cdr_at IS NULL"
+            f" AND state IN ({','.join('?' * len(_PLACED))}) AND kind != ?",
+            (pbx_id, *_PLACED, CallKind.INBOUND.value),
+        )
+        return [row["request_id"] for row in rows]
 
     @staticmethod
     async def kinds(conn: Transaction, request_ids: Sequence[str]) -> dict[str, CallKind]:

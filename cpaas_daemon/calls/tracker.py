@@ -180,6 +180,15 @@ class CallTracker:
             if (info := self.request_of(channel)) is not None
         }
 
+    def originated_live_on(self, pbx_id: str) -> set[str]:
+        """Requests we originated (on any node: the Linkedid names the request) with at
+        least one live channel on this PBX, registered here or not."""
+        return {
+            request_id
+            for (pbx, _), channel in self._by_uniqueid.items()
+            if pbx == pbx_id and (request_id := request_id_from_uniqueid(channel.linkedid))
+        }
+
     def live_calls(self, account_id: str | None = None) -> Counter[CallKind]:
         """Calls (not channels) currently up, by kind; one call may have many legs."""
         seen: dict[str, CallKind] = {}

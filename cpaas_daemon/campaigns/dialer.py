@@ -17,11 +17,15 @@ campaign takes it at once. Gaining a campaign reconciles ITS open attempts (abov
 launches its run; losing the lease (or the campaign being stopped or finished) cancels
 the run. The run also checks the lease before each call it launches.
 
-Lost CDRs. Cdr events sent while the daemon was down or disconnected are gone. The
-sweep finishes an attempt as UNKNOWN -- never re-dialled, so an answered contact is
-never called twice -- once no channel of it has been live for ``ORPHAN_GRACE`` seconds
-and it is either older than the originate timeout plus that grace, or was opened by an
-earlier daemon process.
+Lost CDRs. Cdr events sent while the daemon was down or disconnected are gone. Once no
+channel of an attempt has been live for ``ORPHAN_GRACE`` seconds and it is older than
+the originate timeout plus that grace, the sweep gives it up. An attempt opened by an
+earlier process or another node (adopted) waits longer: until the node working its PBX
+has had the time to write the CDR of a call that ended unanswered while nobody listened
+(``cdr/lost_calls.py``: originate timeout + ``cdr.fallback_after`` after its login, the
+login being up to a lease round after this adoption). Given up, the attempt takes the
+outcome of the call's CDR if one is stored by then (whichever node wrote it), else
+UNKNOWN -- never re-dialled, so a contact who may have answered is never called twice.
 """
 
 from __future__ import annotations
@@ -79,6 +83,7 @@ class CampaignDialer:
         cdr: CdrIngest,
         config: CampaignsConfig,
         dial: DialConfig,
+        cdr_grace: float,
         leases: LeaseRepository,
         lease_seconds: float,
     ) -> None:
@@ -90,6 +95,12 @@ class CampaignDialer:
         self._tracker = tracker
         self._config = config
         self._orphan_age = dial.originate_timeout_ms / 1000 + ORPHAN_GRACE
+        # An adopted attempt's lost CDR is written originate timeout + cdr_grace after
+        # its PBX's login (cdr/lost_calls.py), which may come a lease round (L/3) after
+        # this node adopted it: the sweep waits for that, and for ORPHAN_GRACE more.
+        self._adopted_age = (
+            dial.originate_timeout_ms / 1000 + cdr_grace + lease_seconds / 3 + ORPHAN_GRACE
+        )
         self._runs: dict[str, tuple[CampaignRun, asyncio.Task[None]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._unfinished: dict[str, Campaign] = {}
@@ -268,8 +279,16 @@ class CampaignDialer:
             now, live = time.monotonic(), self._tracker.live_requests()
             for request_id, flight in self._inflight.snapshot():
                 if self._orphaned(flight, request_id in live, now):
-                    log.warning("campaign.cdr_missing", request_id=request_id)
-                    await self._apply(request_id, UNKNOWN)
+                    await self._give_up(request_id)
+
+    async def _give_up(self, request_id: str) -> None:
+        """The attempt's outcome is its call's CDR if one is stored by now (another node
+        may have written it: the PBX's new owner, cdr/lost_calls.py), else UNKNOWN."""
+        attempt = await self._targets.attempt_of(request_id)
+        outcome = attempt.dial_status if attempt is not None else None
+        if outcome is None:
+            log.warning("campaign.cdr_missing", request_id=request_id)
+        await self._apply(request_id, outcome or UNKNOWN)
 
     def _orphaned(self, flight: Flight, live: bool, now: float) -> bool:
         if not self._ami.connected or live:
@@ -277,5 +296,6 @@ class CampaignDialer:
             return False
         if flight.absent_since is None:
             flight.absent_since = now
-        old_enough = flight.adopted or now - flight.opened >= self._orphan_age
+        age = self._adopted_age if flight.adopted else self._orphan_age
+        old_enough = now - flight.opened >= age
         return old_enough and now - flight.absent_since >= ORPHAN_GRACE

@@ -48,6 +48,7 @@ def build(core: Core, calls: CallsPlugin, cdr: CdrPlugin, pbx: PbxPlugin) -> Cam
         cdr=cdr.ingest,
         config=config.campaigns,
         dial=config.dial,
+        cdr_grace=config.cdr.fallback_after,
         leases=pbx.leases,
         lease_seconds=config.cluster.lease_seconds,
     )

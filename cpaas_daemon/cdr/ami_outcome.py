@@ -40,7 +40,7 @@ from cpaas_daemon.calls.repository import CallAwaitingCdr, CallRepository
 from cpaas_daemon.cdr.zones import PbxZones
 from cpaas_daemon.config import DEFAULT_PBX_ID
 from cpaas_daemon.store.db import Database
-from cpaas_daemon.timefmt import WALL_FORMAT, utc_now
+from cpaas_daemon.timefmt import utc_now
 
 log = structlog.get_logger(__name__)
 
@@ -103,6 +103,12 @@ class AmiOutcomes:
         """DIALSTATUS as AMI reported it, or None when AMI said nothing decisive."""
         facts = self._facts.get(request_id)
         return None if facts is None else facts.dial_status
+
+    def saw_end(self, request_id: str) -> bool:
+        """AMI reported that this call ended (its originated leg hung up, or its Originate
+        failed): its CDR is this class's to build if none comes."""
+        facts = self._facts.get(request_id)
+        return facts is not None and facts.ended is not None
 
     async def stop(self) -> None:
         if self._sweeper is not None:
@@ -207,9 +213,9 @@ class AmiOutcomes:
             "DestinationChannel": "",
             "LastApplication": "Dial" if facts.dialled else "",
             "LastData": "",
-            "StartTime": self._wall(facts.started, facts.pbx_id),
-            "AnswerTime": self._wall(answered, facts.pbx_id) if answered else "",
-            "EndTime": self._wall(ended, facts.pbx_id),
+            "StartTime": self._zones.wall(facts.started, facts.pbx_id),
+            "AnswerTime": self._zones.wall(answered, facts.pbx_id) if answered else "",
+            "EndTime": self._zones.wall(ended, facts.pbx_id),
             "Duration": str(int((ended - facts.started).total_seconds())),
             "BillableSeconds": str(int((ended - answered).total_seconds())) if answered else "0",
             "Disposition": DISPOSITION[status],
@@ -218,7 +224,3 @@ class AmiOutcomes:
             "UserField": request_id,
             PBX_KEY: facts.pbx_id,
         }
-
-    def _wall(self, moment: datetime, pbx_id: str) -> str:
-        """The PBX's wall clock, as its own CDRs would say it (ingest reads it back)."""
-        return moment.astimezone(self._zones.of(pbx_id)).strftime(WALL_FORMAT)

@@ -61,6 +61,7 @@ class CdrCsvBackfill:
         self._ingest = ingest
         self._interval = interval
         self._task: asyncio.Task[None] | None = None
+        self._polling = asyncio.Lock()  # the reader's own polls and :meth:`caught_up`
 
     async def start(self) -> None:
         """Catch up before returning, so callbacks and campaigns reconcile with these CDRs."""
@@ -79,8 +80,24 @@ class CdrCsvBackfill:
             handle.seek(offset)
             return handle.read(MAX_READ)
 
+    async def caught_up(self) -> bool:
+        """Read the file to its end now. True when it was read: every record Asterisk had
+        written to it by now is stored. False when it cannot be read (missing: not
+        mounted on this node, or not written by this PBX; or unreadable)."""
+        try:
+            while await self.poll():
+                pass
+            return await asyncio.to_thread(self._path.is_file)
+        except OSError:
+            log.warning("cdr_csv.unreadable", pbx=self._pbx_id, path=str(self._path))
+            return False
+
     async def poll(self) -> int:
         """Read what was appended since last time; returns the rows handed to ingest."""
+        async with self._polling:
+            return await self._poll()
+
+    async def _poll(self) -> int:
         try:
             stat = self._path.stat()
         except FileNotFoundError:

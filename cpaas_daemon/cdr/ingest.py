@@ -27,6 +27,7 @@ from cpaas_daemon.cdr.zones import PbxZones
 from cpaas_daemon.config import DEFAULT_PBX_ID
 from cpaas_daemon.metrics import Metrics
 from cpaas_daemon.store.db import Database, Row, Transaction
+from cpaas_daemon.store.group_insert import Guard
 from cpaas_daemon.tasks import cancel
 from cpaas_daemon.timefmt import iso, pbx_local_to_iso, utc_now
 
@@ -88,10 +89,10 @@ class CdrIngest:
         """``pbx_tz`` is the zone of the local times in CDRs; ``zones`` the PBXs whose
         Asterisk runs in another (``[[pbx]]`` entries with their own ``pbx_timezone``)."""
         self._db = db
-        self._zones = PbxZones(pbx_tz, zones or {})
+        self.zones = PbxZones(pbx_tz, zones or {})
         # What AMI said of each call: it corrects the CDR's dial status, and it stands in
         # for a CDR the PBX's cdr.conf never writes (stored through :meth:`store`).
-        self.outcomes = AmiOutcomes(bus, db, self._zones, fallback_after, self.store)
+        self.outcomes = AmiOutcomes(bus, db, self.zones, fallback_after, self.store)
         self._metrics = metrics
         self._queue: asyncio.Queue[dict[str, str]] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
@@ -118,12 +119,16 @@ class CdrIngest:
         self._queue.put_nowait(dict(event))
 
     async def store(
-        self, events: Iterable[Mapping[str, str]], position: Statement | None = None
+        self,
+        events: Iterable[Mapping[str, str]],
+        position: Statement | None = None,
+        fence: Guard | None = None,
     ) -> None:
         """Store CDRs from another source (Master.csv) now, in one transaction with
         ``position`` (the read position they were read up to); rows the AMI already
-        delivered have the same leg digest and are ignored."""
-        await self._flush([dict(event) for event in events], position)
+        delivered have the same leg digest and are ignored. With ``fence`` (a PBX's
+        lease) nothing commits unless this node still holds it (:class:`LeaseLost`)."""
+        await self._flush([dict(event) for event in events], position, fence)
 
     def _drain(self) -> list[dict[str, str]]:
         batch: list[dict[str, str]] = []
@@ -160,7 +165,7 @@ class CdrIngest:
         if stored is None and key not in self._stamps:
             if len(self._stamps) >= STAMP_CACHE:
                 self._stamps.clear()
-            stored = self._stamps[key] = pbx_local_to_iso(text, self._zones.of(pbx_id))
+            stored = self._stamps[key] = pbx_local_to_iso(text, self.zones.of(pbx_id))
         return stored
 
     def _row(self, event: Mapping[str, str], received: str) -> tuple[str | int | None, ...]:
@@ -181,7 +186,12 @@ class CdrIngest:
             pbx_id,
         )
 
-    async def _flush(self, batch: list[dict[str, str]], position: Statement | None = None) -> None:
+    async def _flush(
+        self,
+        batch: list[dict[str, str]],
+        position: Statement | None = None,
+        fence: Guard | None = None,
+    ) -> None:
         if not batch and position is None:
             return
         received = iso(utc_now())
@@ -189,6 +199,8 @@ class CdrIngest:
         touched = list({request_id for event in batch if (request_id := leg_request_id(event))})
         summaries: list[tuple[str, CallKind, str]] = []
         async with self._db.transaction() as conn:
+            if fence is not None:
+                await fence.check(conn)
             await conn.executemany(INSERT_LEGS, rows)
             if position is not None:
                 await conn.execute(*position)

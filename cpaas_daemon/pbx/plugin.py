@@ -21,8 +21,10 @@ from aiohttp import web
 
 from cpaas_daemon.ami import actions
 from cpaas_daemon.ami.client import AmiClient
+from cpaas_daemon.calls.repository import CallRepository
 from cpaas_daemon.calls.tracker import CallTracker
 from cpaas_daemon.cdr.csv_backfill import CdrCsvBackfill
+from cpaas_daemon.cdr.lost_calls import LostCalls
 from cpaas_daemon.cdr.plugin import CdrPlugin
 from cpaas_daemon.cluster.leases import LeaseRepository
 from cpaas_daemon.config import Config
@@ -44,6 +46,7 @@ class PbxPlugin:
     pool: PbxPool
     ownership: PbxOwnership
     leases: LeaseRepository
+    lost: LostCalls
     contexts: tuple[Context, ...]
     """The simulator (``--simulate``), then every PBX this node holds the lease of: its
     Master.csv caught up, its AMI link, its queue_log tailer. Started once the domains
@@ -58,14 +61,28 @@ def build(core: Core, cdr: CdrPlugin) -> PbxPlugin:
     pool = PbxPool(pbxes, core.tracker.load, ownership.lease)
     for keeper in (ownership.node, ownership.pbx):
         core.metrics.leases_held.labels(keeper.kind).set_function(_count(keeper.held))
+    lost = LostCalls(
+        CallRepository(core.db),
+        cdr.ingest,
+        core.tracker,
+        core.bus,
+        bound=config.dial.originate_timeout_ms / 1000 + config.cdr.fallback_after,
+        lease=ownership.lease,
+    )
     pool.on_login(_resync_tracker(core.tracker))
+    pool.on_login(_lost_calls(lost))
     pool.on_login(_announce_globals(config, core.agi_secret))
     sim = _simulator(config) if config.simulate else None
     return PbxPlugin(
         pool=pool,
         ownership=ownership,
         leases=leases,
-        contexts=(*([_sim_ctx(sim, pool)] if sim is not None else []), running(ownership)),
+        lost=lost,
+        contexts=(
+            *([_sim_ctx(sim, pool)] if sim is not None else []),
+            running(lost),
+            running(ownership),
+        ),
     )
 
 
@@ -106,6 +123,17 @@ def _resync_tracker(tracker: CallTracker) -> Callable[[Pbx], Awaitable[None]]:
         tracker.reset(await pbx.client.send_list(actions.core_show_channels()), pbx.id)
 
     return resync
+
+
+def _lost_calls(lost: LostCalls) -> Callable[[Pbx], Awaitable[None]]:
+    """After each login, after the live channels are rebuilt and before the PBX takes new
+    calls: the calls placed on it whose end nobody heard get their CDR once it is sure
+    they were not answered (:mod:`cpaas_daemon.cdr.lost_calls`)."""
+
+    async def note(pbx: Pbx) -> None:
+        await lost.logged_in(pbx.id, pbx.cdr_csv)
+
+    return note
 
 
 def dialplan_globals(config: Config, agi_secret: str, pbx: Pbx) -> dict[str, str]:

@@ -140,33 +140,46 @@ async def statistics_agree(
 ) -> int:
     """The survivors answer the same figures, those of the wires: every call placed is
     counted once, and the answered ones are those the PBXs recorded in Master.csv (the
-    dead node's PBX is caught up by its new owner). Returns how many campaign calls are
-    not counted: those the killed node had in flight on pbx1 that ended unanswered
-    (cdr.conf's ``unanswered = no``: no record is written, and the AMI events that said
-    how they ended went to the dead node)."""
+    dead node's PBX is caught up by its new owner). The calls the killed node had in
+    flight on pbx1 that ended unanswered while no node listened (cdr.conf's ``unanswered
+    = no``: no record; the AMI events went to the dead node) are counted too: pbx1's new
+    owner wrote their ``NO ANSWER`` CDR, and their contacts have that outcome, not
+    UNKNOWN. Returns how many such CDRs it wrote."""
     answered = sum(
         recorded_calls(tmp_path / pbx_id / "Master.csv")["ANSWERED"] for pbx_id in three.sims
     )
 
     async def all_recorded() -> bool:
         account, _ = await cdr_statistics(survivors[0], campaign_id)
-        return bool(account["answer_calls"] == [answered])
+        return bool(account["total_calls"] == [placed + CALLBACKS])
 
     await until(all_recorded, 30)
     answers = [await cdr_statistics(node, campaign_id) for node in survivors]
     assert answers[0] == answers[1]
     account, campaign = answers[0]
-    async with opened_store(tmp_path / "cpaas.sqlite3") as db:
-        open_rows = await db.fetchall(
-            "SELECT pbx_id FROM calls WHERE campaign_id = ? AND cdr_at IS NULL", (campaign_id,)
-        )
-    missing = len(open_rows)
-    assert [row["pbx_id"] for row in open_rows] == ["pbx1"] * missing
-    assert missing <= 5  # the dead node's calls in flight, at most
-    assert account["total_calls"] == [placed - missing + CALLBACKS]
-    assert campaign["total_calls"] == [placed - missing]
+    assert account["total_calls"] == [placed + CALLBACKS]
+    assert campaign["total_calls"] == [placed]
     assert account["answer_calls"] == [answered]
-    return missing
+    async with opened_store(tmp_path / "cpaas.sqlite3") as db:
+        assert (
+            await db.fetchall(
+                "SELECT request_id FROM calls WHERE campaign_id = ? AND cdr_at IS NULL",
+                (campaign_id,),
+            )
+            == []
+        )
+        assert (
+            await db.fetchall(
+                "SELECT request_id FROM campaign_attempts WHERE campaign_id = ?"
+                " AND (outcome IS NULL OR outcome = 'UNKNOWN')",
+                (campaign_id,),
+            )
+            == []
+        )
+        # The CDRs nobody heard the end of: the only legs without a channel name.
+        lost = await db.fetchall("SELECT pbx_id, disposition FROM cdr_legs WHERE channel = ''")
+    assert {(row["pbx_id"], row["disposition"]) for row in lost} <= {("pbx1", "NO ANSWER")}
+    return len(lost)
 
 
 async def test_a_campaign_and_callbacks_on_three_nodes_dial_each_once_through_a_kill_9(
@@ -222,12 +235,12 @@ async def test_a_campaign_and_callbacks_on_three_nodes_dial_each_once_through_a_
     assert [callback_dials(three, rid) for rid in callbacks] == [1] * CALLBACKS
 
     placed = sum(counts.values())
-    missing = await statistics_agree(three, survivors, campaign_id, placed, tmp_path)
+    lost = await statistics_agree(three, survivors, campaign_id, placed, tmp_path)
     recorded = time.monotonic() - killed
     print(
         f"after the kill: campaign completed and callbacks placed in {finished:.1f} s,"
         f" every CDR stored in {recorded:.1f} s; {placed} campaign calls,"
-        f" {missing} of them in flight at the kill without a record"
+        f" {lost} of them in flight at the kill, ended unheard: NO ANSWER CDRs"
     )
 
 
