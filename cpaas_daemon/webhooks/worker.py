@@ -196,9 +196,13 @@ class DeliveryWorker:
             if not self._may_deliver():
                 continue
             settled, self._written = self._written, []  # committed before this read
+            # the deliveries sent and not yet written are still pending and due in the
+            # store: read as many more, or a backlog of unwritten outcomes would fill the
+            # window and hide a new call.completed behind it until they are written
+            window = self._plan_size + len(self._running) + len(self._done)
             try:
                 rows = await self._db.fetchall(
-                    _DUE, {"now": iso(utc_now()), "per_endpoint": self._plan_size}
+                    _DUE, {"now": iso(utc_now()), "per_endpoint": window}
                 )
             except Exception:
                 self._written[:0] = settled
@@ -218,8 +222,8 @@ class DeliveryWorker:
     async def _record_loop(self) -> None:
         """Write finished attempts as they come, at most every ``MIN_RECORD`` (while
         POSTs keep finishing, each write takes all that finished since the last one),
-        then wake the reader: a written outcome may have made a stream's next delivery
-        due, and a failed one's stream may be planned again. Old events are pruned here
+        then wake the reader if a stream's next delivery became due or a failed one's
+        stream may be planned again (its retry is written). Old events are pruned here
         too: the reader never waits for the write lock."""
         while True:
             with contextlib.suppress(TimeoutError):
@@ -337,7 +341,7 @@ class DeliveryWorker:
     async def _record(self) -> bool:
         """Write finished attempts in one transaction; once a read after it has been
         planned, a failed one's stream is free to be planned again (its retry is in the
-        store now). True when something was written."""
+        store now). True when that made a stream's next delivery due, or wrote a retry."""
         if not self._outcomes:
             return False
         outcomes, self._outcomes = self._outcomes, []
@@ -359,7 +363,7 @@ class DeliveryWorker:
                 retry_rows.append((o.attempts, o.status, o.error, next_at, stamp, o.delivery_id))
         disabled = [(f"endpoint answered 410 Gone at {stamp}", w) for w in gone]
         try:
-            await self._repo.write_outcomes(
+            unparked = await self._repo.write_outcomes(
                 delivered=done,
                 retries=retry_rows,
                 dead=dead,
@@ -377,7 +381,7 @@ class DeliveryWorker:
         self._written.extend(o.delivery_id for o in outcomes)
         for webhook_id in gone:
             log.warning("webhook.disabled", webhook_id=webhook_id, reason="410 Gone")
-        return True
+        return unparked > 0 or bool(retry_rows)
 
     async def _prune(self) -> None:
         """Every ``PRUNE_EVERY``: events older than the retention whose deliveries all
