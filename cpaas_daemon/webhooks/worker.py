@@ -97,12 +97,18 @@ class Outcome:
 
 class DeliveryWorker:
     def __init__(
-        self, db: Database, outbox: Outbox, config: WebhooksConfig, metrics: Metrics
+        self,
+        db: Database,
+        outbox: Outbox,
+        config: WebhooksConfig,
+        metrics: Metrics,
+        repository: WebhookRepository | None = None,
     ) -> None:
+        """``repository`` writes the outcomes (default: one on ``db``)."""
         self._db = db
         self._metrics = metrics
         self._outbox = outbox
-        self._repo = WebhookRepository(db)
+        self._repo = repository or WebhookRepository(db)
         self._config = config
         self._policy = AddressPolicy(config.allowed_networks)
         self._wake = asyncio.Event()
@@ -119,6 +125,7 @@ class DeliveryWorker:
         self._session: aiohttp.ClientSession | None = None
         self._task: asyncio.Task[None] | None = None
         self._recorder: asyncio.Task[None] | None = None
+        self._closing = False  # stop(): the recorder writes what is left, then returns
         self._fence: Lease | None = None
         self._may_deliver: Callable[[], bool] = lambda: True
         self._pruned_at = 0.0
@@ -137,6 +144,7 @@ class DeliveryWorker:
         round, which may come after that)."""
         self._fence, self._may_deliver = fence, may_deliver
         self._outcomes, self._running, self._done, self._written = [], {}, set(), []
+        self._closing = False
         self._busy, self._ready, self._behind = Counter(), defaultdict(deque), defaultdict(deque)
         connector = aiohttp.TCPConnector(
             resolver=GuardedResolver(self._policy), use_dns_cache=False, limit=0
@@ -153,17 +161,21 @@ class DeliveryWorker:
         self._recorder = asyncio.create_task(self._record_loop(), name="webhook-outcomes")
 
     async def stop(self) -> None:
-        """POSTs cut short stay pending in the store and are sent again by the next run."""
-        for loop in (self._task, self._recorder):
-            if loop is not None:
-                loop.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await loop
+        """POSTs cut short stay pending in the store and are sent again by the next run.
+        The recorder is not cancelled but asked to finish: it writes what has finished
+        and returns (a write cut inside the store's BEGIN could leave the connection in
+        a transaction)."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
         for task in self._slots:
             task.cancel()
         await asyncio.gather(*self._slots, return_exceptions=True)
-        with contextlib.suppress(Exception):  # refused by the fence once the lease is lost
-            await self._record()
+        if self._recorder is not None:
+            self._closing = True
+            self._recorded.set()
+            await self._recorder
         if self._session is not None:
             await self._session.close()
         self._task = self._recorder = self._session = None
@@ -233,9 +245,13 @@ class DeliveryWorker:
             try:
                 if await self._record():
                     self.wake()
+                if self._closing:
+                    return
                 await self._prune()
-            except Exception:
+            except Exception:  # e.g. refused by the fence once the lease is lost
                 log.exception("webhook.outcomes_failed")  # kept: written next time
+                if self._closing:
+                    return  # still pending in the store: sent again by the next run
                 self._recorded.set()
                 await asyncio.sleep(1.0)
             await asyncio.sleep(max(0.0, started + MIN_RECORD - time.monotonic()))
