@@ -26,12 +26,16 @@ ROTATION_OVERLAP = timedelta(hours=24)  # the old secret keeps signing this long
 DEAD_PAGE = 500
 
 # The delivery worker's outcomes (see write_outcomes); each constant's ? in order.
-# The stream's next delivery (parked by the fan-out trigger) becomes due.
+# The next pending delivery of each stream whose head (one of the ids the IN list
+# names, just written delivered or dead) finished becomes due (the fan-out trigger parked
+# it): one statement for a round's heads, not one per head (each is a thread hop taken
+# while holding the store's one write lock, which the CDR path waits for).
 _UNPARK = (
-    "UPDATE webhook_deliveries SET next_at = ? WHERE id = (SELECT MIN(id)"
-    " FROM webhook_deliveries WHERE webhook_id = ? AND stream = ? AND state = 'pending'"
-    " AND id > ?)"
+    "UPDATE webhook_deliveries SET next_at = ? WHERE id IN (SELECT (SELECT MIN(n.id)"
+    " FROM webhook_deliveries n WHERE n.webhook_id = h.webhook_id AND n.stream = h.stream"
+    " AND n.state = 'pending' AND n.id > h.id) FROM webhook_deliveries h WHERE h.id IN ({}))"
 )
+UNPARK_CHUNK = 500  # heads per statement (bound parameters)
 _DELIVERED = (
     "UPDATE webhook_deliveries SET state = 'delivered', attempts = ?,"
     " last_status = ?, last_error = '', updated_at = ? WHERE id = ?"
@@ -258,17 +262,19 @@ class WebhookRepository:
         retries: Sequence[Params],
         dead: Sequence[Params],
         disabled: Sequence[Params],
-        unpark: Sequence[Params],
+        finished: Sequence[int],
+        now: str,
         fence: Lease | None = None,
     ) -> int:
-        """One delivery round's finished attempts, in ONE transaction, so a stream's next
-        delivery is made due with its head's outcome or not at all. Each argument holds
-        parameter rows of the statement of its name (``_DELIVERED``, ``_RETRY``, ``_DEAD``,
-        ``_DISABLE``: endpoints that answered 410, ``_UNPARK``: streams whose head was
-        delivered or died). Returns how many streams' next deliveries became due. ``fence``:
-        the delivery lease the worker runs under; the transaction fails
-        (:class:`LeaseLost`) once another node has taken it, so a node that lost the
-        lease never writes over the new holder's outcomes."""
+        """A batch of finished attempts, in ONE transaction, so a stream's next delivery
+        is made due with its head's outcome or not at all. The first four arguments hold
+        parameter rows of the statement of their name (``_DELIVERED``, ``_RETRY``,
+        ``_DEAD``, ``_DISABLE``: endpoints that answered 410); ``finished`` the ids of
+        the deliveries among them that were delivered or died, whose streams' next
+        deliveries become due at ``now``. Returns how many did. ``fence``: the delivery
+        lease the worker runs under; the transaction fails (:class:`LeaseLost`) once
+        another node has taken it, so a node that lost the lease never writes over the
+        new holder's outcomes."""
         writes = ((_DELIVERED, delivered), (_RETRY, retries), (_DEAD, dead), (_DISABLE, disabled))
         unparked = 0
         async with self._db.transaction() as conn:
@@ -277,8 +283,11 @@ class WebhookRepository:
             for sql, params in writes:
                 if params:  # each statement is a thread hop: skip the empty ones
                     await conn.executemany(sql, params)
-            for stream_key in unpark:  # one per call that just finished: a few per round
-                unparked += await conn.execute(_UNPARK, stream_key)
+            for start in range(0, len(finished), UNPARK_CHUNK):
+                heads = finished[start : start + UNPARK_CHUNK]
+                unparked += await conn.execute(
+                    _UNPARK.format(",".join("?" * len(heads))), (now, *heads)
+                )
         return unparked
 
 

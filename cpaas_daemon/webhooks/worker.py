@@ -1,16 +1,23 @@
 """Deliver the outbox: at least once, in order per call per endpoint, signed, bounded.
 
-One loop owns the store. Only the oldest pending delivery of an (endpoint, stream) is
-due; the fan-out trigger parks the ones behind it. Each round (woken by new events or a
-finished POST, at most every ``MIN_ROUND``, else every ``poll_interval``) it (1) reads
-the due deliveries in id order through the partial index, (2) queues them per endpoint
-and starts what the free slots allow, then (3) writes the outcomes of finished POSTs in
-one transaction, which makes the next delivery of each stream whose head was delivered
-(or died) due, for the next round, which it asks for. Reading before writing means a
-new event (a ``call.completed``) is not kept waiting for that transaction. Between
-rounds POSTs start from the queues as slots free: an endpoint never has more than
+Only the oldest pending delivery of an (endpoint, stream) is due; the fan-out trigger
+parks the ones behind it. Two loops share the work. The reader's rounds (woken by new
+events or by written outcomes, at most every ``MIN_ROUND``, else every
+``poll_interval``) read the due deliveries in id order through the partial index, queue
+them per endpoint and start what the free slots allow. The recorder writes the outcomes
+of finished POSTs, at most every ``MIN_RECORD``, all of them in one transaction that
+also makes the next delivery of each stream whose head was delivered (or died) due, and
+then wakes the reader. The reader never waits for the store's write lock: a new
+``call.completed`` is read and sent while the outcomes of the events before it queue for
+that lock behind the CDR path's and the originate path's transactions (with one loop,
+a round stuck behind them held every new event back; issue 13 item 6). Between rounds
+POSTs start from the queues as slots free: an endpoint never has more than
 ``concurrency_per_endpoint`` in flight, so one slow CRM holds its own slots only. A
 failed POST's stream waits for its retry (``next_at``), its successors stay parked.
+
+A delivery whose outcome was written stays known to the reader (sent, or blocking its
+stream) until a read that began after that commit: an earlier read may still show it
+pending and due, and must not send it again.
 
 A delivery stays ``pending`` in the store until its 2xx is recorded: a crash or kill -9
 during a POST makes the next process send it again, with the same ``webhook-id`` (and
@@ -49,7 +56,8 @@ from cpaas_daemon.webhooks.ssrf import AddressPolicy, BlockedAddress, GuardedRes
 log = structlog.get_logger(__name__)
 
 PRUNE_EVERY = 600.0  # seconds between deletions of old delivered events
-MIN_ROUND = 0.01  # seconds between round starts: completions in a burst are written together
+MIN_ROUND = 0.01  # seconds between the starts of two reads of the due deliveries
+MIN_RECORD = 0.02  # seconds between the starts of two outcome writes: a burst shares one
 DEFER_LANDS = 0.02  # seconds until a deferred write has usually been committed
 PLAN_PER_SLOT = 8  # due deliveries read per endpoint per round, per concurrency slot
 MAX_ANSWER = 1 << 16  # bytes of a receiver's answer read (and ignored)
@@ -89,12 +97,18 @@ class Outcome:
 
 class DeliveryWorker:
     def __init__(
-        self, db: Database, outbox: Outbox, config: WebhooksConfig, metrics: Metrics
+        self,
+        db: Database,
+        outbox: Outbox,
+        config: WebhooksConfig,
+        metrics: Metrics,
+        repository: WebhookRepository | None = None,
     ) -> None:
+        """``repository`` writes the outcomes (default: one on ``db``)."""
         self._db = db
         self._metrics = metrics
         self._outbox = outbox
-        self._repo = WebhookRepository(db)
+        self._repo = repository or WebhookRepository(db)
         self._config = config
         self._policy = AddressPolicy(config.allowed_networks)
         self._wake = asyncio.Event()
@@ -102,11 +116,16 @@ class DeliveryWorker:
         self._slots: set[asyncio.Task[None]] = set()  # POSTing, one delivery at a time each
         self._running: dict[int, Key] = {}  # sent, outcome not yet written: blocks its key
         self._done: set[int] = set()  # answered 2xx, not yet written: blocks nothing
+        # written (ids), not yet seen by a read that began after the commit
+        self._written: list[int] = []
+        self._recorded = asyncio.Event()  # outcomes are waiting to be written
         self._busy: Counter[str] = Counter()  # slots (so POSTs in flight) per endpoint
         self._ready: dict[str, deque[Row]] = defaultdict(deque)
         self._behind: dict[Key, deque[Row]] = defaultdict(deque)
         self._session: aiohttp.ClientSession | None = None
         self._task: asyncio.Task[None] | None = None
+        self._recorder: asyncio.Task[None] | None = None
+        self._closing = False  # stop(): the recorder writes what is left, then returns
         self._fence: Lease | None = None
         self._may_deliver: Callable[[], bool] = lambda: True
         self._pruned_at = 0.0
@@ -124,7 +143,8 @@ class DeliveryWorker:
         before another node may take it (the worker is stopped at the keeper's next
         round, which may come after that)."""
         self._fence, self._may_deliver = fence, may_deliver
-        self._outcomes, self._running, self._done = [], {}, set()
+        self._outcomes, self._running, self._done, self._written = [], {}, set(), []
+        self._closing = False
         self._busy, self._ready, self._behind = Counter(), defaultdict(deque), defaultdict(deque)
         connector = aiohttp.TCPConnector(
             resolver=GuardedResolver(self._policy), use_dns_cache=False, limit=0
@@ -138,9 +158,13 @@ class DeliveryWorker:
             auto_decompress=False,
         )
         self._task = asyncio.create_task(self._run(), name="webhook-delivery")
+        self._recorder = asyncio.create_task(self._record_loop(), name="webhook-outcomes")
 
     async def stop(self) -> None:
-        """POSTs cut short stay pending in the store and are sent again by the next run."""
+        """POSTs cut short stay pending in the store and are sent again by the next run.
+        The recorder is not cancelled but asked to finish: it writes what has finished
+        and returns (a write cut inside the store's BEGIN could leave the connection in
+        a transaction)."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -148,11 +172,13 @@ class DeliveryWorker:
         for task in self._slots:
             task.cancel()
         await asyncio.gather(*self._slots, return_exceptions=True)
-        with contextlib.suppress(Exception):  # refused by the fence once the lease is lost
-            await self._record()
+        if self._recorder is not None:
+            self._closing = True
+            self._recorded.set()
+            await self._recorder
         if self._session is not None:
             await self._session.close()
-        self._task = self._session = None
+        self._task = self._recorder = self._session = None
 
     @property
     def running(self) -> bool:
@@ -181,23 +207,54 @@ class DeliveryWorker:
             started = time.monotonic()
             if not self._may_deliver():
                 continue
+            settled, self._written = self._written, []  # committed before this read
+            # the deliveries sent and not yet written are still pending and due in the
+            # store: read as many more, or a backlog of unwritten outcomes would fill the
+            # window and hide a new call.completed behind it until they are written
+            window = self._plan_size + len(self._running) + len(self._done)
             try:
-                self._plan(
-                    await self._db.fetchall(
-                        _DUE, {"now": iso(utc_now()), "per_endpoint": self._plan_size}
-                    )
+                rows = await self._db.fetchall(
+                    _DUE, {"now": iso(utc_now()), "per_endpoint": window}
                 )
-                for webhook_id in list(self._ready):
-                    self._pump(webhook_id)
-                if await self._record():  # streams' next deliveries are due: read them
-                    self.wake()
-                await self._prune()
             except Exception:
+                self._written[:0] = settled
                 log.exception("webhook.round_failed")
                 await asyncio.sleep(1.0)
+                continue
+            for delivery_id in settled:  # the read shows what was written for these
+                self._done.discard(delivery_id)
+                self._running.pop(delivery_id, None)
+            self._plan(rows)
+            for webhook_id in list(self._ready):
+                self._pump(webhook_id)
             # rounds start MIN_ROUND apart at most: one that took longer (a busy store)
             # is followed at once by the next, if something woke it meanwhile
             await asyncio.sleep(max(0.0, started + MIN_ROUND - time.monotonic()))
+
+    async def _record_loop(self) -> None:
+        """Write finished attempts as they come, at most every ``MIN_RECORD`` (while
+        POSTs keep finishing, each write takes all that finished since the last one),
+        then wake the reader if a stream's next delivery became due or a failed one's
+        stream may be planned again (its retry is written). Old events are pruned here
+        too: the reader never waits for the write lock."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._recorded.wait(), self._config.poll_interval)
+            self._recorded.clear()
+            started = time.monotonic()
+            try:
+                if await self._record():
+                    self.wake()
+                if self._closing:
+                    return
+                await self._prune()
+            except Exception:  # e.g. refused by the fence once the lease is lost
+                log.exception("webhook.outcomes_failed")  # kept: written next time
+                if self._closing:
+                    return  # still pending in the store: sent again by the next run
+                self._recorded.set()
+                await asyncio.sleep(1.0)
+            await asyncio.sleep(max(0.0, started + MIN_RECORD - time.monotonic()))
 
     def _plan(self, rows: list[Row]) -> None:
         """Rebuild the queues from the store's due deliveries (id order): per stream the
@@ -265,7 +322,7 @@ class DeliveryWorker:
                 attempt=outcome.attempts,
                 error=error,
             )
-        self.wake()  # the next round writes this and releases the stream's next delivery
+        self._recorded.set()  # written soon; that releases the stream's next delivery
 
     async def _post(self, row: Row) -> tuple[int | None, str, float | None]:
         """One signed POST: (status or None, error text, Retry-After seconds or None).
@@ -298,35 +355,37 @@ class DeliveryWorker:
             return None, f"{type(exc).__name__}: {exc}", None
 
     async def _record(self) -> bool:
-        """Write finished attempts in one transaction; a failed one's stream is free to
-        be planned again (its retry is in the store now). True when that made a
-        stream's next delivery due."""
+        """Write finished attempts in one transaction; once a read after it has been
+        planned, a failed one's stream is free to be planned again (its retry is in the
+        store now). True when that made a stream's next delivery due, or wrote a retry."""
         if not self._outcomes:
             return False
         outcomes, self._outcomes = self._outcomes, []
         now = utc_now()
-        done, retry_rows, dead, gone, unpark = [], [], [], set(), []
+        stamp = iso(now)
+        done, retry_rows, dead, gone, finished = [], [], [], set(), []
         for o in outcomes:
             if o.delivered:
-                done.append((o.attempts, o.status, iso(now), o.delivery_id))
-                unpark.append((iso(now), o.webhook_id, o.stream, o.delivery_id))
+                done.append((o.attempts, o.status, stamp, o.delivery_id))
+                finished.append(o.delivery_id)
             elif o.status == 410 or o.attempts >= retry.MAX_ATTEMPTS:
-                dead.append((o.attempts, o.status, o.error, iso(now), o.delivery_id))
-                unpark.append((iso(now), o.webhook_id, o.stream, o.delivery_id))
+                dead.append((o.attempts, o.status, o.error, stamp, o.delivery_id))
+                finished.append(o.delivery_id)
                 if o.status == 410:
                     gone.add(o.webhook_id)
             else:
                 wait = retry.delay_after(o.attempts, self._config.retry_scale, o.retry_after)
                 next_at = iso(now + timedelta(seconds=wait))
-                retry_rows.append((o.attempts, o.status, o.error, next_at, iso(now), o.delivery_id))
-        disabled = [(f"endpoint answered 410 Gone at {iso(now)}", w) for w in gone]
+                retry_rows.append((o.attempts, o.status, o.error, next_at, stamp, o.delivery_id))
+        disabled = [(f"endpoint answered 410 Gone at {stamp}", w) for w in gone]
         try:
             unparked = await self._repo.write_outcomes(
                 delivered=done,
                 retries=retry_rows,
                 dead=dead,
                 disabled=disabled,
-                unpark=unpark,
+                finished=finished,
+                now=stamp,
                 fence=self._fence,
             )
         except BaseException:
@@ -335,12 +394,10 @@ class DeliveryWorker:
         for outcome, rows in (("delivered", done), ("retry", retry_rows), ("dead", dead)):
             if rows:
                 self._metrics.webhook_attempts.labels(outcome).inc(len(rows))
-        for o in outcomes:
-            self._done.discard(o.delivery_id)
-            self._running.pop(o.delivery_id, None)
+        self._written.extend(o.delivery_id for o in outcomes)
         for webhook_id in gone:
             log.warning("webhook.disabled", webhook_id=webhook_id, reason="410 Gone")
-        return unparked > 0
+        return unparked > 0 or bool(retry_rows)
 
     async def _prune(self) -> None:
         """Every ``PRUNE_EVERY``: events older than the retention whose deliveries all

@@ -80,7 +80,7 @@ async def test_a_dead_holder_is_replaced_within_the_lease_and_its_late_writes_ar
         assert taken.token == stale.token + 1
         with pytest.raises(LeaseLost):  # the old holder's outcome write is refused
             await WebhookRepository(stores[0]).write_outcomes(
-                delivered=[], retries=[], dead=[], disabled=[], unpark=[], fence=stale
+                delivered=[], retries=[], dead=[], disabled=[], finished=[], now="", fence=stale
             )
     finally:
         await b.stop()
