@@ -82,8 +82,10 @@ def _action(name: str, **headers: Header) -> AmiAction:
     return AmiAction(name, headers, ACTIONS[name])
 
 
-def login(username: str, secret: str) -> AmiAction:
-    return _action("Login", Username=username, Secret=secret, Events="on")
+def login(username: str, secret: str, events: str = "on") -> AmiAction:
+    """``events``: the event classes the session gets (``on``: all; Asterisk's
+    ``Events`` header, intersected with the user's ``read=`` in manager.conf)."""
+    return _action("Login", Username=username, Secret=secret, Events=events)
 
 
 def ping() -> AmiAction:

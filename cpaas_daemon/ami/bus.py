@@ -20,6 +20,35 @@ EventHandler = Callable[[Event], None]
 
 ANY = "*"
 
+EVENT_CLASS: Mapping[str, str] = {
+    **dict.fromkeys(
+        (
+            "Newchannel", "Newstate", "Hangup", "Rename", "NewAccountCode", "DialBegin",
+            "DialEnd", "OriginateResponse",
+        ),
+        "call",
+    ),
+    **dict.fromkeys(
+        (
+            "QueueCallerJoin", "QueueCallerLeave", "QueueCallerAbandon", "QueueMember",
+            "QueueMemberAdded", "QueueMemberRemoved", "QueueMemberStatus", "QueueMemberPause",
+            "AgentConnect", "AgentComplete",
+        ),
+        "agent",
+    ),
+    "Cdr": "cdr",
+    "FullyBooted": "system",
+    "Shutdown": "system",
+}  # fmt: skip
+"""Asterisk's event class (the ``Privilege`` line, manager.c's ``EVENT_FLAG_*``) of each
+event the daemon listens to. Login asks only for the classes of the events subscribed
+(:meth:`EventBus.event_classes`): Asterisk then never writes the dialplan class (VarSet,
+Newexten: about half a real stream) to the daemon, which spared it neither the socket
+writes nor the reads. An event missing here makes Login ask for everything, never less."""
+
+ALWAYS = ("Shutdown",)
+"""Read by the AMI protocol itself (the PBX is going away), whoever subscribes."""
+
 PBX_KEY = "CpaasPbx"
 """Added to every event by :class:`PbxEvents`: the id of the PBX it came from (Asterisk
 sends no header of that name). Consumers that store or key what they see (the tracker,
@@ -58,6 +87,15 @@ class EventBus:
         (VarSet, Newexten, ...) has no subscriber and is only counted.
         """
         return self._any or name in self._wanted
+
+    def event_classes(self) -> str:
+        """The Login ``Events`` value for what is subscribed now: the classes of
+        :data:`EVENT_CLASS`, or ``on`` (every class) when a handler takes every event or
+        an event whose class is not known here."""
+        names = self._wanted | set(ALWAYS)
+        if self._any or not names <= EVENT_CLASS.keys():
+            return "on"
+        return ",".join(sorted({EVENT_CLASS[name] for name in names}))
 
     def _refresh(self) -> None:
         self._wanted = frozenset(name for name, handlers in self._handlers.items() if handlers)

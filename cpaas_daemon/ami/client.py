@@ -199,7 +199,8 @@ class AmiClient:
         )
         self._protocol = protocol
         login = protocol.send(
-            actions.login(self.config.username, self.config.secret), self.next_action_id()
+            actions.login(self.config.username, self.config.secret, self.bus.event_classes()),
+            self.next_action_id(),
         )
         waiter: asyncio.Future[Any] = asyncio.ensure_future(self._lost.wait())
         try:

@@ -247,6 +247,7 @@ class SimulatedAsterisk:
             session.close()
             return
         session.send(response(action, "Success", "Authentication accepted"))
+        session.ask_events(header(action, "Events"))
         session.authenticated = True
         uptime = str(self.core.uptime())
         session.send(

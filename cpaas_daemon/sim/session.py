@@ -32,6 +32,7 @@ class Session:
     ) -> None:
         self.reader = reader
         self.read = read  # manager.conf read= classes; None is read=all
+        self.events: frozenset[str] | None = None  # Login's Events classes; None is "on"
         self.writer = writer
         self.authenticated = False
         self.username = ""
@@ -63,11 +64,28 @@ class Session:
             self.send(frame)
 
     def reads(self, frame: Fields) -> bool:
-        """Whether the user's read= classes cover the event's Privilege, as manager.c checks."""
+        """Whether both the user's read= classes and the classes asked for at Login hold
+        every class of the event's Privilege, as manager.c checks (``(readperm &
+        category) == category && (send_events & category) == category``)."""
         privilege = next((value for key, value in frame if key == "Privilege"), None)
-        if self.read is None or privilege is None:
+        if privilege is None:
             return True
-        return bool(set(privilege.split(",")) - {"all"} & self.read)
+        classes = set(privilege.split(",")) - {"all"}
+        return all(allowed is None or classes <= allowed for allowed in (self.read, self.events))
+
+    def ask_events(self, value: str) -> None:
+        """Login's ``Events`` header, read as manager.c's ``strings_to_mask``: absent
+        keeps every class, a true word is every class, a false word or ``0`` none, else
+        a list of class names (other numeric masks are not modelled: read as none)."""
+        word = value.strip().lower()
+        if not word:
+            return
+        if word in ("on", "yes", "true", "y", "t"):
+            self.events = None
+        elif word.isdigit() or word in ("off", "no", "false", "n", "f"):
+            self.events = frozenset()
+        else:
+            self.events = frozenset(part.strip() for part in word.split(","))
 
     def unblock(self) -> None:
         """Flush the events held back during a synchronous action."""

@@ -134,3 +134,16 @@ async def test_a_login_hook_timing_out_on_a_live_link_does_not_keep_it_down(
         assert ami.connected
     finally:
         await ami.stop()
+
+
+async def test_login_asks_only_for_the_event_classes_the_daemon_reads(
+    daemon: Daemon, sim: SimulatedAsterisk
+) -> None:
+    """No dialplan class (VarSet, Newexten: about half of a real stream) on the wire,
+    and a click2call still ends with its CDR."""
+    [login] = [a for a in sim.actions if a.get("Action") == "Login"]
+    assert login["Events"] == "agent,call,cdr,system"
+    status, body = await daemon.post("/api/click2call", SEED_BODY)
+    assert status == 200
+    [cdr] = await daemon.cdr(body["response"]["request_id"])
+    assert cdr["call_status"] == "ANSWERED"

@@ -156,3 +156,42 @@ async def test_master_csv_matches_cdr_csv_format(sim: SimulatedAsterisk, tmp_pat
     pattern = lambda row: [c.startswith('"') for c in row.split(",")]  # noqa: E731
     assert sorted(map(pattern, rows)) == sorted(map(pattern, want))
     assert all(',"BUSY","DOCUMENTATION",' in row for row in rows)
+
+
+async def test_login_events_mask_sends_only_whole_classes_asked_for(
+    sim: SimulatedAsterisk,
+) -> None:
+    """As manager.c: a session gets an event only if Login's ``Events`` classes hold its
+    Privilege class; ``off`` gets none. FullyBooted answers the Login itself, whatever
+    the mask."""
+    everything, calls, none = [await AmiClient.connect(sim.port) for _ in range(3)]
+    for client, mask in ((everything, None), (calls, "call"), (none, "off")):
+        client.send(
+            ("Action", "Login"),
+            ("ActionID", "login"),
+            ("Username", "cpaas"),
+            ("Secret", "cpaas-secret"),
+            *([("Events", mask)] if mask else []),
+        )
+        await client.wait_for(lambda f: get(f, "Event") == "FullyBooted")
+    everything.send(
+        ("Action", "Originate"),
+        ("ActionID", "o"),
+        ("Channel", "Local/1009@sim-endpoints"),
+        ("Application", "Wait"),
+        ("Data", "0"),
+        ("Async", "true"),
+    )
+    await everything.wait_for(lambda f: get(f, "Event") == "Cdr")
+    for client in (calls, none):  # a session's frames arrive in order: all came before
+        client.send(("Action", "Ping"), ("ActionID", "ping"))
+        await client.wait_for(lambda f: get(f, "ActionID") == "ping")
+
+    def classes(client: AmiClient) -> set[str]:
+        return {get(f, "Privilege") for f in client.frames if get(f, "Event")}
+
+    assert {"call,all", "dialplan,all", "cdr,all"} <= classes(everything)
+    assert classes(calls) == {"call,all", "system,all"}  # system: the FullyBooted
+    assert classes(none) == {"system,all"}
+    for client in (everything, calls, none):
+        await client.close()
