@@ -203,24 +203,48 @@ class AmiOutcomes:
             DialStatus.ANSWER if facts.dialled else DialStatus.CHANUNAVAIL
         )
         answered = facts.answered if status == DialStatus.ANSWER else None
-        return {
-            "AccountCode": "",
-            "Source": "",
-            "Destination": call.dialed_number,
-            "DestinationContext": call.destination_context,
-            "CallerID": "",
-            "Channel": facts.channel,
-            "DestinationChannel": "",
-            "LastApplication": "Dial" if facts.dialled else "",
-            "LastData": "",
-            "StartTime": self._zones.wall(facts.started, facts.pbx_id),
-            "AnswerTime": self._zones.wall(answered, facts.pbx_id) if answered else "",
-            "EndTime": self._zones.wall(ended, facts.pbx_id),
-            "Duration": str(int((ended - facts.started).total_seconds())),
-            "BillableSeconds": str(int((ended - answered).total_seconds())) if answered else "0",
-            "Disposition": DISPOSITION[status],
-            "AMAFlags": "DOCUMENTATION",
-            "UniqueID": facts.uniqueid or call.channel_id or "",
-            "UserField": request_id,
-            PBX_KEY: facts.pbx_id,
-        }
+        wall = self._zones.wall
+        return originated_leg(
+            request_id,
+            call,
+            facts.pbx_id,
+            Channel=facts.channel,
+            LastApplication="Dial" if facts.dialled else "",
+            StartTime=wall(facts.started, facts.pbx_id),
+            AnswerTime=wall(answered, facts.pbx_id) if answered else "",
+            EndTime=wall(ended, facts.pbx_id),
+            Duration=str(int((ended - facts.started).total_seconds())),
+            BillableSeconds=str(int((ended - answered).total_seconds())) if answered else "0",
+            Disposition=DISPOSITION[status],
+            UniqueID=facts.uniqueid or call.channel_id or "",
+        )
+
+
+def originated_leg(
+    request_id: str, call: CallAwaitingCdr, pbx_id: str, **known: str
+) -> dict[str, str]:
+    """The originated leg's Cdr event as Asterisk would send it, built by the daemon when
+    none came (from AMI's facts, or for a call nobody heard end): what the calls row
+    says, the fields a builder knows in ``known``, the rest blank as Asterisk leaves them."""
+    return {
+        "AccountCode": "",
+        "Source": "",
+        "Destination": call.dialed_number,
+        "DestinationContext": call.destination_context,
+        "CallerID": "",
+        "Channel": "",
+        "DestinationChannel": "",
+        "LastApplication": "",
+        "LastData": "",
+        "StartTime": "",
+        "AnswerTime": "",
+        "EndTime": "",
+        "Duration": "0",
+        "BillableSeconds": "0",
+        "Disposition": "",
+        "AMAFlags": "DOCUMENTATION",
+        "UniqueID": call.channel_id or "",
+        "UserField": request_id,
+        PBX_KEY: pbx_id,
+        **known,
+    }

@@ -45,6 +45,7 @@ from cpaas_daemon.ami.bus import PBX_KEY, Event, EventBus
 from cpaas_daemon.calls.model import CallStatus
 from cpaas_daemon.calls.repository import CallAwaitingCdr, CallRepository
 from cpaas_daemon.calls.tracker import CallTracker
+from cpaas_daemon.cdr.ami_outcome import originated_leg
 from cpaas_daemon.cdr.csv_backfill import CdrCsvBackfill
 from cpaas_daemon.cdr.ingest import CdrIngest
 from cpaas_daemon.cluster.leases import Lease
@@ -158,24 +159,10 @@ class LostCalls:
         """The originated leg's CDR as Asterisk would write it knowing only that it was not
         answered; every field from the calls row (the same leg on any node)."""
         started = parse_iso(call.created_at)
-        return {
-            "AccountCode": "",
-            "Source": "",
-            "Destination": call.dialed_number,
-            "DestinationContext": call.destination_context,
-            "CallerID": "",
-            "Channel": "",
-            "DestinationChannel": "",
-            "LastApplication": "",
-            "LastData": "",
-            "StartTime": self._ingest.zones.wall(started, pbx_id),
-            "AnswerTime": "",
-            "EndTime": "",
-            "Duration": "0",
-            "BillableSeconds": "0",
-            "Disposition": CallStatus.NO_ANSWER.value,
-            "AMAFlags": "DOCUMENTATION",
-            "UniqueID": call.channel_id or "",
-            "UserField": request_id,
-            PBX_KEY: pbx_id,
-        }
+        return originated_leg(
+            request_id,
+            call,
+            pbx_id,
+            StartTime=self._ingest.zones.wall(started, pbx_id),
+            Disposition=CallStatus.NO_ANSWER.value,
+        )

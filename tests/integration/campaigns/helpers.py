@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from cpaas_daemon.store.db import Database
 from tests.daemon_process import Client
 from tests.harness import Daemon
 
@@ -130,3 +131,15 @@ def originates(actions: Iterable[Mapping[str, Any]]) -> Counter[str]:
         if str(action.get("Action", "")).lower() == "originate":
             counts[str(action["Channel"]).split("/", 1)[1].split("@", 1)[0]] += 1
     return counts
+
+
+async def calls_without_outcome(db: Database, campaign_id: str) -> list[str]:
+    """Request ids of the campaign's calls without a CDR and of its attempts without an
+    outcome (or ``UNKNOWN``): empty once every call ended with one."""
+    rows = await db.fetchall(
+        "SELECT request_id FROM calls WHERE campaign_id = ? AND cdr_at IS NULL"
+        " UNION ALL SELECT request_id FROM campaign_attempts WHERE campaign_id = ?"
+        " AND (outcome IS NULL OR outcome = 'UNKNOWN')",
+        (campaign_id, campaign_id),
+    )
+    return [str(row[0]) for row in rows]

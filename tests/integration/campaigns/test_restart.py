@@ -12,6 +12,7 @@ from cpaas_daemon.sim.server import SimulatedAsterisk
 from tests.daemon_process import ACCOUNT, cli, daemon_process, environment, until
 from tests.harness import ACCOUNTS, free_port
 from tests.integration.campaigns.helpers import (
+    calls_without_outcome,
     campaign_on,
     number,
     originates,
@@ -88,18 +89,4 @@ async def test_kill_9_halfway_then_restart_dials_nobody_twice(
     # included (NO ANSWER: Master.csv has no record of them), so every contact has its
     # call's outcome and none is UNKNOWN.
     async with opened_store(tmp_path / "cpaas.sqlite3") as db:
-        assert (
-            await db.fetchall(
-                "SELECT request_id FROM calls WHERE campaign_id = ? AND cdr_at IS NULL",
-                (campaign_id,),
-            )
-            == []
-        )
-        assert (
-            await db.fetchall(
-                "SELECT request_id FROM campaign_attempts WHERE campaign_id = ?"
-                " AND (outcome IS NULL OR outcome = 'UNKNOWN')",
-                (campaign_id,),
-            )
-            == []
-        )
+        assert await calls_without_outcome(db, campaign_id) == []

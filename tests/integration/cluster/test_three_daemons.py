@@ -23,7 +23,12 @@ from tests.daemon_process import ACCOUNT, until
 from tests.harness import ACCOUNTS
 from tests.integration.callbacks.helpers import new_callback, originates_for
 from tests.integration.calls.test_call_control import LONG_CALL
-from tests.integration.campaigns.helpers import campaign_on, number, upload_prompt
+from tests.integration.campaigns.helpers import (
+    calls_without_outcome,
+    campaign_on,
+    number,
+    upload_prompt,
+)
 from tests.integration.campaigns.helpers import originates as originates_per_number
 from tests.integration.cluster.test_two_daemons import (
     INTERVAL,
@@ -161,21 +166,7 @@ async def statistics_agree(
     assert campaign["total_calls"] == [placed]
     assert account["answer_calls"] == [answered]
     async with opened_store(tmp_path / "cpaas.sqlite3") as db:
-        assert (
-            await db.fetchall(
-                "SELECT request_id FROM calls WHERE campaign_id = ? AND cdr_at IS NULL",
-                (campaign_id,),
-            )
-            == []
-        )
-        assert (
-            await db.fetchall(
-                "SELECT request_id FROM campaign_attempts WHERE campaign_id = ?"
-                " AND (outcome IS NULL OR outcome = 'UNKNOWN')",
-                (campaign_id,),
-            )
-            == []
-        )
+        assert await calls_without_outcome(db, campaign_id) == []
         # The CDRs nobody heard the end of: the only legs without a channel name.
         lost = await db.fetchall("SELECT pbx_id, disposition FROM cdr_legs WHERE channel = ''")
     assert {(row["pbx_id"], row["disposition"]) for row in lost} <= {("pbx1", "NO ANSWER")}
