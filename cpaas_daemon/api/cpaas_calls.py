@@ -230,6 +230,8 @@ class CallsApi:
         """OTP voice call (seed: ``/api/outbound_call``)."""
         account = await self._auth.account_of(request)
         body = await parse_body(request, OutboundCall)
+        if (node := await self._forwarder.for_new_call(request)) is not None:
+            return await self._forwarder.forward(request, node)
         raw = json.loads(await request.read())
         call = OtpCall(
             customer_number=body.customer_number,

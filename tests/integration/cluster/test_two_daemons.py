@@ -15,15 +15,17 @@ from typing import Any
 
 import pytest
 
+from cpaas_daemon.announcements.repository import AnnounceTemplateRepository
 from cpaas_daemon.sim.server import SimulatedAsterisk
 from tests.daemon_process import ACCOUNT, Client, Process, cli, daemon_process, environment, until
 from tests.harness import ACCOUNTS, free_port, running_sim
 from tests.integration.calls.test_call_control import LONG_CALL
 from tests.integration.calls.test_click2call import originates
+from tests.integration.calls.test_otp import seed_body as otp_body
 from tests.integration.campaigns.helpers import campaign_on, number, upload_prompt
 from tests.integration.campaigns.helpers import originates as originates_per_number
 from tests.integration.pbx.test_multi_pbx import pbx_entry
-from tests.store_rig import ON_POSTGRES
+from tests.store_rig import ON_POSTGRES, opened_store
 
 pytestmark = [
     pytest.mark.slow,
@@ -255,11 +257,12 @@ async def test_a_campaign_is_dialled_by_one_node_and_picked_up_when_it_dies(
     assert too_often == {}  # ... and nobody more often than their retries allow
 
 
-async def test_a_node_without_the_pbx_forwards_click2call_and_modify_call_to_its_owner(
+async def test_a_node_without_the_pbx_forwards_call_placing_and_modify_call_to_its_owner(
     tmp_path: Path, agi_port: int
 ) -> None:
     """One PBX, two nodes: node-b works none (a standby, still healthy) and answers call
-    control by forwarding it, with the client's own auth, to node-a."""
+    control (click2call, OTP, modify_call) by forwarding it, with the client's own auth,
+    to node-a."""
     async with AsyncExitStack() as stack:
         cluster = await start_cluster(stack, tmp_path, agi_port, ("pbx1",))
         a, b = cluster.nodes["node-a"], cluster.nodes["node-b"]
@@ -285,6 +288,13 @@ async def test_a_node_without_the_pbx_forwards_click2call_and_modify_call_to_its
         assert reply["response"]["message"] == "call hangup successfully"
         assert [x for x in sim.actions if x.get("Action") == "Hangup"] != []
 
+        async with opened_store(tmp_path / "cpaas.sqlite3") as db:
+            template = await AnnounceTemplateRepository(db).add(ACCOUNT, "Your code is {otp}")
+        reply = await b.client.call("POST", "/api/outbound_call", otp_body(template))
+        otp_id = reply["response"]["request_id"]
+        assert requests_dialled(cluster.sims) == [request_id, otp_id]
+        assert senders(sim)[otp_id] == a.process.pid
+
         # Without the client's credentials nothing is forwarded: node-b refuses it itself.
         async with b.client.session.post(
             b.client.url + "/api/click2call",
@@ -292,7 +302,7 @@ async def test_a_node_without_the_pbx_forwards_click2call_and_modify_call_to_its
             headers={"account": ACCOUNT, "auth": "wrong-secret"},
         ) as response:
             assert response.status == 401
-        assert requests_dialled(cluster.sims) == [request_id]
+        assert requests_dialled(cluster.sims) == [request_id, otp_id]
 
 
 async def test_a_paused_owner_resumed_after_the_takeover_dials_nothing_on_the_lost_pbx(
