@@ -277,14 +277,15 @@ class CallsApi:
     async def live_call_statistics(self, request: web.Request) -> web.Response:
         account = await self._auth.account_of(request)
         live = self._tracker.live_calls(account)
-        return ok(
-            result={
-                "live_calls_c2c": live[CallKind.C2C] + live[CallKind.CALLBACK],
-                "live_calls_campaign": live[CallKind.CAMPAIGN],
-                "live_calls_inbound": live[CallKind.INBOUND],
-                "live_calls_otp": live[CallKind.OTP],
-            }
-        )
+        result = {
+            "live_calls_c2c": live[CallKind.C2C] + live[CallKind.CALLBACK],
+            "live_calls_campaign": live[CallKind.CAMPAIGN],
+            "live_calls_inbound": live[CallKind.INBOUND],
+            "live_calls_otp": live[CallKind.OTP],
+        }
+        for other in await self._forwarder.gather(request):  # the other nodes' PBXs
+            result = {key: count + int(other["result"][key]) for key, count in result.items()}
+        return ok(result=result)
 
     async def live_calls_list(self, request: web.Request) -> web.Response:
         """``GET /api/live_calls``: the account's calls up now and their channels (not in the
@@ -295,6 +296,8 @@ class CallsApi:
             account, [call.info.request_id for call in calls]
         )
         result = [_live_call_json(call, numbers.get(call.info.request_id)) for call in calls]
+        for other in await self._forwarder.gather(request):  # the other nodes' PBXs
+            result += other["result"]
         return ok(message="live calls found", result=result)
 
     async def recording(self, request: web.Request) -> web.StreamResponse:

@@ -15,9 +15,15 @@ When:
 * modify_call by ``request_id``: the call's row names a PBX this node does not work; the
   request goes to that PBX's holder. A modify_call naming only a raw ``channel`` is
   answered here (the channel is looked up among this node's live channels).
+* live views (live calls, live call statistics): asked of every other live node working
+  a PBX and merged with this node's own (:meth:`Forwarder.gather`).
 """
 
 from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
 
 import aiohttp
 import structlog
@@ -70,22 +76,9 @@ class Forwarder:
         """The holder's answer to the same request. Not reached: NotSent (503, nothing
         was done there); reached but no answer: Unavailable (503, it may have acted: a
         click2call must not simply be sent again)."""
-        headers = {name: request.headers[name] for name in _PASSED if name in request.headers}
-        headers[FORWARDED_BY] = self._leases.node_id
-        body = await request.read()
-        if self._session is None:
-            self._session = aiohttp.ClientSession(timeout=self._timeout)
-        url = to.holder_url + request.path_qs
         bound = log.bind(node=to.holder, pbx=to.name, path=request.path)
         try:
-            async with self._session.request(
-                request.method, url, data=body, headers=headers
-            ) as response:
-                payload = await response.read()
-                bound.info("api.forwarded", status=response.status)
-                return web.Response(
-                    status=response.status, body=payload, content_type=response.content_type
-                )
+            status, payload, content_type = await self._send(request, to)
         except aiohttp.ClientConnectorError as exc:
             bound.warning("api.forward_failed", error=str(exc))
             raise NotSent(f"node {to.holder} working PBX {to.name} is unreachable", "") from exc
@@ -94,3 +87,41 @@ class Forwarder:
             raise Unavailable(
                 f"node {to.holder} working PBX {to.name} did not answer; it may have acted"
             ) from exc
+        bound.info("api.forwarded", status=status)
+        return web.Response(status=status, body=payload, content_type=content_type)
+
+    async def gather(self, request: web.Request) -> list[dict[str, Any]]:
+        """The ``response`` objects the other live nodes working PBXs give to the same
+        (read-only) request, for a live view of the whole cluster: each node knows the
+        calls of its own PBXs only. A node that does not answer 200 is left out and
+        logged (its PBXs move to a live node within ``L + L/3``, whose tracker then
+        rebuilds their calls from CoreShowChannels)."""
+        if FORWARDED_BY in request.headers:
+            return []
+        nodes = {
+            held.holder: held
+            for held in (await self._leases.holdings(PBX)).values()
+            if self._elsewhere(held) is not None
+        }
+        answers = await asyncio.gather(
+            *(self._send(request, held) for held in nodes.values()), return_exceptions=True
+        )
+        found = []
+        for held, answer in zip(nodes.values(), answers, strict=True):
+            if isinstance(answer, BaseException) or answer[0] != 200:
+                failure = answer if isinstance(answer, BaseException) else answer[0]
+                log.warning("api.gather_failed", node=held.holder, error=str(failure))
+                continue
+            found.append(json.loads(answer[1])["response"])
+        return found
+
+    async def _send(self, request: web.Request, to: Holding) -> tuple[int, bytes, str]:
+        headers = {name: request.headers[name] for name in _PASSED if name in request.headers}
+        headers[FORWARDED_BY] = self._leases.node_id
+        body = await request.read()
+        if self._session is None:
+            self._session = aiohttp.ClientSession(timeout=self._timeout)
+        async with self._session.request(
+            request.method, to.holder_url + request.path_qs, data=body, headers=headers
+        ) as response:
+            return response.status, await response.read(), response.content_type

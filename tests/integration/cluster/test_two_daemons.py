@@ -305,6 +305,31 @@ async def test_a_node_without_the_pbx_forwards_call_placing_and_modify_call_to_i
         assert requests_dialled(cluster.sims) == [request_id, otp_id]
 
 
+async def test_any_node_shows_the_live_calls_of_every_pbx(cluster: Cluster) -> None:
+    """Each node places a call on its own PBX; either node's live views show both (the
+    other node is asked over HTTP and its answer merged)."""
+    a, b = cluster.nodes["node-a"], cluster.nodes["node-b"]
+    await cluster.settled()
+    placed = set()
+    for node in (a, b):
+        reply = await node.client.call("POST", "/api/click2call", LONG_CALL)
+        placed.add(reply["response"]["request_id"])
+    assert set(senders(cluster.sims["pbx1"])) | set(senders(cluster.sims["pbx2"])) == placed
+    assert len(senders(cluster.sims["pbx1"])) == len(senders(cluster.sims["pbx2"])) == 1
+
+    async def both_live_everywhere() -> bool:
+        for node in (a, b):
+            body = await node.client.call("GET", "/api/live_calls")
+            if {call["request_id"] for call in body["response"]["result"]} != placed:
+                return False
+        return True
+
+    await until(both_live_everywhere, 10)
+    for node in (a, b):
+        body = await node.client.call("GET", "/api/get_live_call_statistics")
+        assert body["response"]["result"]["live_calls_c2c"] == 2
+
+
 async def test_a_paused_owner_resumed_after_the_takeover_dials_nothing_on_the_lost_pbx(
     cluster: Cluster,
 ) -> None:
