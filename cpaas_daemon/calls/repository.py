@@ -94,7 +94,6 @@ _INSERT_COLUMNS = (
 # States of a call whose Originate was or may have been sent (not refused, not completed).
 _PLACED = (CallState.QUEUED.value, CallState.ORIGINATED.value, CallState.UNCERTAIN.value)
 
-# A call whose CDR already arrived stays completed, whatever AMI says after it.
 CDR_HOUR = 13
 """``cdr_hour_counts``' key is the first this many characters of call_date (its hour)."""
 _ADD_CDR_HOURS = (
@@ -102,8 +101,9 @@ _ADD_CDR_HOURS = (
     " ON CONFLICT (account_id, hour) DO UPDATE SET n = cdr_hour_counts.n + excluded.n"
 )
 _DROP_EMPTY_CDR_HOURS = "DELETE FROM cdr_hour_counts WHERE account_id = ? AND hour = ? AND n = 0"
-_CDR_STATE_CHUNK = 500  # request ids per read of the rows a batch of summaries rewrites
+_ID_CHUNK = 500  # request ids per statement that names them (bound parameters)
 
+# A call whose CDR already arrived stays completed, whatever AMI says after it.
 _ADVANCE = f"UPDATE calls SET state = ? WHERE request_id = ? AND state != '{CallState.COMPLETED}'"
 
 
@@ -310,8 +310,8 @@ class CallRepository:
     async def awaiting_cdr(self, request_ids: Sequence[str]) -> dict[str, CallAwaitingCdr]:
         """Those of these calls that exist and have no CDR summary yet, by request_id."""
         found: dict[str, CallAwaitingCdr] = {}
-        for start in range(0, len(request_ids), 500):  # bound the statement's parameters
-            chunk = request_ids[start : start + 500]
+        for start in range(0, len(request_ids), _ID_CHUNK):
+            chunk = request_ids[start : start + _ID_CHUNK]
             rows = await self._db.fetchall(
                 "SELECT request_id, channel_id, destination_context, dialed_number, created_at"
                 " FROM calls"
@@ -361,8 +361,8 @@ async def _cdr_state(
     """(account_id, call_date, cdr_at) of the stored calls among ``request_ids``."""
     state: dict[str, tuple[str, str | None, str | None]] = {}
     unique = list(dict.fromkeys(request_ids))
-    for first in range(0, len(unique), _CDR_STATE_CHUNK):
-        chunk = unique[first : first + _CDR_STATE_CHUNK]
+    for first in range(0, len(unique), _ID_CHUNK):
+        chunk = unique[first : first + _ID_CHUNK]
         for row in await conn.fetchall(
             "SELECT request_id, account_id, call_date, cdr_at FROM calls"
             f" WHERE request_id IN ({', '.join('?' * len(chunk))})",
