@@ -113,6 +113,9 @@ SUMMARY = (
         "daemon_click2call.originates_per_s", "/s", None, "peer_raw_ami_originates_per_s"),
     Row("real_asterisk", "daemon / raw AMI client Originates/s, same Asterisk, same run",
         "daemon_vs_raw", "", (">=", 0.8)),
+    Row("real_asterisk", "click2call Originates/s, the daemon in Asterisk's CPU cgroup"
+        " (one container; above: one cgroup each, as two systemd services)",
+        "daemon_click2call_sharing_asterisks_group.originates_per_s", "/s"),
     Row("real_asterisk", "daemon CPU per click2call while placing (real Asterisk)",
         "daemon_click2call.daemon_cpu_ms_per_call_placing", " ms"),
     Row("real_asterisk", "daemon / raw AMI client completed calls/s, same run",
