@@ -141,9 +141,10 @@ class CpuGroups:
 
     In one group the kernel shares CPU per thread, and a busy Asterisk runs hundreds of
     threads (one per originating call, Local channel and bridge) against the daemon's one
-    event loop. Measured on 2 cores: the daemon accepted 725-818 click2calls/s sharing a
-    group with Asterisk, 942-1,189/s in groups of its own. :meth:`create` is None where
-    no cgroup can be made (not root, a read-only cgroupfs): the bench then says so.
+    event loop. Measured on 2 cores: the daemon accepted 564-803 click2calls/s sharing a
+    group with Asterisk, 757-1,002/s in a group of its own (docs/benchmarks.md).
+    :meth:`create` is None where no cgroup can be made (not root, a read-only cgroupfs):
+    the bench then says so.
     """
 
     def __init__(self, base: Path) -> None:
