@@ -156,9 +156,10 @@ class CpuGroups:
         """Groups (cgroup v1's cpu controller, or v2 with cpu enabled at its root), with
         this process moved into group ``name`` already; None where that fails."""
         v1, v2 = Path("/sys/fs/cgroup/cpu"), Path("/sys/fs/cgroup")
+        v2_controllers = v2 / "cgroup.subtree_control"  # world-readable where it exists
         if (v1 / "cpu.shares").exists():
             base = v1
-        elif "cpu" in _read(v2 / "cgroup.subtree_control").split():
+        elif v2_controllers.exists() and "cpu" in v2_controllers.read_text().split():
             base = v2
         else:
             return None
@@ -187,13 +188,6 @@ class CpuGroups:
         for group in self._made:
             with contextlib.suppress(OSError):
                 group.rmdir()
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text()
-    except OSError:
-        return ""
 
 
 def start_sim(tmp: Path, time_scale: float, agi_port: int, every: float = 0.5) -> tuple[Child, int]:
