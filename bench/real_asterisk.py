@@ -244,11 +244,11 @@ async def _measure() -> dict[str, Any]:
         binary = locate()
     except NoAsterisk as exc:
         return {"skipped": str(exc)}
-    groups = CpuGroups.create("bench_client")
     shared: dict[str, float] | None = None
     with tempfile.TemporaryDirectory(prefix="bench-real-") as tmp:
         rig = AsteriskRig(binary, free_port())
         await rig.start()
+        groups = CpuGroups.create("bench_client")  # removed below, whatever happens
         try:
             assert rig.process is not None
             if groups is not None:
@@ -308,7 +308,9 @@ async def _measure() -> dict[str, Any]:
             through["completed_calls_per_s"] / raw["completed_calls_per_s"], 2
         ),
         "peer_raw_ami_originates_per_s": raw["originates_per_s"],
-        "cpu_groups": "one per process" if groups else "shared (no cgroup could be made)",
+        "cpu_groups": (
+            "one per process" if groups is not None else "shared (no cgroup could be made)"
+        ),
     } | ({} if shared is None else {"daemon_click2call_sharing_asterisks_group": shared})
 
 
