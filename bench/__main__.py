@@ -113,6 +113,12 @@ SUMMARY = (
         "daemon_click2call.originates_per_s", "/s", None, "peer_raw_ami_originates_per_s"),
     Row("real_asterisk", "daemon / raw AMI client Originates/s, same Asterisk, same run",
         "daemon_vs_raw", "", (">=", 0.8)),
+    Row("real_asterisk", "floor: thinnest aiohttp-to-AMI proxy, Originates/s (same clients)",
+        "http_to_ami_floor.originates_per_s", "/s", None, "peer_raw_ami_originates_per_s"),
+    Row("real_asterisk", "floor / raw AMI client Originates/s (the most any HTTP front gets)",
+        "http_to_ami_floor_vs_raw", ""),
+    Row("real_asterisk", "floor: aiohttp answering 200 and nothing else, requests/s",
+        "http_floor.requests_per_s", "/s"),
     Row("real_asterisk", "click2call Originates/s, the daemon in Asterisk's CPU cgroup"
         " (one container; above: one cgroup each, as two systemd services)",
         "daemon_click2call_sharing_asterisks_group.originates_per_s", "/s"),

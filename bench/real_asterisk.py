@@ -9,13 +9,19 @@ Asterisk 22 serves both sides in the same run, on loopback:
   daemon sends) in one burst;
 * **raw**: the same client keeping ``CONCURRENCY`` Originates in flight, each sender
   waiting for its answer before the next, as the HTTP clients do (the ratio's peer);
+  :data:`BURSTS` bursts after the pipelined one, the median's figures;
 * **daemon**: ``CALLS`` ``POST /api/click2call`` from ``CONCURRENCY`` keep-alive HTTP
   clients on bare sockets to the daemon (``bench._daemon``, its own process, production
   logging, limits raised), which validates, writes the call row, and sends the Originate;
-  twice, and the second burst is the figure (``daemon_click2call_first``: the first,
-  caches cold), as the raw side's is Asterisk's second burst;
+  a first burst with caches cold (``daemon_click2call_first``), then :data:`BURSTS`,
+  the median's figures;
 * **campaign**: one campaign of ``CALLS`` contacts at the API's highest pace (1,200/min,
-  so 20 calls/s is its ceiling).
+  so 20 calls/s is its ceiling);
+* **floors** (``bench._http_floor``, in the daemon's CPU group, the same clients): aiohttp
+  answering 200 and doing nothing else, and the thinnest HTTP-to-AMI proxy (the
+  Originate on one ``Events: off`` session, no validation, store or events). No daemon
+  behind an HTTP API can beat the second: ``http_to_ami_floor_vs_raw`` is the ceiling of
+  ``daemon_vs_raw`` on the machine and run at hand.
 
 Asterisk, the daemon and this process each run in a CPU cgroup of their own where one can
 be made (``bench._live.CpuGroups``), as systemd runs two services: sharing one, the
@@ -42,6 +48,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -50,47 +57,23 @@ import aiohttp
 from bench._live import (
     ACCOUNT,
     HEADERS,
+    Child,
     CpuGroups,
     cpu_seconds,
     free_port,
     profile,
     start_daemon,
 )
-from cpaas_daemon.calls.model import channel_id_for, is_originated_leg, other_channel_id
+from bench._raw_ami import RawAmi, originate
+from cpaas_daemon.calls.model import is_originated_leg
 from tests.real_asterisk.rig import AMI_SECRET, AMI_USER, AmiWatch, AsteriskRig, NoAsterisk, locate
 
 CALLS = 300
 CONCURRENCY = 50
+BURSTS = 3
+"""Bursts per measured side; the figures are the median one's. A burst of 300 lasts 20-60
+ms on the raw side, and single bursts moved 2-3x between runs."""
 AGENT, DESTINATION = "91997927{:04d}0", "91800068{:04d}0"  # answer, talk 1 s, hang up
-
-
-def _originate(n: int) -> bytes:
-    """The click-to-call Originate the daemon sends for call ``n`` (ActionID ``raw-n``)."""
-    request_id = f"{0xB000000000 + n:010x}"
-    channel_id = channel_id_for(request_id)
-    return (
-        f"Action: Originate\r\nActionID: raw-{n}\r\n"
-        f"Channel: Local/{AGENT.format(n)}@sim-endpoints\r\nContext: cpaas-click2call\r\n"
-        f"Exten: {DESTINATION.format(n)}\r\nPriority: 1\r\nAsync: true\r\n"
-        f"ChannelId: {channel_id}\r\nOtherChannelId: {other_channel_id(channel_id)}\r\n"
-        f"Variable: __CPAAS_REQUEST_ID={request_id}\r\nVariable: CPAAS_RECORD=off\r\n"
-        f"Variable: CPAAS_DEST_DIAL=Local/{DESTINATION.format(n)}@sim-endpoints\r\n"
-        "Variable: CPAAS_RING_TIMEOUT=30\r\n\r\n"
-    ).encode()
-
-
-async def _answers(reader: asyncio.StreamReader, waiting: dict[str, asyncio.Future[bytes]]) -> None:
-    """Resolve ``waiting[ActionID]`` with each answer's Response line."""
-    action_id, response = "", b""
-    while line := await reader.readline():
-        if line.startswith(b"ActionID: "):
-            action_id = line[10:].strip().decode()
-        elif line.startswith(b"Response: "):
-            response = line.strip()
-        elif line == b"\r\n":
-            if (future := waiting.pop(action_id, None)) is not None:
-                future.set_result(response)
-            action_id, response = "", b""
 
 
 async def _raw_originates(port: int, in_flight: int) -> float:
@@ -98,22 +81,15 @@ async def _raw_originates(port: int, in_flight: int) -> float:
     keeping ``in_flight`` Originates unanswered: each of that many senders waits for its
     answer before the next, as the HTTP clients do; ``in_flight=CALLS`` writes them all
     at once."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    await reader.readline()
-    login = f"Action: Login\r\nActionID: login\r\nUsername: {AMI_USER}\r\nSecret: {AMI_SECRET}"
-    loop = asyncio.get_running_loop()
-    waiting: dict[str, asyncio.Future[bytes]] = {"login": loop.create_future()}
-    answers = asyncio.create_task(_answers(reader, waiting))
-    writer.write(f"{login}\r\nEvents: off\r\n\r\n".encode())
-    await waiting["login"]
+    ami = await RawAmi.login(port)
     numbers = iter(range(CALLS))
     refused: list[bytes] = []
 
     async def sender() -> None:
         for n in numbers:
-            waiting[f"raw-{n}"] = answer = loop.create_future()
-            writer.write(_originate(n))
-            if (response := await answer) != b"Response: Success":
+            request_id = f"{0xB000000000 + n:010x}"
+            frame = originate(f"raw-{n}", request_id, AGENT.format(n), DESTINATION.format(n))
+            if (response := await ami.send(f"raw-{n}", frame)) != b"Response: Success":
                 refused.append(response)
 
     try:
@@ -122,8 +98,7 @@ async def _raw_originates(port: int, in_flight: int) -> float:
             await asyncio.gather(*(sender() for _ in range(in_flight)))
         elapsed = time.monotonic() - started
     finally:
-        answers.cancel()
-        writer.close()
+        ami.close()
     if refused:
         raise RuntimeError(f"Asterisk refused {len(refused)} Originates: {refused[0]!r}")
     return CALLS / elapsed
@@ -163,8 +138,9 @@ async def _http_client(port: int, numbers: Iterator[int], statuses: list[int]) -
     writer.close()
 
 
-async def _daemon_originates(port: int) -> float:
-    """Accepted click2calls per second (HTTP 200: the Originate was queued)."""
+async def _http_originates(port: int) -> float:
+    """Accepted click2calls per second (HTTP 200: the Originate was queued) from the
+    daemon, or from a floor (``bench._http_floor``)."""
     numbers = iter(range(CALLS))
     statuses: list[int] = []
     started = time.monotonic()
@@ -209,10 +185,24 @@ async def _campaign(url: str, uploads: Path) -> None:
         )  # fmt: skip
 
 
+async def _settled(pids: dict[str, int]) -> None:
+    """Wait until every process in ``pids`` is idle (under 5 % of a core over 200 ms; 10 s
+    at most): the last burst's calls leave work behind them (CDRs, the daemon's
+    fallback checks 2 s after each Hangup), which would be counted against the next."""
+    async with asyncio.timeout(10):
+        while True:
+            before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+            await asyncio.sleep(0.2)
+            if all(cpu_seconds(pid) - before[name] < 0.01 for name, pid in pids.items()):
+                return
+
+
 async def _side(watch: AmiWatch, run: Any, pids: dict[str, int]) -> dict[str, float]:
-    """Run one side; accepted/s from what ``run`` returns (if anything), completed/s from
-    the PBX's Hangups of the originated legs, and the CPU ms per call each process in
-    ``pids`` spent while the Originates went out (which one was the bottleneck)."""
+    """Run one side once its processes are idle; accepted/s from what ``run`` returns (if
+    anything), completed/s from the PBX's Hangups of the originated legs, and the CPU ms
+    per call each process in ``pids`` spent while the Originates went out (which one was
+    the bottleneck)."""
+    await _settled(pids)
     seen = len(watch.events)
     cpu = {name: cpu_seconds(pid) for name, pid in pids.items()}
     started = time.monotonic()
@@ -239,6 +229,51 @@ async def _side(watch: AmiWatch, run: Any, pids: dict[str, int]) -> dict[str, fl
     return figures
 
 
+async def _median(watch: AmiWatch, run: Any, pids: dict[str, int]) -> dict[str, Any]:
+    """:data:`BURSTS` runs of :func:`_side`: the figures of the one with the median
+    Originates/s, and the range over all of them (``originates_per_s_range``)."""
+    bursts = sorted(
+        [await _side(watch, run, pids) for _ in range(BURSTS)],
+        key=lambda figures: figures["originates_per_s"],
+    )
+    rates = [figures["originates_per_s"] for figures in bursts]
+    return bursts[BURSTS // 2] | {"originates_per_s_range": [rates[0], rates[-1]]}
+
+
+async def _floors(
+    watch: AmiWatch, ami_port: int, pids: dict[str, int], groups: CpuGroups | None
+) -> dict[str, Any]:
+    """What the daemon's figure is bounded by: ``bench._http_floor`` in the daemon's CPU
+    group, answering the same clients; measured after a first burst, as the daemon.
+
+    * ``http_floor``: aiohttp reading the JSON and answering 200, nothing else;
+    * ``http_to_ami_floor``: that, plus the Originate on one ``Events: off`` session,
+      answered once Asterisk accepted it (the calls are placed and completed).
+    """
+    floors: dict[str, Any] = {}
+    for name, argv in (("http_floor", []), ("http_to_ami_floor", ["--ami-port", str(ami_port)])):
+        floor = Child([sys.executable, "-m", "bench._http_floor", *argv], name)
+        try:
+            if groups is not None:
+                groups.put("daemon", floor.pid)
+            run = partial(_http_originates, int(json.loads(floor.ready)["http_port"]))
+            if argv:  # calls placed: each burst waits for its calls' Hangups
+                with_floor = {**pids, "floor": floor.pid}
+                await _side(watch, run, with_floor)  # warm, as the daemon's first burst
+                floors[name] = await _median(watch, run, with_floor)
+                continue
+            await run()
+            cpu = floor.cpu()
+            rates = sorted([await run() for _ in range(BURSTS)])
+            floors[name] = {
+                "requests_per_s": round(rates[BURSTS // 2], 1),
+                "floor_cpu_ms_per_request": round((floor.cpu() - cpu) * 1000 / CALLS / BURSTS, 3),
+            }
+        finally:
+            floor.stop()
+    return floors
+
+
 async def _measure() -> dict[str, Any]:
     try:
         binary = locate()
@@ -259,7 +294,7 @@ async def _measure() -> dict[str, Any]:
                 watch.send(Action="Filter", Operation="Add", Filter="Event: Hangup")
                 pids = {"bench_client": os.getpid(), "asterisk": rig.process.pid}
                 pipelined = await _side(watch, lambda: _raw_originates(rig.ami_port, CALLS), pids)
-                raw = await _side(watch, lambda: _raw_originates(rig.ami_port, CONCURRENCY), pids)
+                raw = await _median(watch, lambda: _raw_originates(rig.ami_port, CONCURRENCY), pids)
                 daemon, url = start_daemon(
                     Path(tmp), rig.ami_port, free_port(),
                     ami={"username": AMI_USER, "secret": AMI_SECRET},
@@ -269,24 +304,25 @@ async def _measure() -> dict[str, Any]:
                     if groups is not None:
                         groups.put("daemon", daemon.pid)
                     port = int(url.rsplit(":", 1)[1])
-                    pids["daemon"] = daemon.pid
-                    # The raw side's figure is Asterisk's second burst (after the pipelined
-                    # one); the daemon's is its second too: its first warms its caches.
-                    cold = await _side(watch, lambda: _daemon_originates(port), pids)
+                    with_daemon = {**pids, "daemon": daemon.pid}
+                    # The raw side's bursts follow a first one (the pipelined); the
+                    # daemon's too: its first warms its caches.
+                    cold = await _side(watch, lambda: _http_originates(port), with_daemon)
                     cpu = cpu_seconds(daemon.proc.pid)
                     spy = profile(daemon, 4, "real_asterisk_click2call")
-                    through = await _side(watch, lambda: _daemon_originates(port), pids)
+                    through = await _median(watch, lambda: _http_originates(port), with_daemon)
                     through["daemon_cpu_ms_per_call"] = round(
-                        (cpu_seconds(daemon.proc.pid) - cpu) * 1000 / CALLS, 2
+                        (cpu_seconds(daemon.proc.pid) - cpu) * 1000 / CALLS / BURSTS, 2
                     )
                     if spy is not None:
                         spy.wait()
                     if groups is not None:  # as in one container: one group for both
                         groups.put("asterisk", daemon.pid)
-                        shared = await _side(watch, lambda: _daemon_originates(port), pids)
+                        shared = await _median(watch, lambda: _http_originates(port), with_daemon)
                     campaign = await _side(watch, lambda: _campaign(url, Path(tmp) / "uploads"), {})
                 finally:
                     daemon.stop()
+                floors = await _floors(watch, rig.ami_port, pids, groups)
         finally:
             await rig.stop()
             rig.remove()
@@ -308,6 +344,10 @@ async def _measure() -> dict[str, Any]:
             through["completed_calls_per_s"] / raw["completed_calls_per_s"], 2
         ),
         "peer_raw_ami_originates_per_s": raw["originates_per_s"],
+        **floors,
+        "http_to_ami_floor_vs_raw": round(
+            floors["http_to_ami_floor"]["originates_per_s"] / raw["originates_per_s"], 2
+        ),
         "cpu_groups": (
             "one per process" if groups is not None else "shared (no cgroup could be made)"
         ),
