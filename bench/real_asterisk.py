@@ -41,6 +41,7 @@ With ``BENCH_PYSPY=<dir>`` the daemon is sampled with py-spy while it places cal
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import sys
@@ -186,15 +187,16 @@ async def _campaign(url: str, uploads: Path) -> None:
 
 
 async def _settled(pids: dict[str, int]) -> None:
-    """Wait until every process in ``pids`` is idle (under 5 % of a core over 200 ms; 10 s
-    at most): the last burst's calls leave work behind them (CDRs, the daemon's
-    fallback checks 2 s after each Hangup), which would be counted against the next."""
-    async with asyncio.timeout(10):
-        while True:
-            before = {name: cpu_seconds(pid) for name, pid in pids.items()}
-            await asyncio.sleep(0.2)
-            if all(cpu_seconds(pid) - before[name] < 0.01 for name, pid in pids.items()):
-                return
+    """Wait until every process in ``pids`` is idle (under 5 % of a core over 200 ms), or
+    10 s: the last burst's calls leave work behind them (CDRs, the daemon's fallback
+    checks 2 s after each Hangup), which would be counted against the next."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(10):
+            while True:
+                before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+                await asyncio.sleep(0.2)
+                if all(cpu_seconds(pid) - before[name] < 0.01 for name, pid in pids.items()):
+                    return
 
 
 async def _side(watch: AmiWatch, run: Any, pids: dict[str, int]) -> dict[str, float]:
